@@ -1,0 +1,48 @@
+/*
+ * The Datastack portal backend: Backstage core plugins plus the Datastack suite.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-proxy-backend'));
+
+// Auth: guest sign-in for development (see app-config.yaml)
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Catalog
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+backend.add(import('@datastack/plugin-catalog-backend-module-datastack'));
+
+// Scaffolder, with the Datastack GitOps actions and the GitHub publisher
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@datastack/plugin-scaffolder-backend-module-datastack'));
+
+// Permissions: allow-all for development; replace with your policy module
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// Search: PostgreSQL engine when the database is PostgreSQL, Lunr otherwise
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+// Kubernetes
+backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+// User settings
+backend.add(import('@backstage/plugin-user-settings-backend'));
+
+// Datastack: deployment health and upgrade compatibility
+backend.add(import('@datastack/plugin-datastack-backend'));
+
+backend.start();
