@@ -170,7 +170,11 @@ export const componentOverrideSchema = z
     requires: z.array(constraintSchema),
     conflicts: z.array(constraintSchema),
     values: z
-      .object({ small: valuesSchema, medium: valuesSchema, large: valuesSchema })
+      .object({
+        small: valuesSchema,
+        medium: valuesSchema,
+        large: valuesSchema,
+      })
       .partial(),
     docsUrl: z.string().url(),
     sourceUrl: z.string().url(),

@@ -1,0 +1,206 @@
+// Helpers of the end-to-end tests: start the real backend (from source
+// through Backstage's Node transform) against SQLite or PostgreSQL, wait for
+// readiness, stop it, and drive Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..');
+export const resultsDir = path.join(root, 'test-results', 'e2e');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export function yamlConfig(object) {
+  // JSON is YAML: config files without a YAML dependency.
+  return JSON.stringify(object, null, 2);
+}
+
+/**
+ * Starts packages/backend with app-config.yaml plus `config`. Resolves when
+ * the backend reports ready. `database` is 'sqlite' or a PostgreSQL URL.
+ */
+export async function startBackend({
+  database = 'sqlite',
+  config = {},
+  serveApp = false,
+} = {}) {
+  const port = await freePort();
+  const token = randomBytes(24).toString('base64url');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-e2e-'));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const db =
+    database === 'sqlite'
+      ? { client: 'better-sqlite3', connection: ':memory:' }
+      : (() => {
+          const url = new URL(database);
+          return {
+            client: 'pg',
+            // A database name of its own per run, so runs never see each other's data.
+            pluginDivisionMode: 'schema',
+            connection: {
+              host: url.hostname,
+              port: Number(url.port || 5432),
+              user: decodeURIComponent(url.username),
+              password: decodeURIComponent(url.password),
+              database: `datastack_e2e_${randomBytes(4).toString('hex')}`,
+            },
+          };
+        })();
+  const override = {
+    app: { baseUrl: serveApp ? baseUrl : 'http://localhost:3000' },
+    backend: {
+      baseUrl,
+      listen: { port, host: '127.0.0.1' },
+      database: db,
+      cors: { origin: baseUrl },
+      auth: {
+        externalAccess: [
+          { type: 'static', options: { token, subject: 'e2e-tests' } },
+        ],
+      },
+    },
+    datastack: { gitops: { localRoot: path.join(dir, 'gitops') } },
+    ...config,
+  };
+  const overridePath = path.join(dir, 'app-config.e2e.yaml');
+  await writeFile(overridePath, yamlConfig(override));
+
+  const logs = [];
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      require_('@backstage/cli/config/nodeTransform.cjs'),
+      'src/index.ts',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      overridePath,
+    ],
+    {
+      cwd: path.join(root, 'packages/backend'),
+      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout.on('data', d => logs.push(String(d)));
+  child.stderr.on('data', d => logs.push(String(d)));
+  const exited = new Promise(resolve =>
+    child.on('exit', code => resolve(code)),
+  );
+
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const code = await Promise.race([
+      exited,
+      new Promise(r => setTimeout(() => r('wait'), 500)),
+    ]);
+    if (code !== 'wait') {
+      throw new Error(
+        `backend exited with ${code} before it was ready:\n${logs
+          .join('')
+          .slice(-4000)}`,
+      );
+    }
+    try {
+      const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `backend not ready within 180 s:\n${logs.join('').slice(-4000)}`,
+      );
+    }
+  }
+
+  return {
+    baseUrl,
+    token,
+    logs,
+    dir,
+    /** fetch with the static token, as an external caller. */
+    api: (p, init = {}) =>
+      fetch(`${baseUrl}${p}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+        signal: init.signal ?? AbortSignal.timeout(30_000),
+      }),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass. */
+export async function eventually(
+  fn,
+  { ms = 60_000, every = 500, what = 'condition' } = {},
+) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} not met within ${ms} ms${last ? `: ${last.message}` : ''}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, every));
+  }
+}
+
+import { createRequire } from 'node:module';
+const requireFromRoot = createRequire(path.join(root, 'package.json'));
+function require_(id) {
+  return requireFromRoot.resolve(id);
+}
+export { requireFromRoot };
+
+/** Launches Debian's Chromium, headless, with the flags this sandboxed machine needs. */
+export async function launchChromium() {
+  const { chromium } = requireFromRoot('playwright-core');
+  const userDataDir = await mkdtemp(
+    path.join(os.tmpdir(), 'datastack-chromium-'),
+  );
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+}

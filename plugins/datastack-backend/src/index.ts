@@ -1,0 +1,6 @@
+/**
+ * Datastack backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { datastackPlugin as default } from './plugin';

@@ -1,0 +1,47 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { datastackPermissions } from '@datastack/plugin-datastack-common';
+import {
+  loadComponentRegistry,
+  readArgoCdConfig,
+} from '@datastack/plugin-datastack-node';
+import { createRouter } from './router';
+
+/**
+ * The Datastack backend plugin: deployment health across Argo CD instances
+ * and Kubernetes clusters, and upgrade compatibility of data-stack components.
+ * It only wires core services to the service classes that hold the logic.
+ */
+export const datastackPlugin = createBackendPlugin({
+  pluginId: 'datastack',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        httpRouter: coreServices.httpRouter,
+        permissionsRegistry: coreServices.permissionsRegistry,
+      },
+      async init({ config, httpRouter, permissionsRegistry }) {
+        // Both throw naming the key at fault: bad configuration fails start-up.
+        const argocd = readArgoCdConfig(config);
+        const registry = loadComponentRegistry(config);
+
+        permissionsRegistry.addPermissions(datastackPermissions);
+
+        httpRouter.use(
+          await createRouter({
+            status: async () => ({
+              status: 'ok',
+              argocdInstances: argocd.instances.map(i => i.name),
+              components: registry.list().map(c => c.id),
+            }),
+            registry,
+          }),
+        );
+        httpRouter.addAuthPolicy({ path: '/status', allow: 'unauthenticated' });
+      },
+    });
+  },
+});

@@ -1,0 +1,11 @@
+/**
+ * Types, annotations, permissions and the data-stack component registry of
+ * Datastack, shared by its frontend and backend packages.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './permissions';
+export * from './registry';
+export * from './types';
+export * from './upgrades';

@@ -1,0 +1,33 @@
+export interface Config {
+  /** Datastack: GitOps for an open-source data stack. */
+  datastack?: {
+    argocd?: {
+      /**
+       * Milliseconds each call to an Argo CD instance may take before it is
+       * abandoned and its row reported unreachable. Default 10000.
+       */
+      requestTimeoutMs?: number;
+      /** The Argo CD instances that Datastack reads from and applies to. */
+      instances?: Array<{
+        /** A DNS-1123 name that environments and `argocd/instance-name` refer to. */
+        name: string;
+        /** Base URL of the Argo CD API server, for example https://argocd.example.com. */
+        url: string;
+        /** Base URL of the Argo CD UI when it differs from `url`. */
+        uiUrl?: string;
+        /**
+         * A bearer token (an Argo CD account or project token).
+         * @visibility secret
+         */
+        token?: string;
+        /** Account name for POST /api/v1/session when no token is set. */
+        username?: string;
+        /**
+         * Password for `username`.
+         * @visibility secret
+         */
+        password?: string;
+      }>;
+    };
+  };
+}

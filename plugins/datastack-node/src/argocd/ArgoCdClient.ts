@@ -1,0 +1,397 @@
+import { CustomErrorBase } from '@backstage/errors';
+import type { ArgoCdInstanceConfig } from '../config';
+import type {
+  AppProject,
+  Application,
+  ApplicationList,
+  ArgoCdCluster,
+  ArgoCdErrorBody,
+} from './types';
+
+/** Why a call to Argo CD failed, as a caller decides what to do about it. */
+export type ArgoCdFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'invalid'
+  | 'server-error'
+  | 'malformed';
+
+/**
+ * A failed Argo CD call. The message names the instance and, where there is
+ * one, the Application; it never contains credentials.
+ */
+export class ArgoCdRequestError extends CustomErrorBase {
+  readonly instance: string;
+  readonly failure: ArgoCdFailure;
+  readonly status?: number;
+  readonly code?: number;
+
+  constructor(options: {
+    instance: string;
+    failure: ArgoCdFailure;
+    message: string;
+    status?: number;
+    code?: number;
+  }) {
+    super(options.message);
+    this.name = 'ArgoCdRequestError';
+    this.instance = options.instance;
+    this.failure = options.failure;
+    this.status = options.status;
+    this.code = options.code;
+  }
+}
+
+function failureOf(status: number, code?: number): ArgoCdFailure {
+  if (status === 401 || code === 16) return 'unauthenticated';
+  if (status === 403 || code === 7) return 'forbidden';
+  if (status === 404 || code === 5) return 'not-found';
+  if (status === 409 || code === 6) return 'conflict';
+  if (status >= 400 && status < 500) return 'invalid';
+  return 'server-error';
+}
+
+export interface ArgoCdClientOptions {
+  instance: ArgoCdInstanceConfig;
+  /** Per-call timeout in milliseconds. */
+  timeoutMs: number;
+  /** For tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Named in error messages. */
+  subject?: string;
+}
+
+/**
+ * A thin client of one Argo CD instance's REST API. Authenticates with a
+ * static token, or with a session token from POST /api/v1/session that is
+ * kept and renewed once when Argo CD answers 401, never fetched per call.
+ * Every call has a timeout.
+ */
+export class ArgoCdClient {
+  readonly instance: ArgoCdInstanceConfig;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  #session?: Promise<string>;
+
+  constructor(options: ArgoCdClientOptions) {
+    this.instance = options.instance;
+    this.#timeoutMs = options.timeoutMs;
+    this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+  }
+
+  get name(): string {
+    return this.instance.name;
+  }
+
+  /** The Argo CD UI page of an Application. */
+  applicationUrl(name: string, appNamespace?: string): string {
+    const app = appNamespace
+      ? `${encodeURIComponent(appNamespace)}/${encodeURIComponent(name)}`
+      : encodeURIComponent(name);
+    return `${this.instance.uiUrl}/applications/${app}`;
+  }
+
+  async listApplications(
+    options: {
+      selector?: string;
+      name?: string;
+      appNamespace?: string;
+      projects?: string[];
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Application[]> {
+    const query: Record<string, string | undefined> = {
+      selector: options.selector,
+      name: options.name,
+      appNamespace: options.appNamespace,
+    };
+    const list = await this.#request<ApplicationList>(
+      'GET',
+      '/api/v1/applications',
+      {
+        query,
+        signal: options.signal,
+        subject: options.selector
+          ? `Applications matching "${options.selector}"`
+          : 'Applications',
+      },
+    );
+    if (!list || typeof list !== 'object' || !('items' in list)) {
+      throw this.#malformed('Applications', 'no items field');
+    }
+    if (list.items !== null && !Array.isArray(list.items)) {
+      throw this.#malformed('Applications', 'items is not a list');
+    }
+    const items = list.items ?? [];
+    const projects = options.projects;
+    return projects?.length
+      ? items.filter(a => projects.includes(a.spec?.project))
+      : items;
+  }
+
+  async getApplication(
+    name: string,
+    options: {
+      appNamespace?: string;
+      refresh?: 'normal' | 'hard';
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Application> {
+    return this.#request<Application>(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(name)}`,
+      {
+        query: { appNamespace: options.appNamespace, refresh: options.refresh },
+        signal: options.signal,
+        subject: `Application "${name}"`,
+      },
+    );
+  }
+
+  /** Creates the Application, or updates it when it exists (`upsert=true`). */
+  async upsertApplication(
+    application: Application,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Application> {
+    return this.#request<Application>('POST', '/api/v1/applications', {
+      query: { upsert: 'true', validate: 'true' },
+      body: application,
+      signal: options.signal,
+      subject: `Application "${application.metadata.name}"`,
+    });
+  }
+
+  async syncApplication(
+    name: string,
+    options: {
+      appNamespace?: string;
+      prune?: boolean;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Application> {
+    return this.#request<Application>(
+      'POST',
+      `/api/v1/applications/${encodeURIComponent(name)}/sync`,
+      {
+        body: {
+          name,
+          appNamespace: options.appNamespace,
+          prune: options.prune ?? false,
+        },
+        signal: options.signal,
+        subject: `Application "${name}"`,
+      },
+    );
+  }
+
+  async deleteApplication(
+    name: string,
+    options: { cascade?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    await this.#request<unknown>(
+      'DELETE',
+      `/api/v1/applications/${encodeURIComponent(name)}`,
+      {
+        query: { cascade: String(options.cascade ?? true) },
+        signal: options.signal,
+        subject: `Application "${name}"`,
+      },
+    );
+  }
+
+  /** The AppProject, or undefined when Argo CD has none of that name. */
+  async findProject(
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AppProject | undefined> {
+    try {
+      return await this.#request<AppProject>(
+        'GET',
+        `/api/v1/projects/${encodeURIComponent(name)}`,
+        { signal: options.signal, subject: `AppProject "${name}"` },
+      );
+    } catch (error) {
+      if (
+        error instanceof ArgoCdRequestError &&
+        error.failure === 'not-found'
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async createProject(
+    project: AppProject,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AppProject> {
+    return this.#request<AppProject>('POST', '/api/v1/projects', {
+      body: { project, upsert: false },
+      signal: options.signal,
+      subject: `AppProject "${project.metadata.name}"`,
+    });
+  }
+
+  async listClusters(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ArgoCdCluster[]> {
+    const list = await this.#request<{ items: ArgoCdCluster[] | null }>(
+      'GET',
+      '/api/v1/clusters',
+      { signal: options.signal, subject: 'clusters' },
+    );
+    if (!list || typeof list !== 'object' || !('items' in list)) {
+      throw this.#malformed('clusters', 'no items field');
+    }
+    return list.items ?? [];
+  }
+
+  #malformed(subject: string, why: string): ArgoCdRequestError {
+    return new ArgoCdRequestError({
+      instance: this.name,
+      failure: 'malformed',
+      message: `Argo CD instance "${this.name}" answered a malformed response for ${subject}: ${why}`,
+    });
+  }
+
+  async #token(renew: boolean): Promise<string> {
+    const auth = this.instance.auth;
+    if (auth.type === 'token') {
+      return auth.token;
+    }
+    if (!this.#session || renew) {
+      const session = this.#send<{ token?: string }>(
+        'POST',
+        '/api/v1/session',
+        undefined,
+        {
+          body: { username: auth.username, password: auth.password },
+          subject: 'a session',
+        },
+      ).then(body => {
+        if (typeof body?.token !== 'string' || !body.token) {
+          throw this.#malformed('a session', 'no token');
+        }
+        return body.token;
+      });
+      // A failed login is not cached: the next call tries again.
+      session.catch(() => {
+        if (this.#session === session) this.#session = undefined;
+      });
+      this.#session = session;
+    }
+    return this.#session;
+  }
+
+  async #request<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<T> {
+    const token = await this.#token(false);
+    try {
+      return await this.#send<T>(method, path, token, options);
+    } catch (error) {
+      if (
+        error instanceof ArgoCdRequestError &&
+        error.failure === 'unauthenticated' &&
+        this.instance.auth.type === 'password'
+      ) {
+        const renewed = await this.#token(true);
+        return this.#send<T>(method, path, renewed, options);
+      }
+      throw error;
+    }
+  }
+
+  async #send<T>(
+    method: string,
+    path: string,
+    token: string | undefined,
+    options: RequestOptions,
+  ): Promise<T> {
+    const url = new URL(`${this.instance.url}${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, value);
+    }
+    const subject = options.subject ?? path;
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, timeout])
+      : timeout;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.body !== undefined)
+      headers['content-type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers,
+        body:
+          options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (timeout.aborted) {
+        throw new ArgoCdRequestError({
+          instance: this.name,
+          failure: 'timeout',
+          message: `Argo CD instance "${this.name}" did not answer within ${
+            this.#timeoutMs
+          } ms (${method} ${subject})`,
+        });
+      }
+      if (options.signal?.aborted) {
+        throw error;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ArgoCdRequestError({
+        instance: this.name,
+        failure: 'unreachable',
+        message: `Argo CD instance "${this.name}" is unreachable (${method} ${subject}): ${reason}`,
+      });
+    }
+
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (response.ok) {
+          throw this.#malformed(subject, 'not JSON');
+        }
+      }
+    }
+    if (!response.ok) {
+      const err = (body ?? {}) as ArgoCdErrorBody;
+      const detail =
+        (typeof err.message === 'string' && err.message) ||
+        (typeof err.error === 'string' && err.error) ||
+        response.statusText ||
+        'no message';
+      const failure = failureOf(response.status, err.code);
+      throw new ArgoCdRequestError({
+        instance: this.name,
+        failure,
+        status: response.status,
+        code: typeof err.code === 'number' ? err.code : undefined,
+        message: `Argo CD instance "${this.name}" refused ${method} ${subject}: ${response.status} ${detail}`,
+      });
+    }
+    return body as T;
+  }
+}

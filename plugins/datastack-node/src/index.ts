@@ -1,0 +1,10 @@
+/**
+ * Node library of Datastack: configuration, the Argo CD REST client and the
+ * component registry loader, shared by the backend plugin and its modules.
+ *
+ * @packageDocumentation
+ */
+export * from './config';
+export * from './registry';
+export * from './argocd/ArgoCdClient';
+export type * from './argocd/types';

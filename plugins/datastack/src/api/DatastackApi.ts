@@ -1,0 +1,17 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  ComponentDefinition,
+  DatastackStatus,
+} from '@datastack/plugin-datastack-common';
+
+/** The Datastack backend, as the frontend sees it. */
+export interface DatastackApi {
+  /** Readiness and configuration summary of the backend. */
+  getStatus(): Promise<DatastackStatus>;
+  /** The data-stack components the platform offers. */
+  listComponents(): Promise<ComponentDefinition[]>;
+}
+
+export const datastackApiRef = createApiRef<DatastackApi>({
+  id: 'plugin.datastack.service',
+});

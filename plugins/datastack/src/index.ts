@@ -1,0 +1,11 @@
+/**
+ * Datastack frontend plugin: deployment health and upgrade compatibility of
+ * data-stack components, on entity pages and a fleet page.
+ *
+ * @packageDocumentation
+ */
+export { datastackPlugin, DatastackPage } from './plugin';
+export { datastackApiRef } from './api/DatastackApi';
+export type { DatastackApi } from './api/DatastackApi';
+export { DatastackClient } from './api/DatastackClient';
+export { isDatastackAvailable } from '@datastack/plugin-datastack-common';

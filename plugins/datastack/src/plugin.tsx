@@ -1,0 +1,34 @@
+import {
+  createApiFactory,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { datastackApiRef } from './api/DatastackApi';
+import { DatastackClient } from './api/DatastackClient';
+import { rootRouteRef } from './routes';
+
+/** The Datastack plugin for apps on the legacy frontend system. */
+export const datastackPlugin = createPlugin({
+  id: 'datastack',
+  apis: [
+    createApiFactory({
+      api: datastackApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new DatastackClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { root: rootRouteRef },
+});
+
+/** The data platform page, for `<Route path="/datastack" element={<DatastackPage />} />`. */
+export const DatastackPage = datastackPlugin.provide(
+  createRoutableExtension({
+    name: 'DatastackPage',
+    component: () =>
+      import('./components/PlatformPage').then(m => m.PlatformPage),
+    mountPoint: rootRouteRef,
+  }),
+);

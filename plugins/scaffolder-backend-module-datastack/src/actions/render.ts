@@ -1,0 +1,213 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import type { ComponentRegistry } from '@datastack/plugin-datastack-common';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { RenderInput, validateRenderInput } from '../render/input';
+import { renderPipeline } from '../render/renderer';
+import { examples } from './render.examples';
+
+export interface RenderActionOptions {
+  registry: ComponentRegistry;
+  /** Names of the configured Argo CD instances; environments must name one of them. */
+  argocdInstances: string[];
+}
+
+/**
+ * `datastack:gitops:render`: writes a pipeline's GitOps repository into the
+ * task workspace: Helm values per component and environment, an Argo CD
+ * Application per component and environment, an app of apps per environment,
+ * the dbt project and its schedule, catalog-info.yaml and a README.
+ */
+export function createRenderAction(options: RenderActionOptions) {
+  return createTemplateAction({
+    id: 'datastack:gitops:render',
+    description:
+      'Renders the GitOps repository of a data pipeline (Helm values, Argo CD Applications, app of apps, dbt project, catalog entities) into the workspace.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z
+            .string()
+            .describe(
+              'Pipeline name: a DNS-1123 label of at most 30 characters',
+            ),
+        owner: z =>
+          z
+            .string()
+            .describe(
+              'Owner entity reference, for example group:default/data-platform',
+            ),
+        system: z =>
+          z
+            .string()
+            .optional()
+            .describe('System entity name; defaults to the pipeline name'),
+        description: z =>
+          z.string().optional().describe('What the pipeline is for'),
+        repoUrl: z =>
+          z
+            .string()
+            .describe(
+              'Clone URL of the GitOps repository the Applications read values from',
+            ),
+        repoRevision: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Branch or revision of the GitOps repository; default HEAD',
+            ),
+        project: z =>
+          z
+            .string()
+            .optional()
+            .describe('Argo CD AppProject; default "default"'),
+        argocdNamespace: z =>
+          z
+            .string()
+            .optional()
+            .describe('Namespace of Argo CD Applications; default "argocd"'),
+        automatedSync: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Automated sync with prune and self-heal; default true'),
+        targetPath: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Workspace sub-path to render into; default the workspace root',
+            ),
+        components: z =>
+          z
+            .array(
+              z.object({
+                id: z.string().describe('Registry id, for example trino'),
+                version: z
+                  .string()
+                  .optional()
+                  .describe('Chart version; default the registry default'),
+                values: z
+                  .union([z.string(), z.record(z.string(), z.unknown())])
+                  .optional()
+                  .describe(
+                    'Helm values (mapping or YAML text) for every environment',
+                  ),
+              }),
+            )
+            .describe('Data-stack components of the pipeline'),
+        environments: z =>
+          z
+            .array(
+              z.object({
+                name: z.string().describe('Environment name, for example dev'),
+                argocdInstance: z
+                  .string()
+                  .describe(
+                    'Configured Argo CD instance that deploys this environment',
+                  ),
+                cluster: z.object({
+                  server: z
+                    .string()
+                    .optional()
+                    .describe('Destination cluster API URL'),
+                  name: z
+                    .string()
+                    .optional()
+                    .describe('Destination cluster name in Argo CD'),
+                }),
+                namespacePrefix: z
+                  .string()
+                  .optional()
+                  .describe(
+                    "Prefix of the components' namespaces; default <pipeline>-<environment>",
+                  ),
+                size: z
+                  .string()
+                  .optional()
+                  .describe(
+                    'small, medium or large: picks default values; default small',
+                  ),
+                values: z
+                  .union([z.string(), z.record(z.string(), z.unknown())])
+                  .optional()
+                  .describe(
+                    'Helm values per component id for this environment',
+                  ),
+              }),
+            )
+            .describe(
+              'Environments, each an Argo CD instance and a destination cluster',
+            ),
+      },
+      output: {
+        files: z =>
+          z
+            .array(z.string())
+            .describe('Paths written, relative to the workspace'),
+        applications: z =>
+          z
+            .record(z.string(), z.array(z.string()))
+            .describe('Application names per environment, in sync-wave order'),
+        rootApplications: z =>
+          z
+            .record(z.string(), z.string())
+            .describe('App-of-apps Application name per environment'),
+        catalogInfoPath: z =>
+          z
+            .string()
+            .describe('Path of catalog-info.yaml, relative to the workspace'),
+      },
+    },
+    async handler(ctx) {
+      const pipeline = validateRenderInput(
+        ctx.input as RenderInput,
+        options.registry,
+        options.argocdInstances,
+      );
+      const rendered = renderPipeline(pipeline, options.registry);
+      const base = resolveSafeChildPath(ctx.workspacePath, pipeline.targetPath);
+      const written: string[] = [];
+      for (const [file, content] of Object.entries(rendered.files)) {
+        const target = resolveSafeChildPath(base, file);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, content, 'utf8');
+        written.push(path.relative(ctx.workspacePath, target));
+      }
+      written.sort();
+      ctx.logger.info(
+        `Rendered ${pipeline.name}: ${pipeline.components.length} components × ${pipeline.environments.length} environments, ${written.length} files`,
+      );
+      ctx.output('files', written);
+      ctx.output(
+        'applications',
+        Object.fromEntries(
+          Object.entries(rendered.applications).map(([env, apps]) => [
+            env,
+            apps.map(a => a.metadata.name),
+          ]),
+        ),
+      );
+      ctx.output(
+        'rootApplications',
+        Object.fromEntries(
+          Object.entries(rendered.roots).map(([env, app]) => [
+            env,
+            app.metadata.name,
+          ]),
+        ),
+      );
+      ctx.output(
+        'catalogInfoPath',
+        path.relative(
+          ctx.workspacePath,
+          resolveSafeChildPath(base, 'catalog-info.yaml'),
+        ),
+      );
+    },
+  });
+}

@@ -1,0 +1,309 @@
+import { InputError } from '@backstage/errors';
+import {
+  ComponentRegistry,
+  DNS_1123_LABEL,
+  ENVIRONMENT_SIZES,
+  EnvironmentSize,
+} from '@datastack/plugin-datastack-common';
+import semver from 'semver';
+import { parse as parseYaml } from 'yaml';
+
+/** A component of a pipeline, as the user picked it. */
+export interface PipelineComponentInput {
+  id: string;
+  version?: string;
+  values?: unknown;
+}
+
+/** An environment of a pipeline: where its Applications live and deploy to. */
+export interface PipelineEnvironmentInput {
+  name: string;
+  argocdInstance: string;
+  cluster: { server?: string; name?: string };
+  namespacePrefix?: string;
+  size?: string;
+  values?: unknown;
+}
+
+export interface RenderInput {
+  name: string;
+  owner: string;
+  system?: string;
+  description?: string;
+  repoUrl: string;
+  repoRevision?: string;
+  project?: string;
+  argocdNamespace?: string;
+  automatedSync?: boolean;
+  targetPath?: string;
+  components: PipelineComponentInput[];
+  environments: PipelineEnvironmentInput[];
+}
+
+/** The validated, normalised input the renderer works from. */
+export interface Pipeline {
+  name: string;
+  owner: string;
+  system: string;
+  description: string;
+  repoUrl: string;
+  repoRevision: string;
+  project: string;
+  argocdNamespace: string;
+  automatedSync: boolean;
+  targetPath: string;
+  components: Array<{
+    id: string;
+    version?: string;
+    values: Record<string, unknown>;
+  }>;
+  environments: Array<{
+    name: string;
+    argocdInstance: string;
+    cluster: { server?: string; name?: string };
+    namespacePrefix: string;
+    size: EnvironmentSize;
+    values: Record<string, Record<string, unknown>>;
+  }>;
+}
+
+/** Longest pipeline name: `<pipeline>-<component>-<environment>` must stay a 63-character label. */
+export const MAX_PIPELINE_NAME = 30;
+const MAX_ENVIRONMENT_NAME = 12;
+
+function label(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InputError(`${field} is required`);
+  }
+  if (value.length > max) {
+    throw new InputError(
+      `${field} "${value}" is longer than ${max} characters`,
+    );
+  }
+  if (!DNS_1123_LABEL.test(value)) {
+    throw new InputError(
+      `${field} "${value}" must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+/** Parses values given as a mapping or as YAML text; anything else is an InputError naming the field. */
+export function parseValues(
+  value: unknown,
+  field: string,
+): Record<string, unknown> {
+  if (value === undefined || value === null || value === '') return {};
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = parseYaml(value);
+    } catch (error) {
+      throw new InputError(
+        `${field} is not valid YAML: ${
+          (error as Error).message.split('\n')[0]
+        }`,
+      );
+    }
+    if (parsed === null || parsed === undefined) return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InputError(`${field} must be a YAML mapping of Helm values`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A relative path inside the workspace: no `..`, no absolute path. */
+export function safeRelativePath(value: unknown, field: string): string {
+  if (value === undefined || value === '' || value === '.') return '.';
+  if (typeof value !== 'string') {
+    throw new InputError(`${field} must be a string`);
+  }
+  const segments = value.replace(/\\/g, '/').split('/');
+  if (
+    value.startsWith('/') ||
+    /^[a-zA-Z]:/.test(value) ||
+    segments.includes('..') ||
+    value.includes('\0')
+  ) {
+    throw new InputError(
+      `${field} "${value}" must be a relative path inside the workspace`,
+    );
+  }
+  return segments.filter(s => s && s !== '.').join('/') || '.';
+}
+
+function entityRef(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value.trim()) {
+    throw new InputError(`${field} is required`);
+  }
+  if (!/^([a-z]+:)?([a-z0-9-_.]+\/)?[a-zA-Z0-9][a-zA-Z0-9-_.]*$/.test(value)) {
+    throw new InputError(
+      `${field} "${value}" is not an entity reference such as group:default/data-platform`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates every field of a render before anything is written, and throws an
+ * InputError naming the first field at fault. Checks names, paths, components
+ * and versions against the registry, the composition rules, environments
+ * against the configured Argo CD instances.
+ */
+export function validateRenderInput(
+  input: RenderInput,
+  registry: ComponentRegistry,
+  argocdInstances: string[] | undefined,
+): Pipeline {
+  const name = label(input.name, 'name', MAX_PIPELINE_NAME);
+  const owner = entityRef(input.owner, 'owner');
+  const system = input.system ? label(input.system, 'system', 63) : name;
+  if (typeof input.repoUrl !== 'string' || !input.repoUrl) {
+    throw new InputError('repoUrl is required');
+  }
+  if (!/^(https?:\/\/|file:\/\/|git@)[^\s]+$/.test(input.repoUrl)) {
+    throw new InputError(
+      `repoUrl "${input.repoUrl}" must be an http(s), file:// or git@ clone URL`,
+    );
+  }
+  const project = input.project
+    ? label(input.project, 'project', 63)
+    : 'default';
+  const argocdNamespace = input.argocdNamespace
+    ? label(input.argocdNamespace, 'argocdNamespace', 63)
+    : 'argocd';
+
+  if (!Array.isArray(input.components) || input.components.length === 0) {
+    throw new InputError('components must list at least one component');
+  }
+  const seen = new Set<string>();
+  const components = input.components.map((c, i) => {
+    const field = `components[${i}]`;
+    const id = label(c?.id, `${field}.id`, 63);
+    const definition = registry.find(id);
+    if (!definition) {
+      throw new InputError(
+        `${field}.id "${id}" is not a known data-stack component; known: ${registry
+          .list()
+          .map(k => k.id)
+          .join(', ')}`,
+      );
+    }
+    if (seen.has(id)) {
+      throw new InputError(`${field}.id "${id}" is listed twice`);
+    }
+    seen.add(id);
+    if (c.version !== undefined && c.version !== '') {
+      if (typeof c.version !== 'string' || !semver.valid(c.version)) {
+        throw new InputError(
+          `${field}.version "${c.version}" must be a SemVer version such as ${
+            definition.chart?.version ?? definition.dbt?.coreVersion
+          }`,
+        );
+      }
+    }
+    return {
+      id,
+      version: c.version || undefined,
+      values: parseValues(c.values, `${field}.values`),
+    };
+  });
+  const violations = registry.checkComposition(components.map(c => c.id));
+  if (violations.length > 0) {
+    throw new InputError(
+      `components: ${violations.map(v => v.message).join(' ')}`,
+    );
+  }
+
+  if (!Array.isArray(input.environments) || input.environments.length === 0) {
+    throw new InputError('environments must list at least one environment');
+  }
+  const envNames = new Set<string>();
+  const environments = input.environments.map((e, i) => {
+    const field = `environments[${i}]`;
+    const envName = label(e?.name, `${field}.name`, MAX_ENVIRONMENT_NAME);
+    if (envNames.has(envName)) {
+      throw new InputError(`${field}.name "${envName}" is listed twice`);
+    }
+    envNames.add(envName);
+    const argocdInstance = label(
+      e.argocdInstance,
+      `${field}.argocdInstance`,
+      63,
+    );
+    if (argocdInstances && !argocdInstances.includes(argocdInstance)) {
+      throw new InputError(
+        `${field}.argocdInstance "${argocdInstance}" is not a configured Argo CD instance; configured: ${
+          argocdInstances.join(', ') || 'none'
+        }`,
+      );
+    }
+    const cluster = e.cluster ?? {};
+    if (!cluster.server === !cluster.name) {
+      throw new InputError(
+        `${field}.cluster needs exactly one of server or name`,
+      );
+    }
+    if (cluster.server && !/^https?:\/\/[^\s]+$/.test(cluster.server)) {
+      throw new InputError(
+        `${field}.cluster.server "${cluster.server}" must be an http(s) URL`,
+      );
+    }
+    if (cluster.name && !/^[a-zA-Z0-9][a-zA-Z0-9-_.@:]*$/.test(cluster.name)) {
+      throw new InputError(
+        `${field}.cluster.name "${cluster.name}" is not a cluster name`,
+      );
+    }
+    const size = (e.size ?? 'small') as EnvironmentSize;
+    if (!ENVIRONMENT_SIZES.includes(size)) {
+      throw new InputError(
+        `${field}.size "${e.size}" must be one of ${ENVIRONMENT_SIZES.join(
+          ', ',
+        )}`,
+      );
+    }
+    const namespacePrefix =
+      e.namespacePrefix === undefined || e.namespacePrefix === ''
+        ? `${name}-${envName}`
+        : label(e.namespacePrefix, `${field}.namespacePrefix`, 40);
+    const rawValues = parseValues(e.values, `${field}.values`);
+    const values: Record<string, Record<string, unknown>> = {};
+    for (const [componentId, v] of Object.entries(rawValues)) {
+      if (!seen.has(componentId)) {
+        throw new InputError(
+          `${field}.values.${componentId} names a component that is not in this pipeline`,
+        );
+      }
+      values[componentId] = parseValues(v, `${field}.values.${componentId}`);
+    }
+    return {
+      name: envName,
+      argocdInstance,
+      cluster: cluster.server
+        ? { server: cluster.server }
+        : { name: cluster.name },
+      namespacePrefix,
+      size,
+      values,
+    };
+  });
+
+  return {
+    name,
+    owner,
+    system,
+    description:
+      typeof input.description === 'string' && input.description
+        ? input.description
+        : `Data pipeline ${name}`,
+    repoUrl: input.repoUrl,
+    repoRevision: input.repoRevision || 'HEAD',
+    project,
+    argocdNamespace,
+    automatedSync: input.automatedSync ?? true,
+    targetPath: safeRelativePath(input.targetPath, 'targetPath'),
+    components,
+    environments,
+  };
+}

@@ -1,0 +1,373 @@
+import {
+  ANNOTATION_ARGOCD_APP_SELECTOR,
+  ANNOTATION_ARGOCD_INSTANCE_NAME,
+  ANNOTATION_DATASTACK_COMPONENT,
+  ANNOTATION_DATASTACK_ENVIRONMENTS,
+  ANNOTATION_DATASTACK_GITOPS_REPO,
+  ANNOTATION_DATASTACK_PIPELINE,
+  ANNOTATION_KUBERNETES_ID,
+  ComponentDefinition,
+  ComponentRegistry,
+  LABEL_COMPONENT,
+  LABEL_ENVIRONMENT,
+  LABEL_PIPELINE,
+  mergeValues,
+} from '@datastack/plugin-datastack-common';
+import type {
+  Application,
+  ApplicationSource,
+} from '@datastack/plugin-datastack-node';
+import { stringify } from 'yaml';
+import { renderDbt } from './dbt';
+import type { Pipeline } from './input';
+
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/** What a render produced: files by path, and the Applications per environment. */
+export interface RenderedPipeline {
+  files: Record<string, string>;
+  /** Component Applications per environment, in sync-wave order. */
+  applications: Record<string, Application[]>;
+  /** The app-of-apps root Application per environment. */
+  roots: Record<string, Application>;
+}
+
+/**
+ * Sync waves from the `requires` constraints between the pipeline's
+ * components: a component deploys one wave after everything it requires.
+ */
+export function syncWaves(
+  components: ComponentDefinition[],
+): Map<string, number> {
+  const byId = new Map(components.map(c => [c.id, c]));
+  const waves = new Map<string, number>();
+  const visiting = new Set<string>();
+  const wave = (id: string): number => {
+    const known = waves.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) {
+      throw new Error(
+        `Components require each other in a cycle through "${id}"`,
+      );
+    }
+    visiting.add(id);
+    const deps = byId.get(id)!.requires.filter(r => byId.has(r.componentId));
+    const value = deps.length
+      ? 1 + Math.max(...deps.map(d => wave(d.componentId)))
+      : 0;
+    visiting.delete(id);
+    waves.set(id, value);
+    return value;
+  };
+  components.forEach(c => wave(c.id));
+  return waves;
+}
+
+/** Argo CD wants a Helm OCI repository without its scheme. */
+function helmRepoUrl(repository: string): string {
+  return repository.startsWith('oci://')
+    ? repository.slice('oci://'.length)
+    : repository;
+}
+
+function yamlFile(value: unknown, header?: string): string {
+  const body = stringify(value, { lineWidth: 0 });
+  return header ? `# ${header}\n${body}` : body;
+}
+
+function join(...parts: string[]): string {
+  return parts.filter(p => p && p !== '.').join('/');
+}
+
+/**
+ * Renders a pipeline's GitOps repository. Pure: the same pipeline always
+ * gives the same files, so a retried step writes the same tree.
+ */
+export function renderPipeline(
+  pipeline: Pipeline,
+  registry: ComponentRegistry,
+): RenderedPipeline {
+  const definitions = pipeline.components.map(c => registry.get(c.id));
+  const charts = definitions.filter(d => d.type === 'helm-chart');
+  const waves = syncWaves(charts);
+  const files: Record<string, string> = {};
+  const applications: Record<string, Application[]> = {};
+  const roots: Record<string, Application> = {};
+  const dbtDefinition = definitions.find(d => d.type === 'dbt-project');
+  const dbt = dbtDefinition ? renderDbt(pipeline, dbtDefinition) : undefined;
+  if (dbt) Object.assign(files, dbt.files);
+
+  const componentEntityName = (id: string) => `${pipeline.name}-${id}`;
+  const appName = (id: string, env: string) => `${pipeline.name}-${id}-${env}`;
+  const selector = (id: string) =>
+    `${LABEL_PIPELINE}=${pipeline.name},${LABEL_COMPONENT}=${id}`;
+
+  for (const component of pipeline.components) {
+    const definition = registry.get(component.id);
+    if (definition.type !== 'helm-chart') continue;
+    const base =
+      dbt && component.id === dbt.orchestrator
+        ? mergeValues(dbt.orchestratorValues, component.values)
+        : component.values;
+    files[`components/${component.id}/values.yaml`] = yamlFile(
+      base,
+      `Helm values of ${definition.title} shared by every environment of ${pipeline.name}.`,
+    );
+  }
+
+  for (const env of pipeline.environments) {
+    const envApps: Application[] = [];
+    for (const component of pipeline.components) {
+      const definition = registry.get(component.id);
+      if (definition.type !== 'helm-chart' || !definition.chart) continue;
+      const chart = definition.chart;
+      const valuesPath = `environments/${env.name}/values/${component.id}.yaml`;
+      files[valuesPath] = yamlFile(
+        mergeValues(
+          definition.values[env.size],
+          env.values[component.id] ?? {},
+        ),
+        `Helm values of ${definition.title} in ${env.name} (size ${env.size}).`,
+      );
+      const name = appName(component.id, env.name);
+      const source: ApplicationSource = {
+        repoURL: helmRepoUrl(chart.repository),
+        chart: chart.name,
+        targetRevision: component.version ?? chart.version,
+        helm: {
+          releaseName: component.id,
+          valueFiles: [
+            `$values/${join(
+              pipeline.targetPath,
+              `components/${component.id}/values.yaml`,
+            )}`,
+            `$values/${join(pipeline.targetPath, valuesPath)}`,
+          ],
+        },
+      };
+      const application: Application = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: {
+          name,
+          namespace: pipeline.argocdNamespace,
+          labels: {
+            [LABEL_PIPELINE]: pipeline.name,
+            [LABEL_COMPONENT]: component.id,
+            [LABEL_ENVIRONMENT]: env.name,
+          },
+          annotations: {
+            'argocd.argoproj.io/sync-wave': String(
+              waves.get(component.id) ?? 0,
+            ),
+          },
+          finalizers: [RESOURCES_FINALIZER],
+        },
+        spec: {
+          project: pipeline.project,
+          sources: [
+            source,
+            {
+              repoURL: pipeline.repoUrl,
+              targetRevision: pipeline.repoRevision,
+              ref: 'values',
+            },
+          ],
+          destination: {
+            ...env.cluster,
+            namespace: `${env.namespacePrefix}-${component.id}`
+              .slice(0, 63)
+              .replace(/-+$/, ''),
+          },
+          syncPolicy: {
+            ...(pipeline.automatedSync
+              ? { automated: { prune: true, selfHeal: true } }
+              : {}),
+            syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+          },
+        },
+      };
+      envApps.push(application);
+    }
+    envApps.sort(
+      (a, b) =>
+        Number(a.metadata.annotations!['argocd.argoproj.io/sync-wave']) -
+          Number(b.metadata.annotations!['argocd.argoproj.io/sync-wave']) ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    );
+    for (const app of envApps) {
+      files[`environments/${env.name}/applications/${app.metadata.name}.yaml`] =
+        yamlFile(app);
+    }
+    applications[env.name] = envApps;
+
+    const root: Application = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: {
+        name: `${pipeline.name}-${env.name}`,
+        namespace: pipeline.argocdNamespace,
+        labels: {
+          [LABEL_PIPELINE]: pipeline.name,
+          [LABEL_ENVIRONMENT]: env.name,
+        },
+        finalizers: [RESOURCES_FINALIZER],
+      },
+      spec: {
+        project: pipeline.project,
+        source: {
+          repoURL: pipeline.repoUrl,
+          targetRevision: pipeline.repoRevision,
+          path: join(
+            pipeline.targetPath,
+            `environments/${env.name}/applications`,
+          ),
+        },
+        // The component Applications live in Argo CD's own namespace.
+        destination: {
+          server: 'https://kubernetes.default.svc',
+          namespace: pipeline.argocdNamespace,
+        },
+        syncPolicy: pipeline.automatedSync
+          ? { automated: { prune: true, selfHeal: true } }
+          : {},
+      },
+    };
+    files[`environments/${env.name}/root.yaml`] = yamlFile(
+      root,
+      `App of apps of ${pipeline.name} in ${env.name}: apply this one Application and Argo CD creates the others.`,
+    );
+    roots[env.name] = root;
+  }
+
+  // Catalog entities: the pipeline as a System, each component as a Component.
+  const instances = [
+    ...new Set(pipeline.environments.map(e => e.argocdInstance)),
+  ].join(',');
+  const envNames = pipeline.environments.map(e => e.name).join(',');
+  const entities: unknown[] = [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'System',
+      metadata: {
+        name: pipeline.system,
+        description: pipeline.description,
+        annotations: {
+          [ANNOTATION_DATASTACK_PIPELINE]: pipeline.name,
+          [ANNOTATION_DATASTACK_ENVIRONMENTS]: envNames,
+          [ANNOTATION_DATASTACK_GITOPS_REPO]: pipeline.repoUrl,
+        },
+        tags: ['datastack', 'data-pipeline'],
+      },
+      spec: { owner: pipeline.owner },
+    },
+  ];
+  for (const component of pipeline.components) {
+    const definition = registry.get(component.id);
+    const dependsOn = definition.requires
+      .filter(r => pipeline.components.some(c => c.id === r.componentId))
+      .map(r => `component:${componentEntityName(r.componentId)}`);
+    if (definition.type === 'dbt-project' && dbt) {
+      dependsOn.push(
+        `component:${componentEntityName(dbt.warehouse)}`,
+        `component:${componentEntityName(dbt.orchestrator)}`,
+      );
+    }
+    const annotations: Record<string, string> = {
+      [ANNOTATION_DATASTACK_COMPONENT]: component.id,
+      [ANNOTATION_DATASTACK_PIPELINE]: pipeline.name,
+      [ANNOTATION_DATASTACK_ENVIRONMENTS]: envNames,
+      [ANNOTATION_KUBERNETES_ID]: componentEntityName(component.id),
+    };
+    if (definition.type === 'helm-chart') {
+      annotations[ANNOTATION_ARGOCD_APP_SELECTOR] = selector(component.id);
+      annotations[ANNOTATION_ARGOCD_INSTANCE_NAME] = instances;
+    }
+    entities.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: componentEntityName(component.id),
+        title: `${definition.title} (${pipeline.name})`,
+        description: definition.description,
+        annotations,
+        tags: ['datastack', definition.layer, component.id],
+        links: [
+          {
+            url: definition.docsUrl,
+            title: `${definition.title} documentation`,
+          },
+        ],
+      },
+      spec: {
+        type:
+          definition.type === 'dbt-project'
+            ? 'dbt-project'
+            : 'data-stack-component',
+        lifecycle: 'production',
+        owner: pipeline.owner,
+        system: pipeline.system,
+        ...(dependsOn.length ? { dependsOn: [...new Set(dependsOn)] } : {}),
+      },
+    });
+  }
+  files['catalog-info.yaml'] = entities
+    .map(e => stringify(e, { lineWidth: 0 }))
+    .join('---\n');
+  files['README.md'] = renderReadme(pipeline, registry, applications, roots);
+  return { files, applications, roots };
+}
+
+function renderReadme(
+  pipeline: Pipeline,
+  registry: ComponentRegistry,
+  applications: Record<string, Application[]>,
+  roots: Record<string, Application>,
+): string {
+  const rows = pipeline.components.map(c => {
+    const d = registry.get(c.id);
+    const version = c.version ?? d.chart?.version ?? d.dbt?.coreVersion ?? '';
+    const where = d.chart
+      ? `${d.chart.repository} \`${d.chart.name}\``
+      : 'this repository (`dbt/`)';
+    return `| ${d.title} | ${d.layer} | ${where} | ${version} |`;
+  });
+  const envs = pipeline.environments.map(
+    e =>
+      `- **${e.name}**: Argo CD \`${e.argocdInstance}\`, cluster \`${
+        e.cluster.server ?? e.cluster.name
+      }\`, size ${e.size}; root Application \`${
+        roots[e.name].metadata.name
+      }\` (\`environments/${e.name}/root.yaml\`) creates ${
+        applications[e.name].length
+      } Applications.`,
+  );
+  return `# ${pipeline.name}
+
+${pipeline.description}
+
+GitOps repository rendered by Datastack. Argo CD deploys what is on the default branch.
+
+## Components
+
+| component | layer | chart | version |
+|---|---|---|---|
+${rows.join('\n')}
+
+## Environments
+
+${envs.join('\n')}
+
+## Layout
+
+- \`components/<id>/values.yaml\`: Helm values shared by every environment.
+- \`environments/<env>/values/<id>.yaml\`: the environment's values, applied after the shared ones.
+- \`environments/<env>/applications/\`: one Argo CD Application per component.
+- \`environments/<env>/root.yaml\`: the app of apps; \`kubectl apply -n ${
+    pipeline.argocdNamespace
+  } -f environments/<env>/root.yaml\` when Datastack did not apply it.
+- \`catalog-info.yaml\`: the pipeline (System) and its components for the Backstage catalog.
+
+To change a version or a value, open a pull request here: Argo CD syncs the change.
+`;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts what the test suite needs beside Node: PostgreSQL (Debian's package,
+# installed when absent) with the test role, and Debian's Chromium for the
+# end-to-end tests. Idempotent. Prints the PostgreSQL URL for the tests.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq >&2; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >&2
+}
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+  echo "datastack: installing PostgreSQL" >&2
+  apt_install postgresql
+fi
+pg_version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main"' | grep -q .; then
+  as_root pg_createcluster "$pg_version" main >&2
+fi
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+  as_root pg_ctlcluster "$pg_version" main start >&2
+fi
+port="$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" {print $3}')"
+as_root su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname='datastack'\" | grep -q 1 || psql -q -p $port -c \"CREATE ROLE datastack LOGIN CREATEDB PASSWORD 'datastack'\"" >&2
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "datastack: installing Chromium" >&2
+  apt_install chromium
+fi
+
+echo "postgresql://datastack:datastack@127.0.0.1:$port"
