@@ -1,0 +1,333 @@
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import { InputError } from '@backstage/errors';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createDefaultRegistry } from '@datastack/plugin-datastack-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { validateApplications } from '../__testUtils__/validateApplications';
+import { createRenderAction } from './render';
+import { examples } from './render.examples';
+
+const registry = createDefaultRegistry();
+const action = createRenderAction({
+  registry,
+  argocdInstances: ['dev', 'staging', 'prod'],
+});
+
+const baseInput = {
+  name: 'orders',
+  owner: 'group:default/data-platform',
+  repoUrl: 'https://git.example.com/acme/orders-gitops.git',
+  components: [
+    { id: 'airbyte' },
+    { id: 'trino' },
+    { id: 'dbt' },
+    { id: 'airflow' },
+    { id: 'superset' },
+    { id: 'observability' },
+  ],
+  environments: [
+    {
+      name: 'dev',
+      argocdInstance: 'dev',
+      cluster: { server: 'https://kubernetes.default.svc' },
+    },
+    {
+      name: 'staging',
+      argocdInstance: 'staging',
+      cluster: { name: 'staging' },
+      size: 'medium',
+    },
+    {
+      name: 'prod',
+      argocdInstance: 'prod',
+      cluster: { name: 'prod-eu-1' },
+      size: 'large',
+    },
+  ],
+};
+
+function readYamlDocs(file: string): any[] {
+  return yaml
+    .parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map(d => d.toJS());
+}
+
+describe('datastack:gitops:render', () => {
+  const workspace = createMockDirectory();
+  beforeEach(() => workspace.clear());
+
+  it('renders every Application, values file, root app and entity of a 6 × 3 pipeline', async () => {
+    const ctx = createMockActionContext({
+      input: baseInput,
+      workspacePath: workspace.path,
+    });
+    await action.handler(ctx as any);
+
+    const applications = (ctx.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'applications',
+    )![1];
+    expect(Object.keys(applications)).toEqual(['dev', 'staging', 'prod']);
+    // dbt is a project, not an Application: 5 charts per environment.
+    expect(applications.dev).toHaveLength(5);
+    // observability first (kafka-free pipeline: no constraint puts anything before it).
+    const rendered: unknown[] = [];
+    for (const env of ['dev', 'staging', 'prod']) {
+      for (const name of applications[env]) {
+        const [app] = readYamlDocs(
+          path.join(
+            workspace.path,
+            `environments/${env}/applications/${name}.yaml`,
+          ),
+        );
+        rendered.push(app);
+        expect(app.metadata.labels).toEqual({
+          'datastack.io/pipeline': 'orders',
+          'datastack.io/component':
+            app.metadata.labels['datastack.io/component'],
+          'datastack.io/environment': env,
+        });
+        expect(app.metadata.finalizers).toEqual([
+          'resources-finalizer.argocd.argoproj.io',
+        ]);
+        const [chart, values] = app.spec.sources;
+        const id = app.metadata.labels['datastack.io/component'];
+        const definition = registry.get(id);
+        expect(chart.chart).toBe(definition.chart!.name);
+        expect(chart.targetRevision).toBe(definition.chart!.version);
+        expect(chart.helm.valueFiles).toEqual([
+          `$values/components/${id}/values.yaml`,
+          `$values/environments/${env}/values/${id}.yaml`,
+        ]);
+        expect(values).toEqual({
+          repoURL: baseInput.repoUrl,
+          targetRevision: 'HEAD',
+          ref: 'values',
+        });
+        expect(
+          fs.existsSync(
+            path.join(workspace.path, `environments/${env}/values/${id}.yaml`),
+          ),
+        ).toBe(true);
+      }
+      const [root] = readYamlDocs(
+        path.join(workspace.path, `environments/${env}/root.yaml`),
+      );
+      rendered.push(root);
+      expect(root.spec.source.path).toBe(`environments/${env}/applications`);
+    }
+    // Every Application validates against the Argo CD Application CRD schema.
+    expect(rendered).toHaveLength(18);
+    expect(validateApplications(rendered)).toEqual([]);
+
+    const prodTrino = readYamlDocs(
+      path.join(workspace.path, 'environments/prod/values/trino.yaml'),
+    )[0];
+    expect(prodTrino).toEqual(registry.get('trino').values.large);
+
+    const entities = readYamlDocs(
+      path.join(workspace.path, 'catalog-info.yaml'),
+    );
+    expect(entities.map(e => `${e.kind}:${e.metadata.name}`)).toEqual([
+      'System:orders',
+      'Component:orders-airbyte',
+      'Component:orders-trino',
+      'Component:orders-dbt',
+      'Component:orders-airflow',
+      'Component:orders-superset',
+      'Component:orders-observability',
+    ]);
+    const trino = entities.find(e => e.metadata.name === 'orders-trino');
+    expect(trino.metadata.annotations).toMatchObject({
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'orders',
+      'argocd/app-selector':
+        'datastack.io/pipeline=orders,datastack.io/component=trino',
+      'argocd/instance-name': 'dev,staging,prod',
+      'backstage.io/kubernetes-id': 'orders-trino',
+    });
+    const dbt = entities.find(e => e.metadata.name === 'orders-dbt');
+    expect(dbt.spec.dependsOn).toEqual([
+      'component:orders-trino',
+      'component:orders-airflow',
+    ]);
+
+    // The dbt project targets Trino and Airflow schedules it from this repository.
+    expect(
+      fs.readFileSync(path.join(workspace.path, 'dbt/profiles.yml'), 'utf8'),
+    ).toContain('type: trino');
+    expect(
+      fs.existsSync(
+        path.join(workspace.path, 'orchestration/airflow/dags/orders_dbt.py'),
+      ),
+    ).toBe(true);
+    const airflowValues = readYamlDocs(
+      path.join(workspace.path, 'components/airflow/values.yaml'),
+    )[0];
+    expect(airflowValues.dags.gitSync).toMatchObject({
+      enabled: true,
+      repo: baseInput.repoUrl,
+    });
+  });
+
+  it('orders sync waves by the requires constraints', async () => {
+    const ctx = createMockActionContext({
+      input: {
+        ...baseInput,
+        components: [{ id: 'flink' }, { id: 'kafka' }, { id: 'observability' }],
+      },
+      workspacePath: workspace.path,
+    });
+    await action.handler(ctx as any);
+    const applications = (ctx.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'applications',
+    )![1];
+    expect(applications.dev).toEqual([
+      'orders-observability-dev',
+      'orders-kafka-dev',
+      'orders-flink-dev',
+    ]);
+    const waves = applications.dev.map(
+      (name: string) =>
+        readYamlDocs(
+          path.join(
+            workspace.path,
+            `environments/dev/applications/${name}.yaml`,
+          ),
+        )[0].metadata.annotations['argocd.argoproj.io/sync-wave'],
+    );
+    expect(waves).toEqual(['0', '1', '2']);
+  });
+
+  it.each(examples.map(e => [e.description, e.example] as const))(
+    'runs the example: %s',
+    async (_description, example) => {
+      const step = yaml.parse(example).steps[0];
+      const ctx = createMockActionContext({
+        input: step.input,
+        workspacePath: workspace.path,
+      });
+      await action.handler(ctx as any);
+      const catalogInfoPath = (ctx.output as jest.Mock).mock.calls.find(
+        c => c[0] === 'catalogInfoPath',
+      )![1];
+      expect(fs.existsSync(path.join(workspace.path, catalogInfoPath))).toBe(
+        true,
+      );
+    },
+  );
+
+  describe('rejects bad input before writing anything, naming the field', () => {
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      [
+        'a name that is not a DNS-1123 label',
+        { name: 'Orders_1' },
+        /^name "Orders_1" must be a DNS-1123 label/,
+      ],
+      [
+        'a name longer than the limit',
+        { name: 'a'.repeat(31) },
+        /^name "a{31}" is longer than 30 characters/,
+      ],
+      [
+        'a path traversal in targetPath',
+        { targetPath: '../outside' },
+        /^targetPath "..\/outside" must be a relative path/,
+      ],
+      [
+        'an absolute targetPath',
+        { targetPath: '/etc' },
+        /^targetPath "\/etc" must be a relative path/,
+      ],
+      [
+        'an unknown component',
+        { components: [{ id: 'hadoop' }] },
+        /^components\[0\]\.id "hadoop" is not a known data-stack component/,
+      ],
+      [
+        'a duplicate component',
+        { components: [{ id: 'trino' }, { id: 'trino' }] },
+        /^components\[1\]\.id "trino" is listed twice/,
+      ],
+      [
+        'a version not in SemVer',
+        { components: [{ id: 'trino', version: 'latest' }] },
+        /^components\[0\]\.version "latest" must be a SemVer version/,
+      ],
+      [
+        'values that are not a mapping',
+        { components: [{ id: 'trino', values: '- a\n- b' }] },
+        /^components\[0\]\.values must be a YAML mapping/,
+      ],
+      [
+        'values that are not YAML',
+        { components: [{ id: 'trino', values: 'a: [' }] },
+        /^components\[0\]\.values is not valid YAML/,
+      ],
+      [
+        'an unmet layer rule',
+        { components: [{ id: 'superset' }] },
+        /^components: A BI tool needs a warehouse/,
+      ],
+      [
+        'dbt without an orchestrator',
+        { components: [{ id: 'dbt' }, { id: 'trino' }] },
+        /^components: dbt runs on a schedule/,
+      ],
+      [
+        'an unknown Argo CD instance',
+        {
+          environments: [
+            { name: 'dev', argocdInstance: 'qa', cluster: { name: 'x' } },
+          ],
+        },
+        /^environments\[0\]\.argocdInstance "qa" is not a configured Argo CD instance/,
+      ],
+      [
+        'a duplicate environment',
+        {
+          environments: [baseInput.environments[0], baseInput.environments[0]],
+        },
+        /^environments\[1\]\.name "dev" is listed twice/,
+      ],
+      [
+        'a cluster with both server and name',
+        {
+          environments: [
+            {
+              name: 'dev',
+              argocdInstance: 'dev',
+              cluster: { server: 'https://k', name: 'k' },
+            },
+          ],
+        },
+        /^environments\[0\]\.cluster needs exactly one of server or name/,
+      ],
+      [
+        'environment values for a component not in the pipeline',
+        {
+          environments: [
+            { ...baseInput.environments[0], values: { kafka: {} } },
+          ],
+        },
+        /^environments\[0\]\.values\.kafka names a component that is not in this pipeline/,
+      ],
+      [
+        'an owner that is not an entity reference',
+        { owner: 'not a ref' },
+        /^owner "not a ref" is not an entity reference/,
+      ],
+    ];
+    it.each(cases)('%s', async (_label, patch, message) => {
+      const ctx = createMockActionContext({
+        input: { ...baseInput, ...patch } as any,
+        workspacePath: workspace.path,
+      });
+      const result = action.handler(ctx as any);
+      await expect(result).rejects.toThrow(InputError);
+      await expect(result).rejects.toThrow(message);
+      expect(fs.readdirSync(workspace.path)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,40 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import request from 'supertest';
+import { scaffolderModuleDatastack } from './module';
+
+describe('scaffolderModuleDatastack', () => {
+  it('registers the Datastack actions with the real scaffolder plugin', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleDatastack,
+        mockServices.rootConfig.factory({ data: {} }),
+      ],
+    });
+
+    const res = await request(server)
+      .get('/api/scaffolder/v2/actions')
+      .set('authorization', mockCredentials.user.header());
+
+    expect(res.status).toBe(200);
+    const render = res.body.find(
+      (a: { id: string }) => a.id === 'datastack:gitops:render',
+    );
+    expect(render).toBeDefined();
+    expect(render.schema.input.required).toEqual(
+      expect.arrayContaining([
+        'name',
+        'owner',
+        'repoUrl',
+        'components',
+        'environments',
+      ]),
+    );
+    expect(render.examples.length).toBeGreaterThan(0);
+  });
+});
