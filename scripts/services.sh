@@ -6,9 +6,14 @@ set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=0
+apt_log="${TMPDIR:-/tmp}/datastack-apt.log"
 apt_install() {
-  if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq >&2; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >&2
+  if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq >>"$apt_log" 2>&1; apt_updated=1; fi
+  if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >>"$apt_log" 2>&1; then
+    echo "datastack: apt-get install $* failed; see $apt_log" >&2
+    tail -20 "$apt_log" >&2
+    exit 1
+  fi
 }
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then

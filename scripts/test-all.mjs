@@ -90,6 +90,7 @@ if (!skipE2e) {
     const tap = await readFile(e2eReport, 'utf8');
     passed += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
     failed += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
+    failed += Number(/^# cancelled (\d+)/m.exec(tap)?.[1] ?? 0);
   } catch {
     failed += 1;
   }

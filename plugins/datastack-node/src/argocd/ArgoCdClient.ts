@@ -264,12 +264,13 @@ export class ArgoCdClient {
     });
   }
 
-  async #token(renew: boolean): Promise<string> {
+  /** The session login under way or done; a new one when there is none. */
+  #currentSession(): Promise<string> {
     const auth = this.instance.auth;
     if (auth.type === 'token') {
-      return auth.token;
+      return Promise.resolve(auth.token);
     }
-    if (!this.#session || renew) {
+    if (!this.#session) {
       const session = this.#send<{ token?: string }>(
         'POST',
         '/api/v1/session',
@@ -298,7 +299,9 @@ export class ArgoCdClient {
     path: string,
     options: RequestOptions,
   ): Promise<T> {
-    const token = await this.#token(false);
+    const session = this.#currentSession();
+    // A refused login fails the call as it is; only an expired session is renewed.
+    const token = await session;
     try {
       return await this.#send<T>(method, path, token, options);
     } catch (error) {
@@ -307,8 +310,10 @@ export class ArgoCdClient {
         error.failure === 'unauthenticated' &&
         this.instance.auth.type === 'password'
       ) {
-        const renewed = await this.#token(true);
-        return this.#send<T>(method, path, renewed, options);
+        // Drop only the session that expired: concurrent callers that already
+        // renewed it share the new one instead of logging in again.
+        if (this.#session === session) this.#session = undefined;
+        return this.#send<T>(method, path, await this.#currentSession(), options);
       }
       throw error;
     }
