@@ -34,6 +34,10 @@ describe('portal in a browser', () => {
     await page.goto(`${backend.baseUrl}/`);
     const enter = page.getByRole('button', { name: /enter/i });
     await enter.click({ timeout: 60_000 });
+    // Signed in once the catalog, the landing page, shows its title.
+    await page
+      .getByRole('heading', { name: 'Datastack Catalog' })
+      .waitFor({ timeout: 60_000 });
 
     await page.goto(
       `${backend.baseUrl}/?filters%5Bkind%5D=system&filters%5Buser%5D=all`,
@@ -47,7 +51,7 @@ describe('portal in a browser', () => {
       fullPage: true,
     });
 
-    await link.first().click();
+    await link.click();
     await page
       .getByText('Run an open-source data stack on Kubernetes')
       .first()

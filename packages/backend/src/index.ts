@@ -39,8 +39,9 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
-// User settings
+// User settings, and signals (real-time updates to the frontend)
 backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 
 // Datastack: deployment health and upgrade compatibility
 backend.add(import('@datastack/plugin-datastack-backend'));

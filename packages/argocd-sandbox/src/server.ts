@@ -1,0 +1,598 @@
+/**
+ * The sandbox's HTTP server (node:http): Argo CD's API under `/api`, the
+ * Kubernetes API of its clusters under `/k8s/{cluster}`, and the sandbox's
+ * own control API under `/sandbox`. Failure modes and latency apply to the
+ * first two, never to the control API.
+ */
+
+import {
+  IncomingMessage,
+  Server,
+  ServerResponse,
+  createServer,
+} from 'node:http';
+import { AddressInfo } from 'node:net';
+import { handleArgoCd } from './argocdApi';
+import { SandboxAuth, SandboxUser } from './auth';
+import { ArgoCdApiError, GrpcCode, KubernetesApiError } from './errors';
+import { ImportError, ImportRequest, readGitOpsManifests } from './gitImport';
+import { handleKubernetes } from './kubernetes';
+import { SeedTemplate } from './seed';
+import { IN_CLUSTER, SandboxCluster, SandboxStore } from './store';
+import type { Application } from './types';
+import { cloneJson, isRecord } from './util';
+
+/** How the sandbox misbehaves, for resilience tests. */
+export type FailureMode =
+  | 'none'
+  /** Close the connection at once (socket.destroy). */
+  | 'down'
+  /** 500 with an Argo CD (or Kubernetes) error body. */
+  | 'http500'
+  /** Never answer (until the sandbox closes). */
+  | 'hang'
+  /** 200 with truncated JSON. */
+  | 'malformed'
+  /** 401, as for an expired token. */
+  | 'unauthorized';
+
+const FAILURE_MODES: readonly FailureMode[] = [
+  'none',
+  'down',
+  'http500',
+  'hang',
+  'malformed',
+  'unauthorized',
+];
+
+/** A cluster of the sandbox, as options give it. */
+export interface SandboxClusterOptions {
+  name: string;
+  server: string;
+  /** Kubernetes version, e.g. `v1.29.3` or `1.29`. */
+  serverVersion: string;
+  /** `Failed` simulates a cluster Argo CD cannot reach. */
+  connectionState?: 'Successful' | 'Failed';
+}
+
+/** Options of {@link startArgoCdSandbox}. */
+export interface SandboxOptions {
+  /** Instance name, e.g. `dev`. */
+  name: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** A static bearer token the API accepts (an Argo CD API key). */
+  token?: string;
+  /** Local accounts for POST /api/v1/session. Without token and users the API is open. */
+  users?: SandboxUser[];
+  /** Delay before every Argo CD and Kubernetes answer. */
+  latencyMs?: number;
+  /** How long a sync operation runs (default 3000). */
+  syncDurationMs?: number;
+  /** Kubernetes version of the in-cluster cluster (default `v1.30.4`). */
+  kubeVersion?: string;
+  /** Clusters besides `in-cluster` (https://kubernetes.default.svc). */
+  clusters?: SandboxClusterOptions[];
+  /** Directory of Git repositories POST /sandbox/import may read. */
+  gitRoot?: string;
+  /** Clock, epoch milliseconds (tests). */
+  now?: () => number;
+  /** How many requests {@link ArgoCdSandbox.requests} keeps (default 1000). */
+  requestLogLimit?: number;
+}
+
+/** One request the sandbox received (no headers, so no credentials). */
+export interface SandboxRequestRecord {
+  method: string;
+  /** Path and query string. */
+  path: string;
+  area: 'argocd' | 'kubernetes' | 'sandbox' | 'other';
+  /** HTTP status answered; absent when the connection was dropped or hung. */
+  status?: number;
+}
+
+/** Requests the sandbox received. */
+export interface SandboxRequestLog {
+  /** Requests since start (or the last clear). */
+  readonly count: number;
+  /** The most recent requests, oldest first. */
+  readonly entries: readonly SandboxRequestRecord[];
+  clear(): void;
+}
+
+/** What POST /sandbox/import applied. */
+export interface ImportResult {
+  /** The commit read. */
+  revision: string;
+  /** Applications created or updated (`namespace/name`). */
+  applications: string[];
+  /** AppProjects created or updated. */
+  projects: string[];
+  /** Documents not applied, and why. */
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+/** A running sandbox instance. */
+export interface ArgoCdSandbox {
+  readonly name: string;
+  /** Base URL, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server, dropping hung and open connections. */
+  close(): Promise<void>;
+  readonly failureMode: FailureMode;
+  setFailureMode(mode: FailureMode): void;
+  setLatency(ms: number): void;
+  /** Creates `count` synthetic Applications, synced and healthy unless the template says otherwise. */
+  seedApplications(
+    count: number,
+    template?: SeedTemplate | ((index: number) => Application),
+  ): number;
+  /** Every Application as the API would return it now (copies). */
+  applications(): Application[];
+  /** Applies the Argo CD manifests of a repository under the git root. */
+  importRepository(request: ImportRequest): Promise<ImportResult>;
+  /** Removes all Applications and AppProjects but `default`. */
+  reset(): void;
+  readonly requests: SandboxRequestLog;
+}
+
+/** A refused control API request. */
+class ControlError extends Error {
+  constructor(message: string, readonly httpStatus = 400) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  truncate = false,
+): void {
+  let text = JSON.stringify(body);
+  if (truncate) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function readBody(
+  req: IncomingMessage,
+  limit = 16 * 1024 * 1024,
+): Promise<string> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        fail(
+          new ArgoCdApiError(
+            GrpcCode.InvalidArgument,
+            'request body too large',
+          ),
+        );
+        req.destroy();
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    const first = text.trim()[0];
+    throw new ArgoCdApiError(
+      GrpcCode.InvalidArgument,
+      /[{["\d-tfn]/.test(first)
+        ? 'unexpected EOF'
+        : `invalid character '${first}' looking for beginning of value`,
+    );
+  }
+}
+
+function areaOf(pathname: string): SandboxRequestRecord['area'] {
+  if (pathname === '/sandbox' || pathname.startsWith('/sandbox/'))
+    return 'sandbox';
+  if (pathname.startsWith('/k8s/')) return 'kubernetes';
+  if (pathname === '/api' || pathname.startsWith('/api/')) return 'argocd';
+  return 'other';
+}
+
+/**
+ * Starts one sandbox instance.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await startArgoCdSandbox({ name: 'dev', token: 'sandbox-token' });
+ * await fetch(`${sandbox.url}/api/v1/applications`, {
+ *   headers: { authorization: 'Bearer sandbox-token' },
+ * });
+ * await sandbox.close();
+ * ```
+ */
+export async function startArgoCdSandbox(
+  options: SandboxOptions,
+): Promise<ArgoCdSandbox> {
+  const now = options.now ?? (() => Date.now());
+  const clusters: SandboxCluster[] = [];
+  if (!options.clusters?.some(c => c.server === IN_CLUSTER)) {
+    clusters.push({
+      name: 'in-cluster',
+      server: IN_CLUSTER,
+      serverVersion: options.kubeVersion ?? 'v1.30.4',
+    });
+  }
+  clusters.push(...(options.clusters ?? []));
+  const store = new SandboxStore({
+    instance: options.name,
+    now,
+    syncDurationMs: options.syncDurationMs ?? 3000,
+    clusters,
+  });
+  const auth = new SandboxAuth({
+    token: options.token,
+    users: options.users ?? [],
+    now,
+  });
+  const startedAt = now();
+  const logLimit = options.requestLogLimit ?? 1000;
+
+  let failureMode: FailureMode = 'none';
+  let latencyMs = Math.max(0, options.latencyMs ?? 0);
+  let count = 0;
+  let entries: SandboxRequestRecord[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let url = '';
+
+  const sleep = (ms: number) =>
+    new Promise<void>(done => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        done();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const setFailureMode = (mode: FailureMode) => {
+    if (!FAILURE_MODES.includes(mode))
+      throw new Error(`unknown failure mode ${mode}`);
+    failureMode = mode;
+  };
+
+  const importRepository = async (
+    request: ImportRequest,
+  ): Promise<ImportResult> => {
+    if (!options.gitRoot) {
+      throw new ImportError(
+        'the sandbox was started without a git root; imports are disabled',
+      );
+    }
+    const manifests = await readGitOpsManifests(options.gitRoot, request);
+    const result: ImportResult = {
+      revision: manifests.revision,
+      applications: [],
+      projects: [],
+      skipped: [...manifests.invalid],
+    };
+    const docs = manifests.documents.filter(d => isRecord(d.content));
+    const kindOf = (content: unknown) =>
+      isRecord(content) &&
+      typeof content.apiVersion === 'string' &&
+      content.apiVersion.startsWith('argoproj.io/')
+        ? content.kind
+        : undefined;
+    for (const kind of ['AppProject', 'Application']) {
+      for (const doc of docs.filter(d => kindOf(d.content) === kind)) {
+        try {
+          if (kind === 'AppProject') {
+            const project = store.createProject({
+              project: doc.content,
+              upsert: true,
+            });
+            result.projects.push(project.metadata.name);
+          } else {
+            const app = store.createApplication(doc.content, true);
+            result.applications.push(
+              `${app.metadata.namespace}/${app.metadata.name}`,
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof ArgoCdApiError)) throw error;
+          result.skipped.push({ file: doc.file, reason: error.message });
+        }
+      }
+    }
+    for (const doc of manifests.documents) {
+      const kind = kindOf(doc.content);
+      if (kind !== 'AppProject' && kind !== 'Application') {
+        const described = isRecord(doc.content)
+          ? `${doc.content.apiVersion}/${doc.content.kind}`
+          : 'not an object';
+        result.skipped.push({
+          file: doc.file,
+          reason: `${described} is not applied by the sandbox`,
+        });
+      }
+    }
+    return result;
+  };
+
+  const control = async (
+    method: string,
+    pathname: string,
+    body: () => Promise<unknown>,
+  ) => {
+    const input = async () => {
+      const value = await body();
+      return isRecord(value) ? value : {};
+    };
+    if (method === 'GET' && pathname === '/sandbox') {
+      return {
+        name: options.name,
+        failureMode,
+        latencyMs,
+        applications: store.allApplications().length,
+        requests: count,
+      };
+    }
+    if (method !== 'POST') throw new ControlError('not found', 404);
+    switch (pathname) {
+      case '/sandbox/failure': {
+        const { mode } = await input();
+        if (
+          typeof mode !== 'string' ||
+          !FAILURE_MODES.includes(mode as FailureMode)
+        ) {
+          throw new ControlError(
+            `mode must be one of ${FAILURE_MODES.join(', ')}`,
+          );
+        }
+        setFailureMode(mode as FailureMode);
+        return { mode };
+      }
+      case '/sandbox/latency': {
+        const { ms } = await input();
+        if (typeof ms !== 'number' || ms < 0)
+          throw new ControlError('ms must be a number >= 0');
+        latencyMs = ms;
+        return { ms };
+      }
+      case '/sandbox/seed': {
+        const { count: n, template } = await input();
+        if (typeof n !== 'number' || n < 0 || n > 100_000) {
+          throw new ControlError('count must be a number between 0 and 100000');
+        }
+        return {
+          created: store.seed(
+            n,
+            isRecord(template) ? (template as SeedTemplate) : {},
+          ),
+        };
+      }
+      case '/sandbox/import':
+        return importRepository((await input()) as ImportRequest);
+      case '/sandbox/reset':
+        store.reset();
+        return {};
+      default:
+        throw new ControlError('not found', 404);
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const parsed = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const area = areaOf(parsed.pathname);
+    const record: SandboxRequestRecord = {
+      method,
+      path: `${parsed.pathname}${parsed.search}`,
+      area,
+    };
+    count += 1;
+    entries.push(record);
+    if (entries.length > logLimit) entries = entries.slice(-logLimit);
+    res.on('finish', () => {
+      record.status = res.statusCode;
+    });
+
+    let bodyText: Promise<string> | undefined;
+    const rawBody = () => (bodyText ??= readBody(req));
+
+    if (area === 'sandbox') {
+      try {
+        send(
+          res,
+          200,
+          await control(method, parsed.pathname, async () =>
+            parseJson(await rawBody()),
+          ),
+        );
+      } catch (error) {
+        const status =
+          error instanceof ImportError ||
+          error instanceof ControlError ||
+          error instanceof ArgoCdApiError
+            ? error.httpStatus
+            : 500;
+        send(res, status, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return;
+    }
+    if (area === 'other') {
+      send(res, 404, {
+        error: 'Not Found',
+        code: GrpcCode.NotFound,
+        message: 'Not Found',
+      });
+      return;
+    }
+
+    if (failureMode === 'down') {
+      req.socket.destroy();
+      return;
+    }
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (failureMode === 'hang') return;
+    const kube = area === 'kubernetes';
+    if (failureMode === 'http500') {
+      const message = 'sandbox failure mode http500: simulated internal error';
+      send(
+        res,
+        500,
+        kube
+          ? new KubernetesApiError(500, 'InternalError', message).body()
+          : new ArgoCdApiError(GrpcCode.Internal, message).body(),
+      );
+      return;
+    }
+    if (failureMode === 'unauthorized') {
+      send(
+        res,
+        401,
+        kube
+          ? new KubernetesApiError(401, 'Unauthorized', 'Unauthorized').body()
+          : new ArgoCdApiError(
+              GrpcCode.Unauthenticated,
+              'invalid session: Token is expired',
+            ).body(),
+      );
+      return;
+    }
+    const truncate = failureMode === 'malformed';
+    const token = SandboxAuth.tokenOf(
+      req.headers.authorization,
+      req.headers.cookie,
+    );
+
+    if (kube) {
+      try {
+        const match = /^\/k8s\/([^/]+)(\/.*)?$/.exec(parsed.pathname);
+        if (auth.enabled) {
+          try {
+            auth.authenticate(token);
+          } catch {
+            throw new KubernetesApiError(401, 'Unauthorized', 'Unauthorized');
+          }
+        }
+        const answer = handleKubernetes(
+          clusters,
+          decodeURIComponent(match?.[1] ?? ''),
+          method,
+          match?.[2] ?? '/',
+          startedAt,
+          now(),
+        );
+        send(res, answer.status, answer.body, truncate);
+      } catch (error) {
+        const failure =
+          error instanceof KubernetesApiError
+            ? error
+            : new KubernetesApiError(500, 'InternalError', String(error));
+        send(res, failure.httpStatus, failure.body(), truncate);
+      }
+      return;
+    }
+
+    try {
+      const text = method === 'GET' || method === 'HEAD' ? '' : await rawBody();
+      let body: unknown;
+      const answer = handleArgoCd(
+        {
+          method,
+          pathname: parsed.pathname.replace(/\/+$/, '') || '/',
+          query: parsed.searchParams,
+          token,
+          body: () => (body ??= parseJson(text)),
+        },
+        { store, auth, instance: options.name, url, now },
+      );
+      send(res, answer.status, answer.body, truncate);
+    } catch (error) {
+      const failure =
+        error instanceof ArgoCdApiError
+          ? error
+          : new ArgoCdApiError(
+              GrpcCode.Unknown,
+              error instanceof Error ? error.message : String(error),
+            );
+      send(res, failure.httpStatus, failure.body(), truncate);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(error => {
+      if (!res.headersSent) {
+        send(
+          res,
+          500,
+          new ArgoCdApiError(GrpcCode.Internal, String(error)).body(),
+        );
+      }
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    name: options.name,
+    url,
+    port,
+    get failureMode() {
+      return failureMode;
+    },
+    setFailureMode,
+    setLatency(ms: number) {
+      latencyMs = Math.max(0, ms);
+    },
+    seedApplications: (n, template) => store.seed(n, template),
+    applications: () => cloneJson(store.allApplications()),
+    importRepository,
+    reset: () => store.reset(),
+    requests: {
+      get count() {
+        return count;
+      },
+      get entries() {
+        return entries;
+      },
+      clear() {
+        count = 0;
+        entries = [];
+      },
+    },
+    close() {
+      closing ??= new Promise<void>(done => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
