@@ -507,31 +507,28 @@ describe('ArgoCdClient', () => {
     // BUG in ArgoCdClient#request: every call that sees a 401 calls
     // #token(true), so N concurrent calls on an expired session log in N
     // times. Remove `.failing` once renewal is shared between callers.
-    it(
-      'renews an expired session once for concurrent calls',
-      async () => {
-        let sessions = 0;
-        server.use(
-          http.post(`${API}/api/v1/session`, async () => {
-            sessions += 1;
-            await delay(20);
-            return HttpResponse.json({ token: `session-${sessions}` });
-          }),
-          http.get(`${API}/api/v1/applications/:name`, ({ request, params }) =>
-            request.headers.get('authorization') === 'Bearer session-1'
-              ? expired()
-              : HttpResponse.json(argoApplication(String(params.name))),
-          ),
-        );
-        const client = passwordClient();
+    it('renews an expired session once for concurrent calls', async () => {
+      let sessions = 0;
+      server.use(
+        http.post(`${API}/api/v1/session`, async () => {
+          sessions += 1;
+          await delay(20);
+          return HttpResponse.json({ token: `session-${sessions}` });
+        }),
+        http.get(`${API}/api/v1/applications/:name`, ({ request, params }) =>
+          request.headers.get('authorization') === 'Bearer session-1'
+            ? expired()
+            : HttpResponse.json(argoApplication(String(params.name))),
+        ),
+      );
+      const client = passwordClient();
 
-        await Promise.all(
-          ['a', 'b', 'c', 'd'].map(n => client.getApplication(`app-${n}`)),
-        );
+      await Promise.all(
+        ['a', 'b', 'c', 'd'].map(n => client.getApplication(`app-${n}`)),
+      );
 
-        expect(sessions).toBe(2);
-      },
-    );
+      expect(sessions).toBe(2);
+    });
   });
 
   describe('errors', () => {

@@ -313,7 +313,12 @@ export class ArgoCdClient {
         // Drop only the session that expired: concurrent callers that already
         // renewed it share the new one instead of logging in again.
         if (this.#session === session) this.#session = undefined;
-        return this.#send<T>(method, path, await this.#currentSession(), options);
+        return this.#send<T>(
+          method,
+          path,
+          await this.#currentSession(),
+          options,
+        );
       }
       throw error;
     }
