@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import {
   DEFAULT_ARGOCD_TIMEOUT_MS,
   DatastackConfigError,
@@ -7,7 +8,7 @@ import {
 
 const CANARY = 'canary-s3cr3t-9f1c';
 
-function read(argocd: Record<string, unknown>) {
+function read(argocd: JsonObject) {
   return readArgoCdConfig(new ConfigReader({ datastack: { argocd } }));
 }
 
