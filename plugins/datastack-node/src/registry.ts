@@ -30,10 +30,7 @@ export function loadComponentRegistry(config: Config): ComponentRegistry {
     return createDefaultRegistry().withOverrides(overrides);
   } catch (error) {
     if (error instanceof RegistryValidationError) {
-      throw new DatastackConfigError(
-        error.key,
-        error.message.slice(error.key.length + 2),
-      );
+      throw new DatastackConfigError(error.key, error.detail);
     }
     throw error;
   }

@@ -19,10 +19,13 @@ export interface CompositionViolation {
 /** Thrown when a registry entry or an app-config override is invalid; names the key. */
 export class RegistryValidationError extends Error {
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(`${key}: ${message}`);
+  /** What is wrong with the value at `key`. */
+  readonly detail: string;
+  constructor(key: string, detail: string) {
+    super(`${key}: ${detail}`);
     this.name = 'RegistryValidationError';
     this.key = key;
+    this.detail = detail;
   }
 }
 
@@ -136,10 +139,11 @@ export class ComponentRegistry {
       const key = `${keyPrefix}.${id}`;
       const existing = this.#components.get(id);
       if (!existing) {
-        merged.set(id, { ...(isPlainObject(raw) ? raw : {}), id });
         if (!isPlainObject(raw)) {
           throw new RegistryValidationError(key, 'must be a mapping');
         }
+        // A new component: validated whole when the registry is rebuilt below.
+        merged.set(id, { ...raw, id });
         continue;
       }
       const parsed = componentOverrideSchema.safeParse(raw);
