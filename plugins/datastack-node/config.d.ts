@@ -1,6 +1,14 @@
 export interface Config {
   /** Datastack: GitOps for an open-source data stack. */
   datastack?: {
+    gitops?: {
+      /**
+       * Directory of the bare repositories that datastack:gitops:publish
+       * creates when no git host is used (the embedded default), relative to
+       * the backend's working directory. Default .datastack/gitops.
+       */
+      localRoot?: string;
+    };
     argocd?: {
       /**
        * Milliseconds each call to an Argo CD instance may take before it is

@@ -2,8 +2,12 @@
  * The Datastack portal backend: Backstage core plugins plus the Datastack suite.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { datastackUrlReaderFactory } from '@datastack/plugin-datastack-node';
 
 const backend = createBackend();
+
+// Lets the catalog read pipelines published to local GitOps repositories.
+backend.add(datastackUrlReaderFactory);
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));

@@ -8,3 +8,5 @@ export * from './config';
 export * from './registry';
 export * from './argocd/ArgoCdClient';
 export type * from './argocd/types';
+export * from './gitops';
+export { datastackUrlReaderFactory } from './urlReaderFactory';

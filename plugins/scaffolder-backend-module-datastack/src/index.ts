@@ -6,3 +6,7 @@
 export { scaffolderModuleDatastack as default } from './module';
 export { createRenderAction } from './actions/render';
 export type { RenderActionOptions } from './actions/render';
+export { createPublishAction } from './actions/publish';
+export type { PublishActionOptions } from './actions/publish';
+export { createApplyAction } from './actions/apply';
+export type { ApplyActionOptions } from './actions/apply';

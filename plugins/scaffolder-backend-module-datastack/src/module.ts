@@ -3,10 +3,15 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { ScmIntegrations } from '@backstage/integration';
 import {
+  ArgoCdClient,
+  LocalGitRepositories,
   loadComponentRegistry,
   readArgoCdConfig,
 } from '@datastack/plugin-datastack-node';
+import { createApplyAction } from './actions/apply';
+import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
 
 /**
@@ -25,11 +30,25 @@ export const scaffolderModuleDatastack = createBackendModule({
       async init({ config, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
+        const repositories = LocalGitRepositories.fromConfig(config);
+        const clients = new Map(
+          argocd.instances.map(instance => [
+            instance.name,
+            new ArgoCdClient({ instance, timeoutMs: argocd.requestTimeoutMs }),
+          ]),
+        );
         scaffolder.addActions(
           createRenderAction({
             registry,
             argocdInstances: argocd.instances.map(i => i.name),
+            repositories,
           }),
+          createPublishAction({
+            integrations: ScmIntegrations.fromConfig(config),
+            repositories,
+            config,
+          }),
+          createApplyAction({ clients }),
         );
       },
     });

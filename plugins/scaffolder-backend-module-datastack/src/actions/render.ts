@@ -1,5 +1,6 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import type { ComponentRegistry } from '@datastack/plugin-datastack-common';
+import type { LocalGitRepositories } from '@datastack/plugin-datastack-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,8 +10,10 @@ import { examples } from './render.examples';
 
 export interface RenderActionOptions {
   registry: ComponentRegistry;
-  /** Names of the configured Argo CD instances; environments must name one of them. */
+  /** Names of the configured Argo CD instances; environments must name one of them when any is configured. */
   argocdInstances: string[];
+  /** The embedded GitOps default, for `localRepository`. */
+  repositories?: LocalGitRepositories;
 }
 
 /**
@@ -168,6 +171,9 @@ export function createRenderAction(options: RenderActionOptions) {
         ctx.input as RenderInput,
         options.registry,
         options.argocdInstances,
+        options.repositories
+          ? name => options.repositories!.cloneUrl(name)
+          : undefined,
       );
       const rendered = renderPipeline(pipeline, options.registry);
       const base = resolveSafeChildPath(ctx.workspacePath, pipeline.targetPath);

@@ -30,7 +30,9 @@ export interface RenderInput {
   owner: string;
   system?: string;
   description?: string;
-  repoUrl: string;
+  repoUrl?: string;
+  /** A local bare repository name; its clone URL is used as repoUrl. */
+  localRepository?: string;
   repoRevision?: string;
   project?: string;
   argocdNamespace?: string;
@@ -155,16 +157,22 @@ export function validateRenderInput(
   input: RenderInput,
   registry: ComponentRegistry,
   argocdInstances: string[] | undefined,
+  localCloneUrl: (name: string) => string = () => {
+    throw new InputError('localRepository is not available here');
+  },
 ): Pipeline {
   const name = label(input.name, 'name', MAX_PIPELINE_NAME);
   const owner = entityRef(input.owner, 'owner');
   const system = input.system ? label(input.system, 'system', 63) : name;
-  if (typeof input.repoUrl !== 'string' || !input.repoUrl) {
-    throw new InputError('repoUrl is required');
+  if (Boolean(input.repoUrl) === Boolean(input.localRepository)) {
+    throw new InputError('Give exactly one of repoUrl or localRepository');
   }
-  if (!/^(https?:\/\/|file:\/\/|git@)[^\s]+$/.test(input.repoUrl)) {
+  const repoUrl = input.localRepository
+    ? localCloneUrl(input.localRepository)
+    : input.repoUrl!;
+  if (!/^(https?:\/\/|file:\/\/|git@)[^\s]+$/.test(repoUrl)) {
     throw new InputError(
-      `repoUrl "${input.repoUrl}" must be an http(s), file:// or git@ clone URL`,
+      `repoUrl "${repoUrl}" must be an http(s), file:// or git@ clone URL`,
     );
   }
   const project = input.project
@@ -232,7 +240,7 @@ export function validateRenderInput(
       `${field}.argocdInstance`,
       63,
     );
-    if (argocdInstances && !argocdInstances.includes(argocdInstance)) {
+    if (argocdInstances?.length && !argocdInstances.includes(argocdInstance)) {
       throw new InputError(
         `${field}.argocdInstance "${argocdInstance}" is not a configured Argo CD instance; configured: ${
           argocdInstances.join(', ') || 'none'
@@ -297,7 +305,7 @@ export function validateRenderInput(
       typeof input.description === 'string' && input.description
         ? input.description
         : `Data pipeline ${name}`,
-    repoUrl: input.repoUrl,
+    repoUrl,
     repoRevision: input.repoRevision || 'HEAD',
     project,
     argocdNamespace,

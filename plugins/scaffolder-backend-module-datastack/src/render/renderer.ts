@@ -22,6 +22,8 @@ import { renderDbt } from './dbt';
 import type { Pipeline } from './input';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+/** Which configured Argo CD instance an Application is applied to, for datastack:argocd:apply. */
+export const ANNOTATION_ARGOCD_INSTANCE = 'datastack.io/argocd-instance';
 
 /** What a render produced: files by path, and the Applications per environment. */
 export interface RenderedPipeline {
@@ -211,6 +213,7 @@ export function renderPipeline(
           [LABEL_PIPELINE]: pipeline.name,
           [LABEL_ENVIRONMENT]: env.name,
         },
+        annotations: { [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance },
         finalizers: [RESOURCES_FINALIZER],
       },
       spec: {

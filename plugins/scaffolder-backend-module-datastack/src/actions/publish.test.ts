@@ -1,0 +1,249 @@
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import { ScmIntegrations } from '@backstage/integration';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  LocalGitRepositories,
+  LocalGitUrlReader,
+  runGit,
+} from '@datastack/plugin-datastack-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { gitCredentialsFor } from '../gitops/credentials';
+import { createPublishAction } from './publish';
+import { examples } from './publish.examples';
+
+describe('datastack:gitops:publish', () => {
+  const dir = createMockDirectory();
+  let workspace: string;
+  let repositories: LocalGitRepositories;
+  let action: ReturnType<typeof createPublishAction>;
+
+  beforeEach(() => {
+    dir.clear();
+    dir.setContent({
+      workspace: {
+        'catalog-info.yaml':
+          'apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: orders\nspec:\n  owner: team-a\n',
+        'environments/dev/root.yaml': 'kind: Application\n',
+        'gitops/README.md': '# sub-path\n',
+      },
+    });
+    workspace = path.join(dir.path, 'workspace');
+    repositories = new LocalGitRepositories(path.join(dir.path, 'gitops-root'));
+    const config = new ConfigReader({
+      scaffolder: {
+        defaultAuthor: { name: 'Portal', email: 'portal@example.com' },
+      },
+    });
+    action = createPublishAction({
+      integrations: ScmIntegrations.fromConfig(config),
+      repositories,
+      config,
+    });
+  });
+
+  function outputs(ctx: { output: unknown }) {
+    return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+  }
+
+  it('pushes the workspace as the initial commit of a new local bare repository', async () => {
+    const ctx = createMockActionContext({
+      input: { localRepository: 'orders' },
+      workspacePath: workspace,
+    });
+    await action.handler(ctx as any);
+
+    const out = outputs(ctx);
+    const bare = path.join(dir.path, 'gitops-root', 'orders.git');
+    expect(out.remoteUrl).toBe(`file://${bare}`);
+    expect(out.commitHash).toMatch(/^[0-9a-f]{40}$/);
+
+    // A real clone of what was pushed has the workspace tree and one commit.
+    const clone = path.join(dir.path, 'clone');
+    await runGit(['clone', '--quiet', out.remoteUrl, clone]);
+    expect(
+      fs.readFileSync(path.join(clone, 'environments/dev/root.yaml'), 'utf8'),
+    ).toBe('kind: Application\n');
+    expect(
+      (await runGit(['-C', clone, 'log', '--format=%H %an <%ae> %s'])).trim(),
+    ).toBe(
+      `${out.commitHash} Portal <portal@example.com> Initial commit by Datastack`,
+    );
+    expect(
+      (await runGit(['-C', clone, 'branch', '--show-current'])).trim(),
+    ).toBe('main');
+    expect(fs.existsSync(path.join(workspace, '.git'))).toBe(false);
+
+    // The catalog can read catalog-info.yaml back through the local UrlReader.
+    const reader = new LocalGitUrlReader(repositories);
+    const response = await reader.readUrl(out.catalogInfoUrl);
+    expect((await response.buffer()).toString()).toContain('name: orders');
+  });
+
+  it('publishes only the sub-path, on the branch asked for', async () => {
+    const ctx = createMockActionContext({
+      input: {
+        localRepository: 'orders',
+        sourcePath: 'gitops',
+        defaultBranch: 'gitops',
+      },
+      workspacePath: workspace,
+    });
+    await action.handler(ctx as any);
+    const files = await runGit([
+      '--git-dir',
+      path.join(dir.path, 'gitops-root/orders.git'),
+      'ls-tree',
+      '-r',
+      '--name-only',
+      'gitops',
+    ]);
+    expect(files.trim().split('\n')).toEqual(['README.md']);
+  });
+
+  it('refuses to overwrite a repository that has commits, and changes nothing', async () => {
+    await action.handler(
+      createMockActionContext({
+        input: { localRepository: 'orders' },
+        workspacePath: workspace,
+      }) as any,
+    );
+    const bare = path.join(dir.path, 'gitops-root/orders.git');
+    const before = (
+      await runGit(['--git-dir', bare, 'rev-parse', 'main'])
+    ).trim();
+
+    const again = action.handler(
+      createMockActionContext({
+        input: { localRepository: 'orders' },
+        workspacePath: workspace,
+      }) as any,
+    );
+    await expect(again).rejects.toThrow(InputError);
+    await expect(again).rejects.toThrow(
+      'localRepository "orders" already has commits',
+    );
+    expect(
+      (await runGit(['--git-dir', bare, 'rev-parse', 'main'])).trim(),
+    ).toBe(before);
+  });
+
+  it('writes nothing in a dry run but still outputs the URLs', async () => {
+    // createMockActionContext drops isDryRun; the scaffolder sets it on the context.
+    const ctx = {
+      ...createMockActionContext({
+        input: { localRepository: 'orders' },
+        workspacePath: workspace,
+      }),
+      isDryRun: true,
+    };
+    await action.handler(ctx as any);
+    expect(outputs(ctx).commitHash).toBe('');
+    expect(outputs(ctx).catalogInfoUrl).toMatch(
+      /orders\.git\/-\/blob\/main\/catalog-info\.yaml$/,
+    );
+    expect(fs.existsSync(path.join(dir.path, 'gitops-root'))).toBe(false);
+  });
+
+  it('runs every example up to the push (dry run)', async () => {
+    for (const example of examples) {
+      const input = yaml.parse(example.example).steps[0].input;
+      const ctx = {
+        ...createMockActionContext({ input, workspacePath: workspace }),
+        isDryRun: true,
+      };
+      if (input.repoUrl) {
+        // No git host here: the example's host cannot answer, which the action reports naming the field.
+        await expect(action.handler(ctx as any)).rejects.toThrow(
+          /^repoUrl ".*" cannot be read/,
+        );
+      } else {
+        await action.handler(ctx as any);
+        expect(outputs(ctx).remoteUrl).toContain(
+          `${input.localRepository}.git`,
+        );
+      }
+    }
+  });
+
+  it.each<[string, JsonObject, RegExp]>([
+    ['neither target', {}, /^Give exactly one of localRepository or repoUrl/],
+    [
+      'both targets',
+      { localRepository: 'a', repoUrl: 'https://h/x.git' },
+      /^Give exactly one/,
+    ],
+    [
+      'a repository name that is not a label',
+      { localRepository: '../etc' },
+      /^localRepository "..\/etc" must be a DNS-1123 label/,
+    ],
+    [
+      'a path traversal in sourcePath',
+      { localRepository: 'a', sourcePath: '../..' },
+      /^sourcePath "..\/.." must be a relative path/,
+    ],
+    [
+      'a sourcePath that is not a directory',
+      { localRepository: 'a', sourcePath: 'catalog-info.yaml' },
+      /^sourcePath "catalog-info.yaml" is not a directory/,
+    ],
+    [
+      'a bad branch name',
+      { localRepository: 'a', defaultBranch: '-x' },
+      /^defaultBranch "-x" is not a valid branch name/,
+    ],
+    [
+      'a repoUrl with credentials in it',
+      { repoUrl: 'https://u:p@git.example.com/x.git' },
+      /must be an http\(s\) URL without credentials/,
+    ],
+    [
+      'a repoUrl that is not http(s)',
+      { repoUrl: 'ssh://git.example.com/x.git' },
+      /must be an http\(s\) URL/,
+    ],
+  ])(
+    'rejects %s with an InputError naming the field, before writing',
+    async (_label, input, message) => {
+      const result = action.handler(
+        createMockActionContext({ input, workspacePath: workspace }) as any,
+      );
+      await expect(result).rejects.toThrow(InputError);
+      await expect(result).rejects.toThrow(message);
+      expect(fs.existsSync(path.join(dir.path, 'gitops-root'))).toBe(false);
+    },
+  );
+});
+
+describe('gitCredentialsFor', () => {
+  it('takes push credentials from the integrations config, per host type', async () => {
+    const integrations = ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [{ host: 'github.com', token: 'gh-token' }],
+          gitlab: [{ host: 'gitlab.com', token: 'gl-token' }],
+          gitea: [
+            { host: 'gitea.example.com', username: 'bot', password: 'gt-pass' },
+          ],
+        },
+      }),
+    );
+    await expect(
+      gitCredentialsFor(integrations, 'https://github.com/acme/x.git'),
+    ).resolves.toEqual({ username: 'x-access-token', password: 'gh-token' });
+    await expect(
+      gitCredentialsFor(integrations, 'https://gitlab.com/acme/x.git'),
+    ).resolves.toEqual({ username: 'oauth2', password: 'gl-token' });
+    await expect(
+      gitCredentialsFor(integrations, 'https://gitea.example.com/acme/x.git'),
+    ).resolves.toEqual({ username: 'bot', password: 'gt-pass' });
+    await expect(
+      gitCredentialsFor(integrations, 'https://other.example.com/x.git'),
+    ).resolves.toBeUndefined();
+  });
+});
