@@ -24,9 +24,11 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@datastack/plugin-catalog-backend-module-datastack'));
 
-// Scaffolder, with the Datastack GitOps actions and the GitHub publisher
+// Scaffolder, with the Datastack GitOps actions and the GitHub, GitLab and Gitea publishers
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitea'));
 backend.add(import('@datastack/plugin-scaffolder-backend-module-datastack'));
 
 // Permissions: allow-all for development; replace with your policy module

@@ -26,13 +26,18 @@ describe('scaffolderModuleDatastack', () => {
       (a: { id: string }) => a.id === 'datastack:gitops:render',
     );
     expect(render).toBeDefined();
-    expect(render.schema.input.required).toEqual(
+    // repoUrl or localRepository: exactly one, which the action checks.
+    expect(render.schema.input.required).toEqual([
+      'name',
+      'owner',
+      'components',
+      'environments',
+    ]);
+    expect(res.body.map((a: { id: string }) => a.id)).toEqual(
       expect.arrayContaining([
-        'name',
-        'owner',
-        'repoUrl',
-        'components',
-        'environments',
+        'datastack:gitops:render',
+        'datastack:gitops:publish',
+        'datastack:argocd:apply',
       ]),
     );
     expect(render.examples.length).toBeGreaterThan(0);

@@ -95,6 +95,28 @@ async function readManifests(base: string): Promise<Planned[]> {
   );
 }
 
+/** Waits `ms`, or rejects as soon as `signal` aborts (also when it already has). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () =>
+      reject(new Error('Cancelled while waiting for Argo CD'));
+    if (signal?.aborted) {
+      cancelled();
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      cancelled();
+    };
+    timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function projectFor(app: Application): AppProject {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -194,17 +216,18 @@ export function createApplyAction(options: ApplyActionOptions) {
       ctx.output('applications', byEnvironment);
 
       if (clients.size === 0) {
+        const roots = planned.filter(p => p.root);
         ctx.logger.warn(
           `No Argo CD instance is configured (datastack.argocd.instances): nothing was applied. ` +
-            `Apply each environment's app of apps by hand: ${Object.keys(
-              byEnvironment,
-            )
+            `Apply each environment's app of apps by hand: ${roots
               .map(
-                env =>
-                  `kubectl apply -n argocd -f ${path.posix.join(
+                p =>
+                  `kubectl apply -n ${
+                    p.application.metadata.namespace ?? 'argocd'
+                  } -f ${path.posix.join(
                     sourcePath,
                     'environments',
-                    env,
+                    p.environment,
                     'root.yaml',
                   )}`,
               )
@@ -330,9 +353,12 @@ export function createApplyAction(options: ApplyActionOptions) {
               `Application ${name} on Argo CD instance "${
                 p.instance
               }" is ${sync}/${health}: ${
-                app.status?.operationState?.message ??
-                app.status?.health?.message ??
-                'no message'
+                // A Degraded app's own health message says why; a failed sync's operation does.
+                (health === 'Degraded'
+                  ? app.status?.health?.message ??
+                    app.status?.operationState?.message
+                  : app.status?.operationState?.message ??
+                    app.status?.health?.message) ?? 'no message'
               }`,
             );
           }
@@ -348,17 +374,7 @@ export function createApplyAction(options: ApplyActionOptions) {
         ctx.logger.info(
           `Waiting for ${pending.size} Application(s) to be Synced and Healthy`,
         );
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, pollIntervalMs);
-          ctx.signal?.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              reject(new Error('Cancelled while waiting for Argo CD'));
-            },
-            { once: true },
-          );
-        });
+        await sleep(pollIntervalMs, ctx.signal);
       }
     },
   });

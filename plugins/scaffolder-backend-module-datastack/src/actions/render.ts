@@ -53,8 +53,16 @@ export function createRenderAction(options: RenderActionOptions) {
         repoUrl: z =>
           z
             .string()
+            .optional()
             .describe(
               'Clone URL of the GitOps repository the Applications read values from',
+            ),
+        localRepository: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Instead of repoUrl: the name of the local bare repository datastack:gitops:publish creates',
             ),
         repoRevision: z =>
           z

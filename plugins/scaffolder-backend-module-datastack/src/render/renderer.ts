@@ -162,6 +162,7 @@ export function renderPipeline(
             'argocd.argoproj.io/sync-wave': String(
               waves.get(component.id) ?? 0,
             ),
+            [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance,
           },
           finalizers: [RESOURCES_FINALIZER],
         },
