@@ -71,8 +71,11 @@ export async function startBackend({
         ],
       },
     },
-    datastack: { gitops: { localRoot: path.join(dir, 'gitops') } },
     ...config,
+    datastack: {
+      ...config.datastack,
+      gitops: { localRoot: path.join(dir, 'gitops') },
+    },
   };
   const overridePath = path.join(dir, 'app-config.e2e.yaml');
   await writeFile(overridePath, yamlConfig(override));
@@ -202,4 +205,86 @@ export async function launchChromium() {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Starts the Argo CD sandbox CLI (packages/argocd-sandbox) with one instance
+ * per name, each on a free port. Resolves with their URLs and a stop().
+ */
+export async function startSandbox(
+  names,
+  { token = 'sandbox-token', syncDurationMs = 1000, gitRoot } = {},
+) {
+  const ports = await Promise.all(names.map(() => freePort()));
+  const args = [
+    '--require',
+    require_('@backstage/cli/config/nodeTransform.cjs'),
+    path.join(root, 'packages/argocd-sandbox/src/main.ts'),
+    '--instances',
+    names.map((n, i) => `${n}:${ports[i]}`).join(','),
+    '--token',
+    token,
+    '--sync-duration',
+    String(syncDurationMs),
+    '--clusters',
+    'in-cluster=https://kubernetes.default.svc@v1.30.4',
+  ];
+  if (gitRoot) args.push('--git-root', gitRoot);
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  child.stdout.on('data', d => logs.push(String(d)));
+  child.stderr.on('data', d => logs.push(String(d)));
+  const urls = names.map((_, i) => `http://127.0.0.1:${ports[i]}`);
+  await eventually(
+    async () =>
+      (
+        await Promise.all(urls.map(u => fetch(`${u}/api/version`)))
+      ).every(r => r.ok),
+    { ms: 60_000, what: `sandbox up (${logs.join('')})` },
+  );
+  return {
+    instances: names.map((name, i) => ({ name, url: urls[i], token })),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise(r => child.once('exit', r));
+    },
+  };
+}
+
+/** Runs a template as a scaffolder task through the backend's API; resolves with the task and its log. */
+export async function runTemplateTask(
+  backend,
+  templateRef,
+  values,
+  { ms = 120_000 } = {},
+) {
+  const created = await backend.api('/api/scaffolder/v2/tasks', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ templateRef, values }),
+  });
+  if (created.status !== 201) {
+    throw new Error(
+      `task not created: ${created.status} ${await created.text()}`,
+    );
+  }
+  const { id } = await created.json();
+  const task = await eventually(
+    async () => {
+      const body = await (
+        await backend.api(`/api/scaffolder/v2/tasks/${id}`)
+      ).json();
+      return ['completed', 'failed', 'cancelled'].includes(body.status)
+        ? body
+        : undefined;
+    },
+    { ms, every: 20, what: `task ${id} done` },
+  );
+  const events = await (
+    await backend.api(`/api/scaffolder/v2/tasks/${id}/events`)
+  ).json();
+  return { task, log: events.map(e => e.body.message).filter(Boolean) };
 }
