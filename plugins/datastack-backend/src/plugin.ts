@@ -8,6 +8,7 @@ import {
   readArgoCdConfig,
 } from '@datastack/plugin-datastack-node';
 import { createRouter } from './router';
+import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 
 /**
  * The Datastack backend plugin: deployment health across Argo CD instances
@@ -20,10 +21,20 @@ export const datastackPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ config, httpRouter, permissionsRegistry }) {
+      async init({
+        config,
+        logger,
+        httpAuth,
+        httpRouter,
+        permissions,
+        permissionsRegistry,
+      }) {
         // Both throw naming the key at fault: bad configuration fails start-up.
         const argocd = readArgoCdConfig(config);
         const registry = loadComponentRegistry(config);
@@ -38,6 +49,12 @@ export const datastackPlugin = createBackendPlugin({
               components: registry.list().map(c => c.id),
             }),
             registry,
+            instances: ArgoCdInstancesService.create({
+              config: argocd,
+              logger,
+            }),
+            httpAuth,
+            permissions,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/status', allow: 'unauthenticated' });

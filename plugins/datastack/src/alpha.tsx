@@ -5,6 +5,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import StorageIcon from '@material-ui/icons/Storage';
 import { datastackApiRef } from './api/DatastackApi';
 import { DatastackClient } from './api/DatastackClient';
@@ -31,12 +32,32 @@ const datastackPage = PageBlueprint.make({
   },
 });
 
+const argoCdInstancePicker = FormFieldBlueprint.make({
+  name: 'argocd-instance-picker',
+  params: {
+    field: () =>
+      import('./components/fields').then(m => m.argoCdInstancePickerField),
+  },
+});
+
+const clusterPicker = FormFieldBlueprint.make({
+  name: 'cluster-picker',
+  params: {
+    field: () => import('./components/fields').then(m => m.clusterPickerField),
+  },
+});
+
 /** The Datastack plugin for the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'datastack',
   title: 'Data platform',
   icon: <StorageIcon />,
-  extensions: [datastackApi, datastackPage],
+  extensions: [
+    datastackApi,
+    datastackPage,
+    argoCdInstancePicker,
+    clusterPicker,
+  ],
   routes: { root: rootRouteRef },
 });
 

@@ -4,7 +4,12 @@
  *
  * @packageDocumentation
  */
-export { datastackPlugin, DatastackPage } from './plugin';
+export {
+  datastackPlugin,
+  DatastackPage,
+  DatastackArgoCdInstancePickerFieldExtension,
+  DatastackClusterPickerFieldExtension,
+} from './plugin';
 export { datastackApiRef } from './api/DatastackApi';
 export type { DatastackApi } from './api/DatastackApi';
 export { DatastackClient } from './api/DatastackClient';

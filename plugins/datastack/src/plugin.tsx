@@ -5,7 +5,12 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { datastackApiRef } from './api/DatastackApi';
+import {
+  ArgoCdInstancePicker,
+  ClusterPicker,
+} from './components/fields/ArgoCdPickers';
 import { DatastackClient } from './api/DatastackClient';
 import { rootRouteRef } from './routes';
 
@@ -30,5 +35,22 @@ export const DatastackPage = datastackPlugin.provide(
     component: () =>
       import('./components/PlatformPage').then(m => m.PlatformPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/** Scaffolder field `DatastackArgoCdInstancePicker`, for `<ScaffolderFieldExtensions>`. */
+export const DatastackArgoCdInstancePickerFieldExtension =
+  datastackPlugin.provide(
+    createScaffolderFieldExtension({
+      name: 'DatastackArgoCdInstancePicker',
+      component: ArgoCdInstancePicker,
+    }),
+  );
+
+/** Scaffolder field `DatastackClusterPicker`, for `<ScaffolderFieldExtensions>`. */
+export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'DatastackClusterPicker',
+    component: ClusterPicker,
   }),
 );

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  ArgoCdInstanceSummary,
   ComponentDefinition,
   DatastackStatus,
 } from '@datastack/plugin-datastack-common';
@@ -10,6 +11,8 @@ export interface DatastackApi {
   getStatus(): Promise<DatastackStatus>;
   /** The data-stack components the platform offers. */
   listComponents(): Promise<ComponentDefinition[]>;
+  /** The configured Argo CD instances and their clusters; a failing instance says why in its row. */
+  listArgoCdInstances(): Promise<ArgoCdInstanceSummary[]>;
 }
 
 export const datastackApiRef = createApiRef<DatastackApi>({

@@ -1,6 +1,7 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  ArgoCdInstanceSummary,
   ComponentDefinition,
   DatastackStatus,
 } from '@datastack/plugin-datastack-common';
@@ -23,6 +24,13 @@ export class DatastackClient implements DatastackApi {
   async listComponents(): Promise<ComponentDefinition[]> {
     const body = await this.#get<{ items: ComponentDefinition[] }>(
       '/components',
+    );
+    return body.items;
+  }
+
+  async listArgoCdInstances(): Promise<ArgoCdInstanceSummary[]> {
+    const body = await this.#get<{ items: ArgoCdInstanceSummary[] }>(
+      '/argocd/instances',
     );
     return body.items;
   }

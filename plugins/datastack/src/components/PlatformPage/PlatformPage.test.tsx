@@ -9,6 +9,7 @@ function apiWith(listComponents: DatastackApi['listComponents']): DatastackApi {
   return {
     listComponents,
     getStatus: jest.fn(),
+    listArgoCdInstances: jest.fn(),
   };
 }
 
