@@ -1,6 +1,13 @@
 export interface Config {
   /** Datastack: GitOps for an open-source data stack. */
   datastack?: {
+    health?: {
+      /**
+       * Milliseconds an Argo CD instance's answer to a health lookup is
+       * reused (through the cache service, so replicas share it). Default 15000.
+       */
+      cacheTtlMs?: number;
+    };
     gitops?: {
       /**
        * Directory of the bare repositories that datastack:gitops:publish

@@ -6,8 +6,11 @@ import { datastackPermissions } from '@datastack/plugin-datastack-common';
 import {
   loadComponentRegistry,
   readArgoCdConfig,
+  readTimeout,
 } from '@datastack/plugin-datastack-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
+import { EntityHealthService } from './services/health/EntityHealthService';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 
 /**
@@ -21,6 +24,8 @@ export const datastackPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        cache: coreServices.cache,
+        catalog: catalogServiceRef,
         logger: coreServices.logger,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
@@ -29,17 +34,28 @@ export const datastackPlugin = createBackendPlugin({
       },
       async init({
         config,
+        cache,
+        catalog,
         logger,
         httpAuth,
         httpRouter,
         permissions,
         permissionsRegistry,
       }) {
-        // Both throw naming the key at fault: bad configuration fails start-up.
+        // These throw naming the key at fault: bad configuration fails start-up.
         const argocd = readArgoCdConfig(config);
         const registry = loadComponentRegistry(config);
+        const cacheTtlMs = readTimeout(
+          config,
+          'datastack.health.cacheTtlMs',
+          15_000,
+        );
 
         permissionsRegistry.addPermissions(datastackPermissions);
+        const instances = ArgoCdInstancesService.create({
+          config: argocd,
+          logger,
+        });
 
         httpRouter.use(
           await createRouter({
@@ -49,10 +65,15 @@ export const datastackPlugin = createBackendPlugin({
               components: registry.list().map(c => c.id),
             }),
             registry,
-            instances: ArgoCdInstancesService.create({
-              config: argocd,
+            instances,
+            health: EntityHealthService.create({
+              clients: instances.clients(),
+              registry,
+              cache,
               logger,
+              cacheTtlMs,
             }),
+            catalog,
             httpAuth,
             permissions,
           }),

@@ -2,16 +2,32 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { z } from 'zod';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ComponentRegistry,
   DatastackStatus,
   datastackClusterReadPermission,
+  datastackHealthReadPermission,
 } from '@datastack/plugin-datastack-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
+import type { EntityHealthService } from './services/health/EntityHealthService';
+
+const entityPart = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be an entity name part');
+const entityParams = z.object({
+  namespace: entityPart,
+  kind: entityPart,
+  name: entityPart,
+});
 
 export interface RouterOptions {
   /** Answers the readiness route. */
@@ -19,6 +35,8 @@ export interface RouterOptions {
   /** The component registry, with app-config overrides applied. */
   registry: ComponentRegistry;
   instances: ArgoCdInstancesService;
+  health: EntityHealthService;
+  catalog: CatalogService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
 }
@@ -58,6 +76,38 @@ export async function createRouter(
       throw new NotAllowedError('Not allowed to read Argo CD instances');
     }
     res.json({ items: await options.instances.list() });
+  });
+
+  /**
+   * Deployment health of one entity: a row per Argo CD instance, each
+   * Application with sync, health, operation, version, images, failing
+   * resources and data-stack findings.
+   */
+  router.get('/health/entity/:namespace/:kind/:name', async (req, res) => {
+    const parsed = entityParams.safeParse(req.params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(`${issue.path.join('.')} ${issue.message}`);
+    }
+    const { namespace, kind, name } = parsed.data;
+    const credentials = await options.httpAuth.credentials(req);
+    const entityRef = stringifyEntityRef({ kind, namespace, name });
+    const [decision] = await options.permissions.authorize(
+      [{ permission: datastackHealthReadPermission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Not allowed to read the health of ${entityRef}`,
+      );
+    }
+    const entity = await options.catalog.getEntityByRef(entityRef, {
+      credentials,
+    });
+    if (!entity) {
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    }
+    res.json(await options.health.forEntity(entity));
   });
 
   return router;

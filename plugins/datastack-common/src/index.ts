@@ -7,5 +7,6 @@
 export * from './annotations';
 export * from './permissions';
 export * from './registry';
+export * from './health';
 export * from './types';
 export * from './upgrades';

@@ -143,6 +143,8 @@ export class ArgoCdClient {
     name: string,
     options: {
       appNamespace?: string;
+      /** Argo CD answers 404 for a missing app only when the project is named (403 otherwise). */
+      project?: string;
       refresh?: 'normal' | 'hard';
       signal?: AbortSignal;
     } = {},
@@ -151,7 +153,11 @@ export class ArgoCdClient {
       'GET',
       `/api/v1/applications/${encodeURIComponent(name)}`,
       {
-        query: { appNamespace: options.appNamespace, refresh: options.refresh },
+        query: {
+          appNamespace: options.appNamespace,
+          project: options.project,
+          refresh: options.refresh,
+        },
         signal: options.signal,
         subject: `Application "${name}"`,
       },

@@ -1,0 +1,415 @@
+import {
+  mockCredentials,
+  mockServices,
+  registerMswTestHooks,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { HttpResponse, http, passthrough } from 'msw';
+import { setupServer } from 'msw/node';
+import request from 'supertest';
+import { datastackPlugin } from './plugin';
+
+const CANARY = 'canary-token-5c1e';
+const DEV = 'https://argocd-dev.example.com';
+const PROD = 'https://argocd-prod.example.com';
+const EDGE = 'https://argocd-edge.example.com';
+
+const config = {
+  datastack: {
+    argocd: {
+      requestTimeoutMs: 300,
+      instances: [
+        { name: 'dev', url: DEV, token: CANARY },
+        { name: 'prod', url: PROD, token: CANARY },
+        { name: 'edge', url: EDGE, token: CANARY },
+      ],
+    },
+  },
+};
+
+function entity(name: string, annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: {
+      type: 'data-stack-component',
+      owner: 'team-a',
+      lifecycle: 'production',
+    },
+  };
+}
+
+const entities = [
+  entity('orders-kafka', {
+    'datastack.io/component': 'kafka',
+    'datastack.io/pipeline': 'orders',
+  }),
+  entity('payments', {
+    'argocd/app-name': 'payments',
+    'argocd/instance-name': 'dev',
+  }),
+  entity('ghost', {
+    'argocd/app-name': 'ghost',
+    'argocd/instance-name': 'dev',
+  }),
+  entity('both', { 'argocd/app-name': 'x', 'argocd/app-selector': 'a=b' }),
+  entity('plain', {}),
+];
+
+// A multi-source Strimzi Application whose Kafka is not Ready, shaped like Argo CD's.
+const kafkaApp = {
+  metadata: {
+    name: 'orders-kafka-dev',
+    namespace: 'argocd',
+    labels: {
+      'datastack.io/pipeline': 'orders',
+      'datastack.io/component': 'kafka',
+      'datastack.io/environment': 'dev',
+    },
+  },
+  spec: {
+    project: 'default',
+    sources: [
+      {
+        repoURL: 'quay.io/strimzi-helm',
+        chart: 'strimzi-kafka-operator',
+        targetRevision: '1.2.0',
+        helm: { valueFiles: ['$values/a.yaml'] },
+      },
+      {
+        repoURL: 'https://git.example.com/orders.git',
+        targetRevision: 'HEAD',
+        ref: 'values',
+      },
+    ],
+    destination: {
+      server: 'https://kubernetes.default.svc',
+      namespace: 'orders-dev-kafka',
+    },
+  },
+  status: {
+    sync: {
+      status: 'Synced',
+      revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
+    },
+    health: {
+      status: 'Degraded',
+      message: 'one or more resources are degraded',
+    },
+    operationState: {
+      phase: 'Succeeded',
+      message: 'successfully synced (all tasks run)',
+      startedAt: '2026-11-22T03:00:00Z',
+      finishedAt: '2026-11-22T03:00:30Z',
+    },
+    history: [
+      {
+        id: 1,
+        revisions: ['1.2.0', '9f1c2a7e'],
+        deployedAt: '2026-11-22T03:00:30Z',
+      },
+    ],
+    summary: { images: ['quay.io/strimzi/operator:1.2.0'] },
+    resources: [
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        namespace: 'orders-dev-kafka',
+        name: 'strimzi-cluster-operator',
+        status: 'Synced',
+        health: { status: 'Healthy' },
+      },
+      {
+        group: 'kafka.strimzi.io',
+        version: 'v1',
+        kind: 'Kafka',
+        namespace: 'orders-dev-kafka',
+        name: 'orders',
+        status: 'Synced',
+        health: {
+          status: 'Degraded',
+          message: 'Kafka cluster is not ready: insufficient brokers',
+        },
+      },
+      {
+        version: 'v1',
+        kind: 'ConfigMap',
+        namespace: 'orders-dev-kafka',
+        name: 'kafka-metrics',
+        status: 'OutOfSync',
+      },
+    ],
+  },
+};
+
+const paymentsApp = {
+  metadata: { name: 'payments', namespace: 'argocd', labels: {} },
+  spec: {
+    project: 'default',
+    source: {
+      repoURL: 'https://charts.example.com',
+      chart: 'payments',
+      targetRevision: '2.x',
+    },
+    destination: { name: 'in-cluster', namespace: 'payments' },
+  },
+  status: {
+    sync: { status: 'Synced', revision: '2.4.1' },
+    health: { status: 'Healthy' },
+    summary: { images: ['example/payments:2.4.1'] },
+    history: [{ id: 3, revision: '2.4.1', deployedAt: '2026-11-21T10:00:00Z' }],
+    resources: [],
+  },
+};
+
+describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
+  const server = setupServer(
+    http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
+  );
+  registerMswTestHooks(server);
+  let upstream: string[];
+
+  beforeEach(() => {
+    upstream = [];
+    const record = (req: Request) => {
+      upstream.push(
+        `${new URL(req.url).origin}${new URL(req.url).pathname}${
+          new URL(req.url).search
+        }`,
+      );
+      if (req.headers.get('authorization') !== `Bearer ${CANARY}`) {
+        return HttpResponse.json(
+          {
+            error: 'no session information',
+            code: 16,
+            message: 'no session information',
+          },
+          { status: 401 },
+        );
+      }
+      return undefined;
+    };
+    server.use(
+      http.get(`${DEV}/api/v1/applications`, async ({ request: req }) => {
+        const denied = record(req);
+        if (denied) return denied;
+        await new Promise(r => setTimeout(r, 20));
+        const selector = new URL(req.url).searchParams.get('selector');
+        return HttpResponse.json({
+          metadata: { resourceVersion: '42' },
+          items:
+            selector ===
+            'datastack.io/pipeline=orders,datastack.io/component=kafka'
+              ? [kafkaApp]
+              : null,
+        });
+      }),
+      http.get(
+        `${DEV}/api/v1/applications/payments`,
+        ({ request: req }) => record(req) ?? HttpResponse.json(paymentsApp),
+      ),
+      http.get(
+        `${DEV}/api/v1/applications/ghost`,
+        ({ request: req }) =>
+          record(req) ??
+          HttpResponse.json(
+            {
+              error: 'permission denied',
+              code: 7,
+              message: 'permission denied',
+            },
+            { status: 403 },
+          ),
+      ),
+      http.get(
+        `${PROD}/api/v1/applications`,
+        ({ request: req }) =>
+          record(req) ??
+          HttpResponse.json(
+            {
+              error: 'upstream connect error',
+              code: 14,
+              message: 'upstream connect error',
+            },
+            { status: 503 },
+          ),
+      ),
+      http.get(`${EDGE}/api/v1/applications`, ({ request: req }) => {
+        record(req);
+        return new Promise<Response>(() => {});
+      }),
+    );
+  });
+
+  async function backend(extra: any[] = []) {
+    const { server: app } = await startTestBackend({
+      features: [
+        datastackPlugin,
+        mockServices.rootConfig.factory({ data: config }),
+        catalogServiceMock.factory({ entities }),
+        ...extra,
+      ],
+    });
+    return (path: string) =>
+      request(app)
+        .get(`/api/datastack/health/entity/${path}`)
+        .set('authorization', mockCredentials.user.header());
+  }
+
+  it('answers a row per instance: the Applications of one, the failure of each other, never a 500', async () => {
+    const get = await backend();
+    const res = await get('default/component/orders-kafka');
+
+    expect(res.status).toBe(200);
+    expect(res.body.entityRef).toBe('component:default/orders-kafka');
+    expect(res.body.lookup).toBe(
+      'selector datastack.io/pipeline=orders,datastack.io/component=kafka',
+    );
+    expect(res.body.status).toBe('error');
+    const [dev, prod, edge] = res.body.rows;
+    expect(prod).toMatchObject({
+      instance: 'prod',
+      status: 'error',
+      applications: [],
+    });
+    expect(prod.error).toContain('503 upstream connect error');
+    expect(edge).toMatchObject({
+      instance: 'edge',
+      status: 'unreachable',
+      applications: [],
+    });
+    expect(edge.error).toContain('did not answer within 300 ms');
+
+    expect(dev.status).toBe('ok');
+    const [app] = dev.applications;
+    expect(app).toMatchObject({
+      instance: 'dev',
+      name: 'orders-kafka-dev',
+      url: `${DEV}/applications/orders-kafka-dev`,
+      environment: 'dev',
+      sync: {
+        status: 'Synced',
+        revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
+      },
+      health: { status: 'Degraded' },
+      operation: { phase: 'Succeeded' },
+      lastDeployedAt: '2026-11-22T03:00:30Z',
+      images: ['quay.io/strimzi/operator:1.2.0'],
+      chart: {
+        repoURL: 'quay.io/strimzi-helm',
+        name: 'strimzi-kafka-operator',
+        version: '1.2.0',
+      },
+      status: 'degraded',
+    });
+    expect(app.failingResources.map((r: any) => `${r.kind}/${r.name}`)).toEqual(
+      ['Kafka/orders', 'ConfigMap/kafka-metrics'],
+    );
+    expect(app.findings).toEqual([
+      {
+        rule: 'strimzi-kafka-ready',
+        severity: 'error',
+        message:
+          'Kafka cluster orders is not Ready (Degraded): Kafka cluster is not ready: insufficient brokers',
+        resource: {
+          kind: 'Kafka',
+          name: 'orders',
+          namespace: 'orders-dev-kafka',
+        },
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain(CANARY);
+  });
+
+  it('reads a single-source Application named by argocd/app-name on the instance the entity names', async () => {
+    const get = await backend();
+    const res = await get('default/component/payments');
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toHaveLength(1);
+    expect(res.body.rows[0].applications[0]).toMatchObject({
+      name: 'payments',
+      chart: {
+        repoURL: 'https://charts.example.com',
+        name: 'payments',
+        version: '2.4.1',
+      },
+      status: 'healthy',
+      failingResources: [],
+    });
+    expect(res.body.status).toBe('healthy');
+  });
+
+  it('shows an Application missing from its instance as an empty row, not an error', async () => {
+    const get = await backend();
+    const res = await get('default/component/ghost');
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toEqual([
+      expect.objectContaining({
+        instance: 'dev',
+        status: 'ok',
+        applications: [],
+      }),
+    ]);
+    expect(res.body.status).toBe('unknown');
+  });
+
+  it('shares one upstream call between concurrent requests, and caches the answer', async () => {
+    const get = await backend();
+    await Promise.all(
+      Array.from({ length: 5 }, () => get('default/component/orders-kafka')),
+    );
+    const devCalls = () =>
+      upstream.filter(u => u.startsWith(`${DEV}/api/v1/applications?`)).length;
+    expect(devCalls()).toBe(1);
+    const prodCalls = () => upstream.filter(u => u.startsWith(PROD)).length;
+    const prodBefore = prodCalls();
+    await get('default/component/orders-kafka');
+    expect(devCalls()).toBe(1);
+    // Failures are not cached: the broken instance is asked again.
+    expect(prodCalls()).toBe(prodBefore + 1);
+  });
+
+  it.each([
+    [
+      'an entity that is not in the catalog',
+      'default/component/nope',
+      404,
+      'NotFoundError',
+    ],
+    [
+      'an entity without deployment annotations',
+      'default/component/plain',
+      404,
+      'NotFoundError',
+    ],
+    [
+      'an entity with both argocd/app-name and argocd/app-selector',
+      'default/component/both',
+      400,
+      'InputError',
+    ],
+    ['a malformed entity name', 'default/component/%20bad', 400, 'InputError'],
+  ])('answers %s with a clear error', async (_label, path, status, name) => {
+    const get = await backend();
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    expect(res.body.error.name).toBe(name);
+  });
+
+  it('refuses a caller the permission policy denies, naming the entity', async () => {
+    const get = await backend([
+      mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+    ]);
+    const res = await get('default/component/orders-kafka');
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe(
+      'Not allowed to read the health of component:default/orders-kafka',
+    );
+    expect(upstream).toEqual([]);
+  });
+});

@@ -1,0 +1,218 @@
+import {
+  ApplicationHealth,
+  ComponentRegistry,
+  FailingResource,
+  HealthFinding,
+  LABEL_COMPONENT,
+  LABEL_ENVIRONMENT,
+  RollupStatus,
+} from '@datastack/plugin-datastack-common';
+import type {
+  Application,
+  ResourceStatus,
+} from '@datastack/plugin-datastack-node';
+
+function findingFor(
+  resource: ResourceStatus,
+  rule: string,
+  message: string,
+  severity: HealthFinding['severity'] = 'error',
+): HealthFinding {
+  return {
+    rule,
+    severity,
+    message,
+    resource: {
+      kind: resource.kind,
+      name: resource.name,
+      namespace: resource.namespace,
+    },
+  };
+}
+
+const because = (r: ResourceStatus) =>
+  r.health?.message ? `: ${r.health.message}` : '';
+
+/**
+ * Data-stack health rules beyond Argo CD's own: what a Strimzi Kafka, a
+ * Flink job, a Spark application or a component's operator being unwell
+ * means, in words a data engineer acts on. Argo CD's built-in health checks
+ * for these kinds set `health.status`; the rules read it.
+ */
+export function dataStackFindings(
+  resources: ResourceStatus[],
+  componentId: string | undefined,
+  registry: ComponentRegistry,
+): HealthFinding[] {
+  const findings: HealthFinding[] = [];
+  const operator = componentId
+    ? registry.find(componentId)?.operatorDeployment
+    : undefined;
+  const title = componentId
+    ? registry.find(componentId)?.title ?? componentId
+    : undefined;
+  for (const r of resources) {
+    const status = r.health?.status;
+    if (!status || status === 'Healthy') continue;
+    if (r.group === 'kafka.strimzi.io' && r.kind === 'Kafka') {
+      findings.push(
+        findingFor(
+          r,
+          'strimzi-kafka-ready',
+          status === 'Progressing'
+            ? `Kafka cluster ${r.name} is not Ready yet${because(r)}`
+            : `Kafka cluster ${r.name} is not Ready (${status})${because(r)}`,
+          status === 'Progressing' ? 'warning' : 'error',
+        ),
+      );
+    } else if (r.group === 'flink.apache.org' && r.kind === 'FlinkDeployment') {
+      findings.push(
+        findingFor(
+          r,
+          'flink-job-state',
+          `Flink job ${r.name} is ${
+            status === 'Degraded' ? 'failing' : status.toLowerCase()
+          }${because(r)}`,
+          status === 'Degraded' ? 'error' : 'warning',
+        ),
+      );
+    } else if (
+      r.group === 'sparkoperator.k8s.io' &&
+      (r.kind === 'SparkApplication' || r.kind === 'ScheduledSparkApplication')
+    ) {
+      findings.push(
+        findingFor(
+          r,
+          'spark-application-state',
+          status === 'Degraded'
+            ? `Spark application ${r.name} failed${because(r)}`
+            : `Spark application ${r.name} is ${status.toLowerCase()}${because(
+                r,
+              )}`,
+          status === 'Degraded' ? 'error' : 'warning',
+        ),
+      );
+    } else if (
+      operator &&
+      r.kind === 'Deployment' &&
+      (r.name === operator || r.name.endsWith(`-${operator}`))
+    ) {
+      findings.push(
+        findingFor(
+          r,
+          'operator-unavailable',
+          `The ${title} operator (Deployment ${
+            r.name
+          }) is unavailable, so its resources are not reconciled${because(r)}`,
+        ),
+      );
+    }
+  }
+  return findings;
+}
+
+/** Argo CD's sync, health and operation summed up in one status. */
+export function rollup(
+  app: Application,
+  findings: HealthFinding[],
+): RollupStatus {
+  const health = app.status?.health?.status ?? 'Unknown';
+  const sync = app.status?.sync?.status ?? 'Unknown';
+  const phase = app.status?.operationState?.phase;
+  if (
+    health === 'Degraded' ||
+    phase === 'Failed' ||
+    phase === 'Error' ||
+    findings.some(f => f.severity === 'error')
+  ) {
+    return 'degraded';
+  }
+  if (health === 'Missing') return 'missing';
+  if (health === 'Progressing' || phase === 'Running') return 'progressing';
+  if (sync === 'OutOfSync') return 'out-of-sync';
+  if (health === 'Healthy' && sync === 'Synced') return 'healthy';
+  if (health === 'Suspended' && sync === 'Synced') return 'healthy';
+  return 'unknown';
+}
+
+/**
+ * The health of one Application as Datastack answers it: Argo CD's status,
+ * the chart and version deployed (single or multi-source), the resources
+ * that are not Healthy or not Synced, and the data-stack findings.
+ */
+export function applicationHealth(
+  app: Application,
+  options: {
+    instance: string;
+    url: string;
+    registry: ComponentRegistry;
+  },
+): ApplicationHealth {
+  const sources =
+    app.spec.sources ?? (app.spec.source ? [app.spec.source] : []);
+  const revisions =
+    app.status?.sync?.revisions ??
+    (app.status?.sync?.revision ? [app.status.sync.revision] : []);
+  const chartIndex = sources.findIndex(s => s.chart);
+  const chartSource = chartIndex >= 0 ? sources[chartIndex] : undefined;
+  const resources = app.status?.resources ?? [];
+  const failingResources: FailingResource[] = resources
+    .filter(
+      r =>
+        (r.health?.status && r.health.status !== 'Healthy') ||
+        (r.status && r.status !== 'Synced'),
+    )
+    .map(r => ({
+      group: r.group || undefined,
+      version: r.version,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      sync: r.status,
+      health: r.health?.status,
+      message: r.health?.message,
+    }));
+  const componentId = app.metadata.labels?.[LABEL_COMPONENT];
+  const findings = dataStackFindings(resources, componentId, options.registry);
+  const history = app.status?.history ?? [];
+  const operation = app.status?.operationState;
+  return {
+    instance: options.instance,
+    name: app.metadata.name,
+    namespace: app.metadata.namespace,
+    url: options.url,
+    environment: app.metadata.labels?.[LABEL_ENVIRONMENT],
+    project: app.spec.project,
+    sync: {
+      status: app.status?.sync?.status ?? 'Unknown',
+      revision: app.status?.sync?.revision,
+      revisions: app.status?.sync?.revisions,
+    },
+    health: {
+      status: app.status?.health?.status ?? 'Unknown',
+      message: app.status?.health?.message,
+    },
+    operation: operation
+      ? {
+          phase: operation.phase,
+          message: operation.message,
+          startedAt: operation.startedAt,
+          finishedAt: operation.finishedAt,
+        }
+      : undefined,
+    lastDeployedAt: history.length
+      ? history[history.length - 1].deployedAt
+      : undefined,
+    images: app.status?.summary?.images ?? [],
+    chart: chartSource
+      ? {
+          repoURL: chartSource.repoURL,
+          name: chartSource.chart!,
+          version: revisions[chartIndex] ?? chartSource.targetRevision,
+        }
+      : undefined,
+    failingResources,
+    findings,
+    status: rollup(app, findings),
+  };
+}

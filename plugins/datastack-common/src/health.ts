@@ -1,0 +1,91 @@
+/**
+ * Deployment health of data-stack components, as the Datastack backend
+ * answers it: one row per Argo CD instance, each Application with Argo CD's
+ * own status and the data-stack findings Datastack adds.
+ */
+
+/** One status that sums up an Application, an instance row or an entity. Worst first. */
+export const ROLLUP_ORDER = [
+  'error',
+  'unreachable',
+  'degraded',
+  'missing',
+  'out-of-sync',
+  'progressing',
+  'unknown',
+  'healthy',
+] as const;
+export type RollupStatus = (typeof ROLLUP_ORDER)[number];
+
+/** The worst of several statuses; `unknown` for none. */
+export function worstStatus(statuses: RollupStatus[]): RollupStatus {
+  if (statuses.length === 0) return 'unknown';
+  return statuses.reduce((worst, s) =>
+    ROLLUP_ORDER.indexOf(s) < ROLLUP_ORDER.indexOf(worst) ? s : worst,
+  );
+}
+
+/** A resource of an Application that is not Healthy or not Synced. */
+export interface FailingResource {
+  group?: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  sync?: string;
+  health?: string;
+  message?: string;
+}
+
+/** A data-stack rule beyond Argo CD's own health (Strimzi, Flink, Spark, operators). */
+export interface HealthFinding {
+  rule: string;
+  severity: 'error' | 'warning';
+  message: string;
+  resource?: { kind: string; name: string; namespace?: string };
+}
+
+/** One Argo CD Application of an entity. */
+export interface ApplicationHealth {
+  instance: string;
+  name: string;
+  namespace?: string;
+  /** The Argo CD UI page of the Application. */
+  url: string;
+  environment?: string;
+  project: string;
+  sync: { status: string; revision?: string; revisions?: string[] };
+  health: { status: string; message?: string };
+  operation?: {
+    phase: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  };
+  lastDeployedAt?: string;
+  images: string[];
+  /** The chart and version deployed, from the Helm source. */
+  chart?: { repoURL: string; name: string; version?: string };
+  failingResources: FailingResource[];
+  findings: HealthFinding[];
+  status: RollupStatus;
+}
+
+/** What one Argo CD instance answered for an entity. */
+export interface InstanceHealthRow {
+  instance: string;
+  status: 'ok' | 'unreachable' | 'error';
+  /** Why the instance could not answer; never contains credentials. */
+  error?: string;
+  applications: ApplicationHealth[];
+  fetchedAt: string;
+}
+
+/** The deployment health of one entity across every instance that deploys it. */
+export interface EntityHealth {
+  entityRef: string;
+  /** How the Applications were found, e.g. `selector datastack.io/pipeline=orders,…`. */
+  lookup: string;
+  rows: InstanceHealthRow[];
+  status: RollupStatus;
+}
