@@ -226,8 +226,6 @@ export async function startSandbox(
     token,
     '--sync-duration',
     String(syncDurationMs),
-    '--clusters',
-    'in-cluster=https://kubernetes.default.svc@v1.30.4',
   ];
   if (gitRoot) args.push('--git-root', gitRoot);
   const child = spawn(process.execPath, args, {

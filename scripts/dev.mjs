@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// yarn dev: the portal with the Argo CD sandbox, so the whole product works on
+// a laptop without a cluster. Starts three sandbox instances (dev, staging,
+// prod on 8081-8083, reading GitOps repositories from .datastack/gitops) and
+// `yarn start` with app-config.sandbox.yaml; stops both on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const require = createRequire(path.join(root, 'package.json'));
+const gitRoot = path.join(root, '.datastack', 'gitops');
+mkdirSync(gitRoot, { recursive: true });
+
+const children = [
+  spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      path.join(root, 'packages/argocd-sandbox/src/main.ts'),
+      '--instances',
+      'dev:8081,staging:8082,prod:8083',
+      '--token',
+      'sandbox-token',
+      '--sync-duration',
+      '5000',
+      '--git-root',
+      gitRoot,
+    ],
+    { cwd: root, stdio: 'inherit' },
+  ),
+  // backstage-cli resolves --config against each package: absolute paths.
+  spawn(
+    'yarn',
+    [
+      'start',
+      '--config',
+      path.join(root, 'app-config.yaml'),
+      '--config',
+      path.join(root, 'app-config.sandbox.yaml'),
+      ...process.argv.slice(2),
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  ),
+];
+const stop = () =>
+  children.forEach(c => c.exitCode === null && c.kill('SIGTERM'));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+for (const child of children) child.on('exit', stop);
