@@ -167,6 +167,26 @@ const paymentsApp = {
   },
 };
 
+/** The fleet selector lists every labelled Application: the Kafka one and a Trino one in prod. */
+function fleetItems(selector: string | null) {
+  if (selector !== 'datastack.io/component') return null;
+  return [
+    kafkaApp,
+    {
+      ...paymentsApp,
+      metadata: {
+        ...paymentsApp.metadata,
+        name: 'orders-trino-prod',
+        labels: {
+          'datastack.io/component': 'trino',
+          'datastack.io/pipeline': 'orders',
+          'datastack.io/environment': 'prod',
+        },
+      },
+    },
+  ];
+}
+
 describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
   const server = setupServer(
     http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
@@ -206,9 +226,21 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
             selector ===
             'datastack.io/pipeline=orders,datastack.io/component=kafka'
               ? [kafkaApp]
-              : null,
+              : fleetItems(selector),
         });
       }),
+      http.post(
+        `${DEV}/api/v1/applications/:name/sync`,
+        async ({ request: req, params }) => {
+          const denied = record(req);
+          if (denied) return denied;
+          upstream.push(`sync-body ${JSON.stringify(await req.json())}`);
+          return HttpResponse.json({
+            ...kafkaApp,
+            metadata: { ...kafkaApp.metadata, name: String(params.name) },
+          });
+        },
+      ),
       http.get(
         `${DEV}/api/v1/applications/payments`,
         ({ request: req }) => record(req) ?? HttpResponse.json(paymentsApp),
@@ -411,5 +443,157 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
       'Not allowed to read the health of component:default/orders-kafka',
     );
     expect(upstream).toEqual([]);
+  });
+
+  describe('fleet', () => {
+    const fleet = async (query: string, extra: any[] = []) => {
+      const { server: app } = await startTestBackend({
+        features: [
+          datastackPlugin,
+          mockServices.rootConfig.factory({ data: config }),
+          catalogServiceMock.factory({ entities }),
+          ...extra,
+        ],
+      });
+      return request(app)
+        .get(`/api/datastack/health/fleet${query}`)
+        .set('authorization', mockCredentials.user.header());
+    };
+
+    it('pages every component × environment, with each instance state', async () => {
+      const res = await fleet('?limit=1');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ total: 2, offset: 0, limit: 1 });
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          component: 'kafka',
+          pipeline: 'orders',
+          environment: 'dev',
+          instance: 'dev',
+          application: 'orders-kafka-dev',
+          status: 'degraded',
+          version: '1.2.0',
+        }),
+      ]);
+      expect(
+        res.body.instances.map((i: any) => [i.instance, i.status]),
+      ).toEqual([
+        ['dev', 'ok'],
+        ['prod', 'error'],
+        ['edge', 'unreachable'],
+      ]);
+      expect(upstream).toContain(
+        `${DEV}/api/v1/applications?selector=datastack.io%2Fcomponent`,
+      );
+    });
+
+    it('filters by environment, component and status', async () => {
+      const res = await fleet(
+        '?environment=prod&component=trino&status=healthy',
+      );
+      expect(res.body.items.map((r: any) => r.application)).toEqual([
+        'orders-trino-prod',
+      ]);
+      expect(res.body.total).toBe(1);
+    });
+
+    it.each([
+      ['?limit=0', /query parameter limit: /],
+      ['?limit=501', /query parameter limit: /],
+      ['?status=great', /query parameter status: /],
+      ['?colour=red', /query parameter/],
+    ])(
+      'refuses %s with an InputError naming the parameter',
+      async (query, message) => {
+        const res = await fleet(query);
+        expect(res.status).toBe(400);
+        expect(res.body.error.name).toBe('InputError');
+        expect(res.body.error.message).toMatch(message);
+      },
+    );
+
+    it('is behind its own permission', async () => {
+      const res = await fleet('', [
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ]);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('Not allowed to read the fleet');
+    });
+  });
+
+  describe('sync and refresh', () => {
+    it('syncs an Application of the entity on its instance and answers the fresh health', async () => {
+      const { server: app } = await startTestBackend({
+        features: [
+          datastackPlugin,
+          mockServices.rootConfig.factory({ data: config }),
+          catalogServiceMock.factory({ entities }),
+        ],
+      });
+      const res = await request(app)
+        .post(
+          '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/sync',
+        )
+        .set('authorization', mockCredentials.user.header());
+      expect(res.status).toBe(200);
+      expect(upstream).toContain(
+        'sync-body {"name":"orders-kafka-dev","prune":false}',
+      );
+      expect(res.body.rows[0].applications[0].name).toBe('orders-kafka-dev');
+    });
+
+    it("refuses an Application that is not the entity's, calling nothing", async () => {
+      const { server: app } = await startTestBackend({
+        features: [
+          datastackPlugin,
+          mockServices.rootConfig.factory({ data: config }),
+          catalogServiceMock.factory({ entities }),
+        ],
+      });
+      const res = await request(app)
+        .post(
+          '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/payments/sync',
+        )
+        .set('authorization', mockCredentials.user.header());
+      expect(res.status).toBe(404);
+      expect(upstream.some(u => u.startsWith('sync-body'))).toBe(false);
+    });
+
+    it('refuses a caller without the write permission', async () => {
+      const { server: app } = await startTestBackend({
+        features: [
+          datastackPlugin,
+          mockServices.rootConfig.factory({ data: config }),
+          catalogServiceMock.factory({ entities }),
+          mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        ],
+      });
+      const res = await request(app)
+        .post(
+          '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/refresh',
+        )
+        .set('authorization', mockCredentials.user.header());
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe(
+        'Not allowed to sync the Applications of component:default/orders-kafka',
+      );
+    });
+
+    it('refuses an action that is neither sync nor refresh', async () => {
+      const { server: app } = await startTestBackend({
+        features: [
+          datastackPlugin,
+          mockServices.rootConfig.factory({ data: config }),
+          catalogServiceMock.factory({ entities }),
+        ],
+      });
+      const res = await request(app)
+        .post(
+          '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/delete',
+        )
+        .set('authorization', mockCredentials.user.header());
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/path parameter action/);
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
 import { EntityHealthService } from './services/health/EntityHealthService';
+import { FleetService } from './services/health/FleetService';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 
 /**
@@ -24,6 +25,7 @@ export const datastackPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        auditor: coreServices.auditor,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
         logger: coreServices.logger,
@@ -34,6 +36,7 @@ export const datastackPlugin = createBackendPlugin({
       },
       async init({
         config,
+        auditor,
         cache,
         catalog,
         logger,
@@ -73,7 +76,15 @@ export const datastackPlugin = createBackendPlugin({
               logger,
               cacheTtlMs,
             }),
+            fleet: FleetService.create({
+              clients: instances.clients(),
+              registry,
+              cache,
+              logger,
+              cacheTtlMs,
+            }),
             catalog,
+            auditor,
             httpAuth,
             permissions,
           }),

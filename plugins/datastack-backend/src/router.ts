@@ -1,4 +1,5 @@
 import type {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -10,13 +11,17 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ComponentRegistry,
   DatastackStatus,
+  ROLLUP_ORDER,
+  datastackApplicationSyncPermission,
   datastackClusterReadPermission,
+  datastackFleetReadPermission,
   datastackHealthReadPermission,
 } from '@datastack/plugin-datastack-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
+import type { FleetService } from './services/health/FleetService';
 
 const entityPart = z
   .string()
@@ -28,6 +33,32 @@ const entityParams = z.object({
   kind: entityPart,
   name: entityPart,
 });
+const applicationParams = entityParams.extend({
+  instance: entityPart,
+  application: entityPart,
+  action: z.enum(['sync', 'refresh']),
+});
+const fleetQuery = z
+  .object({
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    component: entityPart.optional(),
+    environment: entityPart.optional(),
+    pipeline: entityPart.optional(),
+    status: z.enum(ROLLUP_ORDER).optional(),
+  })
+  .strict();
+
+/** Parses with zod; a failure is an InputError naming the field. */
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.') || what;
+    throw new InputError(`${what} ${field}: ${issue.message}`);
+  }
+  return parsed.data;
+}
 
 export interface RouterOptions {
   /** Answers the readiness route. */
@@ -36,7 +67,9 @@ export interface RouterOptions {
   registry: ComponentRegistry;
   instances: ArgoCdInstancesService;
   health: EntityHealthService;
+  fleet: FleetService;
   catalog: CatalogService;
+  auditor: AuditorService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
 }
@@ -49,6 +82,33 @@ export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const router = Router();
+
+  /** The entity of the path, after the permission check on it. */
+  async function authorizedEntity(
+    req: express.Request,
+    ref: { namespace: string; kind: string; name: string },
+    permission:
+      | typeof datastackHealthReadPermission
+      | typeof datastackApplicationSyncPermission,
+    verb: string,
+  ) {
+    const credentials = await options.httpAuth.credentials(req);
+    const entityRef = stringifyEntityRef(ref);
+    const [decision] = await options.permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
+    }
+    const entity = await options.catalog.getEntityByRef(entityRef, {
+      credentials,
+    });
+    if (!entity) {
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    }
+    return entity;
+  }
   router.use(express.json({ limit: '1mb' }));
 
   /** Readiness: the plugin is up and knows its configuration. */
@@ -84,30 +144,81 @@ export async function createRouter(
    * resources and data-stack findings.
    */
   router.get('/health/entity/:namespace/:kind/:name', async (req, res) => {
-    const parsed = entityParams.safeParse(req.params);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InputError(`${issue.path.join('.')} ${issue.message}`);
-    }
-    const { namespace, kind, name } = parsed.data;
+    const entity = await authorizedEntity(
+      req,
+      parse(entityParams, req.params, 'path parameter'),
+      datastackHealthReadPermission,
+      'read the health of',
+    );
+    res.json(await options.health.forEntity(entity));
+  });
+
+  /**
+   * Sync or refresh one Application of an entity, behind the write
+   * permission, audited. The Application must be one of the entity's.
+   */
+  router.post(
+    '/health/entity/:namespace/:kind/:name/applications/:instance/:application/:action',
+    async (req, res) => {
+      const params = parse(applicationParams, req.params, 'path parameter');
+      const entity = await authorizedEntity(
+        req,
+        params,
+        datastackApplicationSyncPermission,
+        'sync the Applications of',
+      );
+      const current = await options.health.forEntity(entity);
+      const known = current.rows.some(
+        r =>
+          r.instance === params.instance &&
+          r.applications.some(a => a.name === params.application),
+      );
+      if (!known) {
+        throw new NotFoundError(
+          `Application ${params.application} on Argo CD instance "${params.instance}" is not one of ${current.entityRef}'s`,
+        );
+      }
+      const client = options.health.client(params.instance);
+      const event = await options.auditor.createEvent({
+        eventId: `application-${params.action}`,
+        severityLevel: params.action === 'sync' ? 'medium' : 'low',
+        request: req,
+        meta: {
+          entityRef: current.entityRef,
+          instance: params.instance,
+          application: params.application,
+        },
+      });
+      try {
+        if (params.action === 'sync') {
+          await client.syncApplication(params.application);
+        } else {
+          await client.getApplication(params.application, {
+            refresh: 'normal',
+          });
+        }
+        await options.health.invalidate(entity);
+        await event.success();
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+      res.json(await options.health.forEntity(entity));
+    },
+  );
+
+  /** Every data-stack component × environment, a page at a time. */
+  router.get('/health/fleet', async (req, res) => {
+    const query = parse(fleetQuery, req.query, 'query parameter');
     const credentials = await options.httpAuth.credentials(req);
-    const entityRef = stringifyEntityRef({ kind, namespace, name });
     const [decision] = await options.permissions.authorize(
-      [{ permission: datastackHealthReadPermission, resourceRef: entityRef }],
+      [{ permission: datastackFleetReadPermission }],
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Not allowed to read the health of ${entityRef}`,
-      );
+      throw new NotAllowedError('Not allowed to read the fleet');
     }
-    const entity = await options.catalog.getEntityByRef(entityRef, {
-      credentials,
-    });
-    if (!entity) {
-      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-    }
-    res.json(await options.health.forEntity(entity));
+    res.json(await options.fleet.page(query));
   });
 
   return router;

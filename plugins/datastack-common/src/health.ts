@@ -89,3 +89,34 @@ export interface EntityHealth {
   rows: InstanceHealthRow[];
   status: RollupStatus;
 }
+
+/** One data-stack component in one environment, for the fleet view. */
+export interface FleetRow {
+  component: string;
+  pipeline?: string;
+  environment?: string;
+  instance: string;
+  application: string;
+  url: string;
+  status: RollupStatus;
+  sync: string;
+  health: string;
+  /** The chart version deployed. */
+  version?: string;
+  lastDeployedAt?: string;
+}
+
+/** A page of the fleet, with the state of every instance it was read from. */
+export interface FleetPage {
+  items: FleetRow[];
+  /** Rows matching the filters, over every page. */
+  total: number;
+  offset: number;
+  limit: number;
+  instances: Array<{
+    instance: string;
+    status: 'ok' | 'unreachable' | 'error';
+    error?: string;
+    fetchedAt: string;
+  }>;
+}

@@ -1,10 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ArgoCdInstanceSummary } from '@datastack/plugin-datastack-common';
-import {
-  ArgoCdClient,
-  ArgoCdConfig,
-  ArgoCdRequestError,
-} from '@datastack/plugin-datastack-node';
+import { ArgoCdClient, ArgoCdConfig } from '@datastack/plugin-datastack-node';
+import { failureStatus } from './health/EntityHealthService';
 
 /**
  * The configured Argo CD instances and the clusters each deploys to. Asks
@@ -63,9 +60,6 @@ export class ArgoCdInstancesService {
             })),
           };
         } catch (error) {
-          const unreachable =
-            error instanceof ArgoCdRequestError &&
-            ['unreachable', 'timeout'].includes(error.failure);
           const message =
             error instanceof Error ? error.message : String(error);
           this.#logger.warn('Argo CD instance could not list clusters', {
@@ -74,7 +68,7 @@ export class ArgoCdInstancesService {
           });
           return {
             ...base,
-            status: unreachable ? 'unreachable' : 'error',
+            status: failureStatus(error),
             error: message,
             clusters: [],
           };

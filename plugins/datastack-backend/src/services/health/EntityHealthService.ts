@@ -2,9 +2,9 @@ import type {
   CacheService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { CachedLoader } from '../CachedLoader';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
 import {
   ANNOTATION_DATASTACK_COMPONENT,
   ANNOTATION_DATASTACK_PIPELINE,
@@ -31,6 +31,14 @@ export interface EntityHealthServiceOptions {
   logger: LoggerService;
   /** How long an instance's answer is reused, across requests and replicas. */
   cacheTtlMs: number;
+}
+
+/** `unreachable` for a timeout or a refused connection, `error` otherwise. */
+export function failureStatus(error: unknown): 'unreachable' | 'error' {
+  return error instanceof ArgoCdRequestError &&
+    ['unreachable', 'timeout'].includes(error.failure)
+    ? 'unreachable'
+    : 'error';
 }
 
 /** How to find an entity's Applications: its Argo CD annotations, or its Datastack ones. */
@@ -70,10 +78,8 @@ export function lookupOf(entity: Entity): ArgoCdLookup {
 export class EntityHealthService {
   readonly #clients: Map<string, ArgoCdClient>;
   readonly #registry: ComponentRegistry;
-  readonly #cache: CacheService;
   readonly #logger: LoggerService;
-  readonly #ttl: number;
-  readonly #inFlight = new Map<string, Promise<InstanceHealthRow>>();
+  readonly #loader: CachedLoader<InstanceHealthRow>;
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -82,9 +88,13 @@ export class EntityHealthService {
   private constructor(options: EntityHealthServiceOptions) {
     this.#clients = new Map(options.clients.map(c => [c.name, c]));
     this.#registry = options.registry;
-    this.#cache = options.cache;
     this.#logger = options.logger;
-    this.#ttl = options.cacheTtlMs;
+    this.#loader = new CachedLoader({
+      cache: options.cache,
+      ttlMs: options.cacheTtlMs,
+      // Failures are not cached: the next request asks again.
+      shouldCache: row => row.status === 'ok',
+    });
   }
 
   async forEntity(entity: Entity): Promise<EntityHealth> {
@@ -107,41 +117,59 @@ export class EntityHealthService {
     };
   }
 
-  #row(instance: string, lookup: ArgoCdLookup): Promise<InstanceHealthRow> {
-    const key = `health:v1:${instance}:${lookup.appNamespace ?? ''}:${
+  /** The cache key of one instance's answer to one lookup. */
+  static keyOf(instance: string, lookup: ArgoCdLookup): string {
+    return `health:v1:${instance}:${lookup.appNamespace ?? ''}:${
       lookup.appName ? `name=${lookup.appName}` : `selector=${lookup.selector}`
     }:${lookup.project ?? ''}`;
-    const pending = this.#inFlight.get(key);
-    if (pending) return pending;
-    const promise = this.#load(key, instance, lookup).finally(() =>
-      this.#inFlight.delete(key),
-    );
-    this.#inFlight.set(key, promise);
-    return promise;
   }
 
-  async #load(
-    key: string,
-    instance: string,
-    lookup: ArgoCdLookup,
-  ): Promise<InstanceHealthRow> {
+  /** The client of a configured instance; NotFoundError naming it otherwise. */
+  client(instance: string): ArgoCdClient {
     const client = this.#clients.get(instance);
-    const fetchedAt = new Date().toISOString();
     if (!client) {
-      return {
+      throw new NotFoundError(
+        `Argo CD instance "${instance}" is not configured`,
+      );
+    }
+    return client;
+  }
+
+  /** Forgets the cached answers of an entity, after a sync or a refresh. */
+  async invalidate(entity: Entity): Promise<void> {
+    const lookup = lookupOf(entity);
+    const names = lookup.instances.length
+      ? lookup.instances
+      : [...this.#clients.keys()];
+    await Promise.all(
+      names.map(name =>
+        this.#loader.invalidate(EntityHealthService.keyOf(name, lookup)),
+      ),
+    );
+  }
+
+  #row(instance: string, lookup: ArgoCdLookup): Promise<InstanceHealthRow> {
+    const client = this.#clients.get(instance);
+    if (!client) {
+      return Promise.resolve({
         instance,
         status: 'error',
         error: `Argo CD instance "${instance}" (from argocd/instance-name) is not configured`,
         applications: [],
-        fetchedAt,
-      };
+        fetchedAt: new Date().toISOString(),
+      });
     }
-    // The cache holds JSON; the row is plain JSON by construction.
-    const cached = (await this.#cache.get(key).catch(() => undefined)) as
-      | InstanceHealthRow
-      | undefined;
-    if (cached) return cached;
-    let row: InstanceHealthRow;
+    return this.#loader.load(EntityHealthService.keyOf(instance, lookup), () =>
+      this.#fetch(client, lookup),
+    );
+  }
+
+  async #fetch(
+    client: ArgoCdClient,
+    lookup: ArgoCdLookup,
+  ): Promise<InstanceHealthRow> {
+    const instance = client.name;
+    const fetchedAt = new Date().toISOString();
     try {
       const apps = lookup.appName
         ? await this.#byName(client, lookup)
@@ -157,29 +185,21 @@ export class EntityHealthService {
           registry: this.#registry,
         }),
       );
-      row = { instance, status: 'ok', applications, fetchedAt };
+      return { instance, status: 'ok', applications, fetchedAt };
     } catch (error) {
-      const unreachable =
-        error instanceof ArgoCdRequestError &&
-        ['unreachable', 'timeout'].includes(error.failure);
       const message = error instanceof Error ? error.message : String(error);
       this.#logger.warn('Argo CD instance did not answer a health lookup', {
         instance,
         error: message,
       });
-      // Failures are not cached: the next request asks again.
       return {
         instance,
-        status: unreachable ? 'unreachable' : 'error',
+        status: failureStatus(error),
         error: message,
         applications: [],
         fetchedAt,
       };
     }
-    await this.#cache
-      .set(key, row as unknown as JsonObject, { ttl: this.#ttl })
-      .catch(() => {});
-    return row;
   }
 
   /** An app named by `argocd/app-name`: absent on an instance is an empty row, not an error. */

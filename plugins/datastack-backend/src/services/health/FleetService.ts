@@ -1,0 +1,146 @@
+import type {
+  CacheService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  ComponentRegistry,
+  FleetPage,
+  FleetRow,
+  LABEL_COMPONENT,
+  LABEL_ENVIRONMENT,
+  LABEL_PIPELINE,
+  RollupStatus,
+} from '@datastack/plugin-datastack-common';
+import type { ArgoCdClient } from '@datastack/plugin-datastack-node';
+import { CachedLoader } from '../CachedLoader';
+import { applicationHealth } from './applicationHealth';
+import { failureStatus } from './EntityHealthService';
+
+interface InstanceFleet {
+  instance: string;
+  status: 'ok' | 'unreachable' | 'error';
+  error?: string;
+  fetchedAt: string;
+  rows: FleetRow[];
+}
+
+export interface FleetQuery {
+  offset: number;
+  limit: number;
+  component?: string;
+  environment?: string;
+  pipeline?: string;
+  status?: RollupStatus;
+}
+
+/**
+ * Every data-stack component × environment across every Argo CD instance:
+ * the Applications that carry the `datastack.io/component` label. Each
+ * instance's list is cached like entity health; pages are cut from the
+ * cached rows, so a warm page costs no upstream call.
+ */
+export class FleetService {
+  readonly #clients: ArgoCdClient[];
+  readonly #registry: ComponentRegistry;
+  readonly #logger: LoggerService;
+  readonly #loader: CachedLoader<InstanceFleet>;
+
+  static create(options: {
+    clients: ArgoCdClient[];
+    registry: ComponentRegistry;
+    cache: CacheService;
+    logger: LoggerService;
+    cacheTtlMs: number;
+  }): FleetService {
+    return new FleetService(options);
+  }
+
+  private constructor(options: {
+    clients: ArgoCdClient[];
+    registry: ComponentRegistry;
+    cache: CacheService;
+    logger: LoggerService;
+    cacheTtlMs: number;
+  }) {
+    this.#clients = options.clients;
+    this.#registry = options.registry;
+    this.#logger = options.logger;
+    this.#loader = new CachedLoader({
+      cache: options.cache,
+      ttlMs: options.cacheTtlMs,
+      shouldCache: fleet => fleet.status === 'ok',
+    });
+  }
+
+  async page(query: FleetQuery): Promise<FleetPage> {
+    const fleets = await Promise.all(
+      this.#clients.map(client =>
+        this.#loader.load(`fleet:v1:${client.name}`, () => this.#fetch(client)),
+      ),
+    );
+    const matching = fleets
+      .flatMap(f => f.rows)
+      .filter(
+        r =>
+          (!query.component || r.component === query.component) &&
+          (!query.environment || r.environment === query.environment) &&
+          (!query.pipeline || r.pipeline === query.pipeline) &&
+          (!query.status || r.status === query.status),
+      );
+    return {
+      items: matching.slice(query.offset, query.offset + query.limit),
+      total: matching.length,
+      offset: query.offset,
+      limit: query.limit,
+      instances: fleets.map(({ rows: _rows, ...state }) => state),
+    };
+  }
+
+  async #fetch(client: ArgoCdClient): Promise<InstanceFleet> {
+    const fetchedAt = new Date().toISOString();
+    try {
+      const apps = await client.listApplications({ selector: LABEL_COMPONENT });
+      const rows = apps.map((app): FleetRow => {
+        const health = applicationHealth(app, {
+          instance: client.name,
+          url: client.applicationUrl(app.metadata.name),
+          registry: this.#registry,
+        });
+        const labels = app.metadata.labels ?? {};
+        return {
+          component: labels[LABEL_COMPONENT],
+          pipeline: labels[LABEL_PIPELINE],
+          environment: labels[LABEL_ENVIRONMENT],
+          instance: client.name,
+          application: app.metadata.name,
+          url: health.url,
+          status: health.status,
+          sync: health.sync.status,
+          health: health.health.status,
+          version: health.chart?.version,
+          lastDeployedAt: health.lastDeployedAt,
+        };
+      });
+      rows.sort(
+        (a, b) =>
+          a.component.localeCompare(b.component) ||
+          (a.pipeline ?? '').localeCompare(b.pipeline ?? '') ||
+          (a.environment ?? '').localeCompare(b.environment ?? ''),
+      );
+      return { instance: client.name, status: 'ok', fetchedAt, rows };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#logger.warn('Argo CD instance did not answer the fleet lookup', {
+        instance: client.name,
+        error: message,
+      });
+      return {
+        instance: client.name,
+        status: failureStatus(error),
+        error: message,
+        fetchedAt,
+        rows: [],
+      };
+    }
+  }
+}
