@@ -213,7 +213,13 @@ export async function launchChromium() {
  */
 export async function startSandbox(
   names,
-  { token = 'sandbox-token', syncDurationMs = 1000, gitRoot } = {},
+  {
+    token = 'sandbox-token',
+    syncDurationMs = 1000,
+    gitRoot,
+    seed,
+    latencyMs,
+  } = {},
 ) {
   const ports = await Promise.all(names.map(() => freePort()));
   const args = [
@@ -228,6 +234,8 @@ export async function startSandbox(
     String(syncDurationMs),
   ];
   if (gitRoot) args.push('--git-root', gitRoot);
+  if (seed) args.push('--seed', String(seed));
+  if (latencyMs) args.push('--latency', String(latencyMs));
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,16 +1,22 @@
 import type { CacheService } from '@backstage/backend-plugin-api';
 import type { JsonObject } from '@backstage/types';
 
+/** Values kept parsed in this process, at the most. */
+const LOCAL_ENTRIES = 500;
+
 /**
  * Loads values through the cache service with a short TTL (so replicas share
- * them), and lets concurrent identical loads share one call. Only results
- * that `shouldCache` accepts are stored: a failure is asked again next time.
+ * them), and lets concurrent identical loads share one call. A parsed copy is
+ * also kept in this process for the same TTL, so a warm read does not
+ * deserialize (the fleet's lists are large). Only results that `shouldCache`
+ * accepts are stored: a failure is asked again next time.
  */
 export class CachedLoader<T extends object> {
   readonly #cache: CacheService;
   readonly #ttl: number;
   readonly #shouldCache: (value: T) => boolean;
   readonly #inFlight = new Map<string, Promise<T>>();
+  readonly #local = new Map<string, { value: T; expiresAt: number }>();
 
   constructor(options: {
     cache: CacheService;
@@ -23,6 +29,9 @@ export class CachedLoader<T extends object> {
   }
 
   load(key: string, fn: () => Promise<T>): Promise<T> {
+    const local = this.#local.get(key);
+    if (local && local.expiresAt > Date.now())
+      return Promise.resolve(local.value);
     const pending = this.#inFlight.get(key);
     if (pending) return pending;
     const promise = this.#load(key, fn).finally(() =>
@@ -34,6 +43,7 @@ export class CachedLoader<T extends object> {
 
   /** Forgets a cached value, for example after a sync changed it. */
   async invalidate(key: string): Promise<void> {
+    this.#local.delete(key);
     await this.#cache.delete(key).catch(() => {});
   }
 
@@ -42,13 +52,26 @@ export class CachedLoader<T extends object> {
     const cached = (await this.#cache.get(key).catch(() => undefined)) as
       | T
       | undefined;
-    if (cached) return cached;
+    if (cached) {
+      this.#remember(key, cached);
+      return cached;
+    }
     const value = await fn();
     if (this.#shouldCache(value)) {
+      this.#remember(key, value);
       await this.#cache
         .set(key, value as unknown as JsonObject, { ttl: this.#ttl })
         .catch(() => {});
     }
     return value;
+  }
+
+  #remember(key: string, value: T) {
+    this.#local.delete(key);
+    if (this.#local.size >= LOCAL_ENTRIES) {
+      // Maps iterate in insertion order: the first key is the oldest.
+      this.#local.delete(this.#local.keys().next().value!);
+    }
+    this.#local.set(key, { value, expiresAt: Date.now() + this.#ttl });
   }
 }
