@@ -12,6 +12,8 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
+import { ClusterHealthService } from './services/clusters/ClusterHealthService';
+import { readKubernetesClusters } from './services/clusters/KubernetesClusters';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 
 /**
@@ -82,6 +84,12 @@ export const datastackPlugin = createBackendPlugin({
               cache,
               logger,
               cacheTtlMs,
+            }),
+            clusters: new ClusterHealthService({
+              clusters: readKubernetesClusters(config),
+              cache,
+              logger,
+              timeoutMs: argocd.requestTimeoutMs,
             }),
             catalog,
             auditor,

@@ -22,6 +22,7 @@ import Router from 'express-promise-router';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
 import type { FleetService } from './services/health/FleetService';
+import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
 
 const entityPart = z
   .string()
@@ -68,6 +69,7 @@ export interface RouterOptions {
   instances: ArgoCdInstancesService;
   health: EntityHealthService;
   fleet: FleetService;
+  clusters: ClusterHealthService;
   catalog: CatalogService;
   auditor: AuditorService;
   httpAuth: HttpAuthService;
@@ -206,6 +208,26 @@ export async function createRouter(
       res.json(await options.health.forEntity(entity));
     },
   );
+
+  /**
+   * Cluster health: every configured Kubernetes cluster (version, nodes,
+   * when last seen) and every Argo CD instance with the clusters it reports.
+   */
+  router.get('/health/clusters', async (req, res) => {
+    const credentials = await options.httpAuth.credentials(req);
+    const [decision] = await options.permissions.authorize(
+      [{ permission: datastackClusterReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError('Not allowed to read cluster health');
+    }
+    const [clusters, argocd] = await Promise.all([
+      options.clusters.list(),
+      options.instances.list(),
+    ]);
+    res.json({ clusters, argocd });
+  });
 
   /** Every data-stack component × environment, a page at a time. */
   router.get('/health/fleet', async (req, res) => {

@@ -120,3 +120,19 @@ export interface FleetPage {
     fetchedAt: string;
   }>;
 }
+
+/** A Kubernetes cluster from Backstage's `kubernetes` configuration. */
+export interface ClusterHealth {
+  name: string;
+  url: string;
+  status: 'ok' | 'unreachable' | 'error';
+  /** Why the cluster could not be read; never contains credentials. */
+  error?: string;
+  /** `gitVersion` from /version, e.g. v1.30.4-eks-a737599. */
+  version?: string;
+  nodesReady?: number;
+  nodesTotal?: number;
+  /** The last time any replica reached the cluster. */
+  lastSeenAt?: string;
+  fetchedAt: string;
+}
