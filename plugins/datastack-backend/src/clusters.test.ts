@@ -84,34 +84,36 @@ describe('GET /api/datastack/health/clusters', () => {
     };
     const auth = (req: Request) =>
       req.headers.get('authorization') === `Bearer ${SECRET}`;
-    for (const host of ['https://eks.example.com', 'https://gke.example.com']) {
-      server.use(
-        http.get(`${host}/version`, ({ request: req }) =>
-          !eksUp
-            ? HttpResponse.error()
-            : auth(req)
-            ? HttpResponse.json({
-                major: '1',
-                minor: '29',
-                gitVersion: 'v1.29.3-eks-adc7111',
-                platform: 'linux/amd64',
-              })
-            : HttpResponse.json(unauthorized, { status: 401 }),
-        ),
-        http.get(`${host}/api/v1/nodes`, ({ request: req }) =>
-          !eksUp
-            ? HttpResponse.error()
-            : auth(req)
-            ? HttpResponse.json({
-                kind: 'NodeList',
-                apiVersion: 'v1',
-                metadata: { resourceVersion: '1' },
-                items: [node(true), node(true), node(false)],
-              })
-            : HttpResponse.json(unauthorized, { status: 401 }),
-        ),
-      );
-    }
+    // Down: the connection drops; a wrong token: Kubernetes' Status body.
+    const answer = (req: Request, body: object) => {
+      if (!eksUp) return HttpResponse.error();
+      if (!auth(req)) return HttpResponse.json(unauthorized, { status: 401 });
+      return HttpResponse.json(body);
+    };
+    const version = {
+      major: '1',
+      minor: '29',
+      gitVersion: 'v1.29.3-eks-adc7111',
+      platform: 'linux/amd64',
+    };
+    const nodes = {
+      kind: 'NodeList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '1' },
+      items: [node(true), node(true), node(false)],
+    };
+    server.use(
+      ...['https://eks.example.com', 'https://gke.example.com'].flatMap(
+        host => [
+          http.get(`${host}/version`, ({ request: req }) =>
+            answer(req, version),
+          ),
+          http.get(`${host}/api/v1/nodes`, ({ request: req }) =>
+            answer(req, nodes),
+          ),
+        ],
+      ),
+    );
     server.use(
       http.get(
         'https://k8s.onprem.example.com/*',
