@@ -4,6 +4,7 @@ import {
   registerMswTestHooks,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import request from 'supertest';
@@ -211,5 +212,133 @@ describe('GET /api/datastack/health/clusters', () => {
     ).rejects.toThrow(
       /kubernetes\.clusterLocatorMethods\[0\]\.clusters\[0\]\.url/,
     );
+  });
+});
+
+describe('workloads of an entity Argo CD does not deploy', () => {
+  const server = setupServer(
+    http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
+  );
+  registerMswTestHooks(server);
+
+  it('reads its Deployments and StatefulSets by backstage.io/kubernetes-id from every cluster', async () => {
+    const selectors: string[] = [];
+    server.use(
+      http.get(
+        'https://eks.example.com/apis/apps/v1/:resource',
+        ({ request: req, params }) => {
+          selectors.push(
+            `${params.resource} ${new URL(req.url).searchParams.get(
+              'labelSelector',
+            )}`,
+          );
+          return HttpResponse.json({
+            kind:
+              params.resource === 'deployments'
+                ? 'DeploymentList'
+                : 'StatefulSetList',
+            apiVersion: 'apps/v1',
+            metadata: { resourceVersion: '7' },
+            items:
+              params.resource === 'deployments'
+                ? [
+                    {
+                      metadata: { name: 'web', namespace: 'shop' },
+                      spec: { replicas: 3 },
+                      status: { readyReplicas: 3, availableReplicas: 3 },
+                    },
+                  ]
+                : [
+                    {
+                      metadata: { name: 'db', namespace: 'shop' },
+                      spec: { replicas: 1 },
+                      status: {},
+                    },
+                  ],
+          });
+        },
+      ),
+      http.get('https://gke.example.com/*', () => HttpResponse.error()),
+    );
+    const { server: app } = await startTestBackend({
+      features: [
+        datastackPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: [
+                    {
+                      name: 'eks-prod',
+                      url: 'https://eks.example.com',
+                      serviceAccountToken: SECRET,
+                    },
+                    {
+                      name: 'gke-dev',
+                      url: 'https://gke.example.com',
+                      serviceAccountToken: SECRET,
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        }),
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'shop',
+                namespace: 'default',
+                annotations: { 'backstage.io/kubernetes-id': 'shop' },
+              },
+              spec: {},
+            },
+          ],
+        }),
+      ],
+    });
+    const res = await request(app)
+      .get('/api/datastack/health/entity/default/component/shop')
+      .set('authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(res.body.lookup).toBe('kubernetes backstage.io/kubernetes-id=shop');
+    expect(res.body.rows).toEqual([]);
+    expect(res.body.clusters[0]).toMatchObject({
+      cluster: 'eks-prod',
+      status: 'ok',
+      workloads: [
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          ready: 3,
+          desired: 3,
+          status: 'healthy',
+        },
+        {
+          kind: 'StatefulSet',
+          namespace: 'shop',
+          name: 'db',
+          ready: 0,
+          desired: 1,
+          status: 'degraded',
+        },
+      ],
+    });
+    expect(res.body.clusters[1]).toMatchObject({
+      cluster: 'gke-dev',
+      status: 'unreachable',
+      workloads: [],
+    });
+    expect(res.body.status).toBe('unreachable');
+    expect(selectors.sort()).toEqual([
+      'deployments backstage.io/kubernetes-id=shop',
+      'statefulsets backstage.io/kubernetes-id=shop',
+    ]);
   });
 });

@@ -278,7 +278,8 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     );
   });
 
-  async function backend(extra: any[] = []) {
+  /** A test backend with the plugin, the config above and the entities in the catalog. */
+  async function startApp(extra: any[] = []) {
     const { server: app } = await startTestBackend({
       features: [
         datastackPlugin,
@@ -287,6 +288,11 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
         ...extra,
       ],
     });
+    return app;
+  }
+
+  async function backend(extra: any[] = []) {
+    const app = await startApp(extra);
     return (path: string) =>
       request(app)
         .get(`/api/datastack/health/entity/${path}`)
@@ -447,14 +453,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
 
   describe('fleet', () => {
     const fleet = async (query: string, extra: any[] = []) => {
-      const { server: app } = await startTestBackend({
-        features: [
-          datastackPlugin,
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-          ...extra,
-        ],
-      });
+      const app = await startApp(extra);
       return request(app)
         .get(`/api/datastack/health/fleet${query}`)
         .set('authorization', mockCredentials.user.header());
@@ -523,13 +522,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
 
   describe('sync and refresh', () => {
     it('syncs an Application of the entity on its instance and answers the fresh health', async () => {
-      const { server: app } = await startTestBackend({
-        features: [
-          datastackPlugin,
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-        ],
-      });
+      const app = await startApp();
       const res = await request(app)
         .post(
           '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/sync',
@@ -543,13 +536,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     });
 
     it("refuses an Application that is not the entity's, calling nothing", async () => {
-      const { server: app } = await startTestBackend({
-        features: [
-          datastackPlugin,
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-        ],
-      });
+      const app = await startApp();
       const res = await request(app)
         .post(
           '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/payments/sync',
@@ -560,14 +547,9 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     });
 
     it('refuses a caller without the write permission', async () => {
-      const { server: app } = await startTestBackend({
-        features: [
-          datastackPlugin,
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-          mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        ],
-      });
+      const app = await startApp([
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ]);
       const res = await request(app)
         .post(
           '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/refresh',
@@ -580,13 +562,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     });
 
     it('refuses an action that is neither sync nor refresh', async () => {
-      const { server: app } = await startTestBackend({
-        features: [
-          datastackPlugin,
-          mockServices.rootConfig.factory({ data: config }),
-          catalogServiceMock.factory({ entities }),
-        ],
-      });
+      const app = await startApp();
       const res = await request(app)
         .post(
           '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/delete',

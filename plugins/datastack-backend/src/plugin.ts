@@ -57,6 +57,12 @@ export const datastackPlugin = createBackendPlugin({
         );
 
         permissionsRegistry.addPermissions(datastackPermissions);
+        const clusters = new ClusterHealthService({
+          clusters: readKubernetesClusters(config),
+          cache,
+          logger,
+          timeoutMs: argocd.requestTimeoutMs,
+        });
         const instances = ArgoCdInstancesService.create({
           config: argocd,
           logger,
@@ -77,6 +83,7 @@ export const datastackPlugin = createBackendPlugin({
               cache,
               logger,
               cacheTtlMs,
+              workloads: selector => clusters.workloads(selector),
             }),
             fleet: FleetService.create({
               clients: instances.clients(),
@@ -85,12 +92,7 @@ export const datastackPlugin = createBackendPlugin({
               logger,
               cacheTtlMs,
             }),
-            clusters: new ClusterHealthService({
-              clusters: readKubernetesClusters(config),
-              cache,
-              logger,
-              timeoutMs: argocd.requestTimeoutMs,
-            }),
+            clusters,
             catalog,
             auditor,
             httpAuth,

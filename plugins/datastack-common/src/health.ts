@@ -81,12 +81,38 @@ export interface InstanceHealthRow {
   fetchedAt: string;
 }
 
+/** A Deployment or StatefulSet of an entity, read from a cluster. */
+export interface WorkloadHealth {
+  kind: 'Deployment' | 'StatefulSet';
+  namespace: string;
+  name: string;
+  ready: number;
+  desired: number;
+  status: RollupStatus;
+}
+
+/** What one Kubernetes cluster answered for an entity's workloads. */
+export interface ClusterWorkloadsRow {
+  cluster: string;
+  status: 'ok' | 'unreachable' | 'error';
+  /** Why the cluster could not answer; never contains credentials. */
+  error?: string;
+  workloads: WorkloadHealth[];
+  fetchedAt: string;
+}
+
 /** The deployment health of one entity across every instance that deploys it. */
 export interface EntityHealth {
   entityRef: string;
-  /** How the Applications were found, e.g. `selector datastack.io/pipeline=orders,…`. */
+  /** How the deployments were found, e.g. `selector datastack.io/pipeline=orders,…`. */
   lookup: string;
+  /** One row per Argo CD instance; empty when Argo CD is not the source. */
   rows: InstanceHealthRow[];
+  /**
+   * When Argo CD is not the source (only `backstage.io/kubernetes-id` or
+   * `backstage.io/kubernetes-label-selector`): the workloads, per cluster.
+   */
+  clusters?: ClusterWorkloadsRow[];
   status: RollupStatus;
 }
 

@@ -2,13 +2,44 @@ import type {
   CacheService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import type { ClusterHealth } from '@datastack/plugin-datastack-common';
+import type {
+  ClusterHealth,
+  ClusterWorkloadsRow,
+  WorkloadHealth,
+} from '@datastack/plugin-datastack-common';
 import type { KubernetesClusterConfig } from './KubernetesClusters';
 
 interface NodeList {
   items?: Array<{
     status?: { conditions?: Array<{ type: string; status: string }> };
   }>;
+}
+
+interface WorkloadList {
+  items?: Array<{
+    metadata: { name: string; namespace: string };
+    spec?: { replicas?: number };
+    status?: { readyReplicas?: number; availableReplicas?: number };
+  }>;
+}
+
+function workloadHealth(
+  kind: WorkloadHealth['kind'],
+  item: NonNullable<WorkloadList['items']>[number],
+): WorkloadHealth {
+  const desired = item.spec?.replicas ?? 1;
+  const ready = item.status?.readyReplicas ?? 0;
+  let status: WorkloadHealth['status'] = 'progressing';
+  if (ready >= desired) status = 'healthy';
+  else if (ready === 0 && desired > 0) status = 'degraded';
+  return {
+    kind,
+    namespace: item.metadata.namespace,
+    name: item.metadata.name,
+    ready,
+    desired,
+    status,
+  };
 }
 
 /** A Kubernetes Status error body: `{kind: 'Status', message, reason, code}`. */
@@ -50,6 +81,58 @@ export class ClusterHealthService {
 
   async list(): Promise<ClusterHealth[]> {
     return Promise.all(this.#clusters.map(c => this.#one(c)));
+  }
+
+  /**
+   * The Deployments and StatefulSets matching a label selector in every
+   * cluster, for entities that Argo CD does not deploy. One row per cluster.
+   */
+  async workloads(labelSelector: string): Promise<ClusterWorkloadsRow[]> {
+    const query = `?labelSelector=${encodeURIComponent(labelSelector)}`;
+    return Promise.all(
+      this.#clusters.map(async (cluster): Promise<ClusterWorkloadsRow> => {
+        const fetchedAt = new Date().toISOString();
+        try {
+          if (!cluster.token) {
+            throw new ClusterError(
+              `Cluster "${cluster.name}" uses auth provider "${cluster.authProvider}", which needs the user's credentials`,
+              false,
+            );
+          }
+          const lists = await Promise.all(
+            (['deployments', 'statefulsets'] as const).map(resource =>
+              this.#get<WorkloadList>(
+                cluster,
+                `/apis/apps/v1/${resource}${query}`,
+              ),
+            ),
+          );
+          const workloads = lists.flatMap((list, i) =>
+            (list.items ?? []).map(item =>
+              workloadHealth(i === 0 ? 'Deployment' : 'StatefulSet', item),
+            ),
+          );
+          return { cluster: cluster.name, status: 'ok', workloads, fetchedAt };
+        } catch (error) {
+          const message =
+            error instanceof Error ? error.message : String(error);
+          this.#logger.warn('Kubernetes cluster could not list workloads', {
+            cluster: cluster.name,
+            error: message,
+          });
+          return {
+            cluster: cluster.name,
+            status:
+              error instanceof ClusterError && error.unreachable
+                ? 'unreachable'
+                : 'error',
+            error: message,
+            workloads: [],
+            fetchedAt,
+          };
+        }
+      }),
+    );
   }
 
   async #one(cluster: KubernetesClusterConfig): Promise<ClusterHealth> {

@@ -10,6 +10,7 @@ import {
   ANNOTATION_DATASTACK_PIPELINE,
   ApplicationHealth,
   ArgoCdLookup,
+  ClusterWorkloadsRow,
   ComponentRegistry,
   EntityHealth,
   InstanceHealthRow,
@@ -31,6 +32,21 @@ export interface EntityHealthServiceOptions {
   logger: LoggerService;
   /** How long an instance's answer is reused, across requests and replicas. */
   cacheTtlMs: number;
+  /** Workloads by label selector in every cluster, for entities Argo CD does not deploy. */
+  workloads: (labelSelector: string) => Promise<ClusterWorkloadsRow[]>;
+}
+
+const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
+const ANNOTATION_KUBERNETES_LABEL_SELECTOR =
+  'backstage.io/kubernetes-label-selector';
+
+/** The label selector of an entity that only the Kubernetes plugin annotations describe. */
+export function kubernetesSelectorOf(entity: Entity): string | undefined {
+  const annotations = entity.metadata.annotations ?? {};
+  const selector = annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]?.trim();
+  if (selector) return selector;
+  const id = annotations[ANNOTATION_KUBERNETES_ID]?.trim();
+  return id ? `${ANNOTATION_KUBERNETES_ID}=${id}` : undefined;
 }
 
 /** `unreachable` for a timeout or a refused connection, `error` otherwise. */
@@ -39,6 +55,16 @@ export function failureStatus(error: unknown): 'unreachable' | 'error' {
     ['unreachable', 'timeout'].includes(error.failure)
     ? 'unreachable'
     : 'error';
+}
+
+/** True when the entity names Argo CD Applications or a Datastack component. */
+function hasDeploymentLookup(entity: Entity): boolean {
+  const a = entity.metadata.annotations ?? {};
+  return Boolean(
+    a['argocd/app-name'] ||
+      a['argocd/app-selector'] ||
+      a[ANNOTATION_DATASTACK_COMPONENT],
+  );
 }
 
 /** How to find an entity's Applications: its Argo CD annotations, or its Datastack ones. */
@@ -80,6 +106,7 @@ export class EntityHealthService {
   readonly #registry: ComponentRegistry;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceHealthRow>;
+  readonly #workloads: EntityHealthServiceOptions['workloads'];
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -89,6 +116,7 @@ export class EntityHealthService {
     this.#clients = new Map(options.clients.map(c => [c.name, c]));
     this.#registry = options.registry;
     this.#logger = options.logger;
+    this.#workloads = options.workloads;
     this.#loader = new CachedLoader({
       cache: options.cache,
       ttlMs: options.cacheTtlMs,
@@ -98,6 +126,22 @@ export class EntityHealthService {
   }
 
   async forEntity(entity: Entity): Promise<EntityHealth> {
+    const kubernetesSelector = kubernetesSelectorOf(entity);
+    if (!hasDeploymentLookup(entity) && kubernetesSelector) {
+      // Argo CD is not the source: the workloads, from the clusters.
+      const clusters = await this.#workloads(kubernetesSelector);
+      return {
+        entityRef: stringifyEntityRef(entity),
+        lookup: `kubernetes ${kubernetesSelector}`,
+        rows: [],
+        clusters,
+        status: worstStatus(
+          clusters.flatMap(c =>
+            c.status === 'ok' ? c.workloads.map(w => w.status) : [c.status],
+          ),
+        ),
+      };
+    }
     const lookup = lookupOf(entity);
     const names = lookup.instances.length
       ? lookup.instances
