@@ -96,21 +96,22 @@ export async function createRouter(
   ) {
     const credentials = await options.httpAuth.credentials(req);
     const entityRef = stringifyEntityRef(ref);
-    const [decision] = await options.permissions.authorize(
-      [{ permission, resourceRef: entityRef }],
-      { credentials },
-    );
+    // Both calls at once: the entity is only used once the decision allows it.
+    const [[decision], entity] = await Promise.all([
+      options.permissions.authorize([{ permission, resourceRef: entityRef }], {
+        credentials,
+      }),
+      options.catalog.getEntityByRef(entityRef, { credentials }),
+    ]);
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
     }
-    const entity = await options.catalog.getEntityByRef(entityRef, {
-      credentials,
-    });
     if (!entity) {
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     }
     return entity;
   }
+
   router.use(express.json({ limit: '1mb' }));
 
   /** Readiness: the plugin is up and knows its configuration. */
