@@ -5,7 +5,9 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
+import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import { isDatastackAvailable } from '@datastack/plugin-datastack-common';
 import StorageIcon from '@material-ui/icons/Storage';
 import { datastackApiRef } from './api/DatastackApi';
 import { DatastackClient } from './api/DatastackClient';
@@ -32,6 +34,17 @@ const datastackPage = PageBlueprint.make({
   },
 });
 
+const deploymentHealthCard = EntityCardBlueprint.make({
+  name: 'deployment-health',
+  params: {
+    filter: isDatastackAvailable,
+    loader: () =>
+      import('./components/DeploymentHealthCard').then(m => (
+        <m.DeploymentHealthCard />
+      )),
+  },
+});
+
 const argoCdInstancePicker = FormFieldBlueprint.make({
   name: 'argocd-instance-picker',
   params: {
@@ -54,6 +67,7 @@ export default createFrontendPlugin({
   icon: <StorageIcon />,
   extensions: [
     datastackApi,
+    deploymentHealthCard,
     datastackPage,
     argoCdInstancePicker,
     clusterPicker,

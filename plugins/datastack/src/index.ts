@@ -9,6 +9,7 @@ export {
   DatastackPage,
   DatastackArgoCdInstancePickerFieldExtension,
   DatastackClusterPickerFieldExtension,
+  EntityDeploymentHealthCard,
 } from './plugin';
 export { datastackApiRef } from './api/DatastackApi';
 export type { DatastackApi } from './api/DatastackApi';

@@ -1,5 +1,6 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -52,5 +53,18 @@ export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
   createScaffolderFieldExtension({
     name: 'DatastackClusterPicker',
     component: ClusterPicker,
+  }),
+);
+
+/** Entity card "Deployment health", for `<EntitySwitch.Case if={isDatastackAvailable}>`. */
+export const EntityDeploymentHealthCard = datastackPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeploymentHealthCard',
+    component: {
+      lazy: () =>
+        import('./components/DeploymentHealthCard').then(
+          m => m.DeploymentHealthCard,
+        ),
+    },
   }),
 );

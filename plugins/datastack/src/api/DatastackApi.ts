@@ -1,6 +1,8 @@
 import { createApiRef } from '@backstage/core-plugin-api';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   ArgoCdInstanceSummary,
+  EntityHealth,
   ComponentDefinition,
   DatastackStatus,
 } from '@datastack/plugin-datastack-common';
@@ -13,6 +15,15 @@ export interface DatastackApi {
   listComponents(): Promise<ComponentDefinition[]>;
   /** The configured Argo CD instances and their clusters; a failing instance says why in its row. */
   listArgoCdInstances(): Promise<ArgoCdInstanceSummary[]>;
+  /** The deployment health of an entity, a row per Argo CD instance. */
+  getEntityHealth(entity: CompoundEntityRef): Promise<EntityHealth>;
+  /** Sync or refresh one of the entity's Applications; answers the fresh health. */
+  actOnApplication(
+    entity: CompoundEntityRef,
+    instance: string,
+    application: string,
+    action: 'sync' | 'refresh',
+  ): Promise<EntityHealth>;
 }
 
 export const datastackApiRef = createApiRef<DatastackApi>({

@@ -1,7 +1,9 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   ArgoCdInstanceSummary,
+  EntityHealth,
   ComponentDefinition,
   DatastackStatus,
 } from '@datastack/plugin-datastack-common';
@@ -35,12 +37,36 @@ export class DatastackClient implements DatastackApi {
     return body.items;
   }
 
-  async #get<T>(path: string): Promise<T> {
+  async getEntityHealth(entity: CompoundEntityRef): Promise<EntityHealth> {
+    return this.#get<EntityHealth>(`/health/entity/${entityPath(entity)}`);
+  }
+
+  async actOnApplication(
+    entity: CompoundEntityRef,
+    instance: string,
+    application: string,
+    action: 'sync' | 'refresh',
+  ): Promise<EntityHealth> {
+    return this.#get<EntityHealth>(
+      `/health/entity/${entityPath(entity)}/applications/${encodeURIComponent(
+        instance,
+      )}/${encodeURIComponent(application)}/${action}`,
+      { method: 'POST' },
+    );
+  }
+
+  async #get<T>(path: string, init?: RequestInit): Promise<T> {
     const baseUrl = await this.#discoveryApi.getBaseUrl('datastack');
-    const response = await this.#fetchApi.fetch(`${baseUrl}${path}`);
+    const response = await this.#fetchApi.fetch(`${baseUrl}${path}`, init);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
     return (await response.json()) as T;
   }
+}
+
+function entityPath(entity: CompoundEntityRef): string {
+  return [entity.namespace, entity.kind, entity.name]
+    .map(part => encodeURIComponent(part))
+    .join('/');
 }

@@ -3,14 +3,11 @@ import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { createDefaultRegistry } from '@datastack/plugin-datastack-common';
 import { screen } from '@testing-library/react';
 import { DatastackApi, datastackApiRef } from '../../api/DatastackApi';
+import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { PlatformPage } from './PlatformPage';
 
 function apiWith(listComponents: DatastackApi['listComponents']): DatastackApi {
-  return {
-    listComponents,
-    getStatus: jest.fn(),
-    listArgoCdInstances: jest.fn(),
-  };
+  return mockDatastackApi({ listComponents });
 }
 
 describe('PlatformPage', () => {

@@ -2,6 +2,7 @@ import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import type { ArgoCdInstanceSummary } from '@datastack/plugin-datastack-common';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { DatastackApi, datastackApiRef } from '../../api/DatastackApi';
+import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { ArgoCdInstancePicker, ClusterPicker } from './ArgoCdPickers';
 
 const instances: ArgoCdInstanceSummary[] = [
@@ -31,11 +32,7 @@ const instances: ArgoCdInstanceSummary[] = [
 ];
 
 function api(list: DatastackApi['listArgoCdInstances']): DatastackApi {
-  return {
-    getStatus: jest.fn(),
-    listComponents: jest.fn(),
-    listArgoCdInstances: list,
-  };
+  return mockDatastackApi({ listArgoCdInstances: list });
 }
 
 function fieldProps(onChange: jest.Mock, title: string) {

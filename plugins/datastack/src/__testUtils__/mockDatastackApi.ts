@@ -1,0 +1,15 @@
+import type { DatastackApi } from '../api/DatastackApi';
+
+/** A DatastackApi whose methods are jest mocks, some given by the test. */
+export function mockDatastackApi(
+  partial: Partial<DatastackApi> = {},
+): jest.Mocked<DatastackApi> {
+  return {
+    getStatus: jest.fn(),
+    listComponents: jest.fn(),
+    listArgoCdInstances: jest.fn(),
+    getEntityHealth: jest.fn(),
+    actOnApplication: jest.fn(),
+    ...partial,
+  } as jest.Mocked<DatastackApi>;
+}

@@ -1,0 +1,245 @@
+import type { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import type { EntityHealth } from '@datastack/plugin-datastack-common';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { datastackApiRef } from '../../api/DatastackApi';
+import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
+import { DeploymentHealthCard } from './DeploymentHealthCard';
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'orders-kafka',
+    namespace: 'default',
+    annotations: { 'datastack.io/component': 'kafka' },
+  },
+  spec: {},
+};
+
+const health: EntityHealth = {
+  entityRef: 'component:default/orders-kafka',
+  lookup: 'selector datastack.io/pipeline=orders,datastack.io/component=kafka',
+  status: 'unreachable',
+  rows: [
+    {
+      instance: 'dev',
+      status: 'ok',
+      fetchedAt: '2026-11-22T04:00:00Z',
+      applications: [
+        {
+          instance: 'dev',
+          name: 'orders-kafka-dev',
+          url: 'https://argocd-dev.example.com/applications/orders-kafka-dev',
+          environment: 'dev',
+          project: 'default',
+          sync: {
+            status: 'Synced',
+            revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
+          },
+          health: { status: 'Degraded' },
+          operation: { phase: 'Succeeded' },
+          lastDeployedAt: '2026-11-22T03:00:30Z',
+          images: [],
+          chart: {
+            repoURL: 'quay.io/strimzi-helm',
+            name: 'strimzi-kafka-operator',
+            version: '1.2.0',
+          },
+          failingResources: [
+            {
+              version: 'v1',
+              kind: 'Kafka',
+              namespace: 'orders',
+              name: 'orders',
+              health: 'Degraded',
+              message: 'insufficient brokers',
+            },
+          ],
+          findings: [
+            {
+              rule: 'strimzi-kafka-ready',
+              severity: 'error',
+              message: 'Kafka cluster orders is not Ready (Degraded)',
+            },
+          ],
+          status: 'degraded',
+        },
+      ],
+    },
+    {
+      instance: 'prod',
+      status: 'unreachable',
+      error: 'Argo CD instance "prod" did not answer within 10000 ms',
+      fetchedAt: '2026-11-22T04:00:00Z',
+      applications: [],
+    },
+  ],
+};
+
+function renderCard(
+  api: ReturnType<typeof mockDatastackApi>,
+  allowed = true,
+  shown: Entity = entity,
+) {
+  const permissionApi = {
+    authorize: jest.fn(async () => ({
+      result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+    })),
+  };
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [datastackApiRef, api],
+        [permissionApiRef, permissionApi as any],
+      ]}
+    >
+      <EntityProvider entity={shown}>
+        <DeploymentHealthCard />
+      </EntityProvider>
+    </TestApiProvider>,
+  );
+}
+
+describe('DeploymentHealthCard', () => {
+  it('shows each environment with status, version, findings, and the instance that did not answer', async () => {
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => health),
+    });
+    await renderCard(api);
+
+    expect(
+      (await screen.findByText('orders-kafka-dev')).closest('a'),
+    ).toHaveAttribute(
+      'href',
+      'https://argocd-dev.example.com/applications/orders-kafka-dev',
+    );
+    expect(api.getEntityHealth).toHaveBeenCalledWith({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'orders-kafka',
+    });
+    expect(screen.getByText('Degraded')).toBeInTheDocument();
+    expect(screen.getByText('1.2.0')).toBeInTheDocument();
+    expect(screen.getByText('9f1c2a7')).toBeInTheDocument();
+    expect(
+      screen.getByText('2 problems in orders-kafka-dev'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Kafka cluster orders is not Ready (Degraded)'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Argo CD prod: Argo CD instance "prod" did not answer within 10000 ms',
+    );
+  });
+
+  it('syncs an Application when the user may, and shows the fresh answer', async () => {
+    const synced: EntityHealth = {
+      ...health,
+      status: 'healthy',
+      rows: [
+        {
+          ...health.rows[0],
+          applications: [
+            {
+              ...health.rows[0].applications[0],
+              status: 'healthy',
+              health: { status: 'Healthy' },
+              failingResources: [],
+              findings: [],
+            },
+          ],
+        },
+      ],
+    };
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => health),
+      actOnApplication: jest.fn(async () => synced),
+    });
+    await renderCard(api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Sync orders-kafka-dev' }),
+    );
+    await waitFor(() =>
+      expect(api.actOnApplication).toHaveBeenCalledWith(
+        { kind: 'Component', namespace: 'default', name: 'orders-kafka' },
+        'dev',
+        'orders-kafka-dev',
+        'sync',
+      ),
+    );
+    expect(await screen.findAllByText('Healthy')).not.toHaveLength(0);
+    expect(
+      screen.queryByText('2 problems in orders-kafka-dev'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('offers no sync button to a user without the write permission, but still refresh', async () => {
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => health),
+    });
+    // Another entity: usePermission caches decisions per resource.
+    await renderCard(api, false, {
+      ...entity,
+      metadata: { ...entity.metadata, name: 'orders-kafka-readonly' },
+    });
+    expect(
+      await screen.findByRole('button', { name: 'Refresh orders-kafka-dev' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Sync orders-kafka-dev' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says so when nothing is deployed yet', async () => {
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(
+        async (): Promise<EntityHealth> => ({
+          ...health,
+          status: 'unknown',
+          rows: [{ ...health.rows[0], applications: [] }],
+        }),
+      ),
+    });
+    await renderCard(api);
+    expect(
+      await screen.findByText(
+        /No Argo CD Application matches selector datastack.io\/pipeline=orders/,
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows a refused read as an error, not an empty card', async () => {
+    const error = await ResponseError.fromResponse(
+      new Response(
+        JSON.stringify({
+          error: {
+            name: 'NotAllowedError',
+            message:
+              'Not allowed to read the health of component:default/orders-kafka',
+          },
+        }),
+        {
+          status: 403,
+          statusText: 'Forbidden',
+          headers: { 'content-type': 'application/json' },
+        },
+      ),
+    );
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(() => Promise.reject(error)),
+    });
+    await renderCard(api);
+    expect(
+      (
+        await screen.findAllByText(
+          /Not allowed to read the health of component:default\/orders-kafka/,
+        )
+      )[0],
+    ).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,311 @@
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusWarning,
+  StatusAborted,
+} from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  ApplicationHealth,
+  EntityHealth,
+  RollupStatus,
+  datastackApplicationSyncPermission,
+} from '@datastack/plugin-datastack-common';
+import Box from '@material-ui/core/Box';
+import IconButton from '@material-ui/core/IconButton';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import RefreshIcon from '@material-ui/icons/Refresh';
+import SyncIcon from '@material-ui/icons/Sync';
+import { ReactNode, useCallback, useEffect, useState } from 'react';
+import { datastackApiRef } from '../../api/DatastackApi';
+
+/** How often the card reloads, in the background, keeping what it shows. */
+export const REFRESH_INTERVAL_MS = 30_000;
+
+const statusLabels: Record<RollupStatus, string> = {
+  healthy: 'Healthy',
+  progressing: 'Progressing',
+  'out-of-sync': 'Out of sync',
+  missing: 'Missing',
+  degraded: 'Degraded',
+  unknown: 'Unknown',
+  unreachable: 'Unreachable',
+  error: 'Error',
+};
+
+/** A status with its colour and icon, and a text label for screen readers. */
+export function RollupStatusLabel({ status }: { status: RollupStatus }) {
+  const label = statusLabels[status];
+  switch (status) {
+    case 'healthy':
+      return <StatusOK>{label}</StatusOK>;
+    case 'progressing':
+      return <StatusPending>{label}</StatusPending>;
+    case 'out-of-sync':
+    case 'missing':
+      return <StatusWarning>{label}</StatusWarning>;
+    case 'unknown':
+      return <StatusAborted>{label}</StatusAborted>;
+    default:
+      return <StatusError>{label}</StatusError>;
+  }
+}
+
+function shortRevision(app: ApplicationHealth): string | undefined {
+  const revision =
+    app.sync.revision ??
+    app.sync.revisions?.find(r => /^[0-9a-f]{40}$/.test(r));
+  return revision && /^[0-9a-f]{40}$/.test(revision)
+    ? revision.slice(0, 7)
+    : revision;
+}
+
+function ApplicationRow(props: {
+  app: ApplicationHealth;
+  canSync: boolean;
+  busy: boolean;
+  onAction: (app: ApplicationHealth, action: 'sync' | 'refresh') => void;
+}) {
+  const { app, canSync, busy, onAction } = props;
+  const problems: ReactNode[] = [
+    ...app.findings.map(f => (
+      <li key={`f-${f.rule}-${f.resource?.name}`}>{f.message}</li>
+    )),
+    ...app.failingResources.map(r => (
+      <li key={`r-${r.kind}-${r.namespace}-${r.name}`}>
+        {r.kind} {r.namespace ? `${r.namespace}/` : ''}
+        {r.name}: {[r.health, r.sync].filter(Boolean).join(', ')}
+        {r.message ? ` (${r.message})` : ''}
+      </li>
+    )),
+  ];
+  return (
+    <>
+      <TableRow>
+        <TableCell>{app.environment ?? '—'}</TableCell>
+        <TableCell>
+          <Link to={app.url}>{app.name}</Link>
+          <Typography variant="caption" display="block" color="textSecondary">
+            Argo CD {app.instance}
+          </Typography>
+        </TableCell>
+        <TableCell>
+          <RollupStatusLabel status={app.status} />
+          <Typography variant="caption" display="block" color="textSecondary">
+            {app.sync.status} / {app.health.status}
+            {app.operation && app.operation.phase !== 'Succeeded'
+              ? ` · sync ${app.operation.phase}`
+              : ''}
+          </Typography>
+        </TableCell>
+        <TableCell>
+          {app.chart?.version ?? '—'}
+          {shortRevision(app) && shortRevision(app) !== app.chart?.version ? (
+            <Typography variant="caption" display="block" color="textSecondary">
+              {shortRevision(app)}
+            </Typography>
+          ) : null}
+        </TableCell>
+        <TableCell>
+          {app.lastDeployedAt
+            ? new Date(app.lastDeployedAt).toLocaleString()
+            : '—'}
+        </TableCell>
+        <TableCell padding="none">
+          <Tooltip title="Refresh from Git">
+            <span>
+              <IconButton
+                aria-label={`Refresh ${app.name}`}
+                disabled={busy}
+                onClick={() => onAction(app, 'refresh')}
+              >
+                <RefreshIcon fontSize="small" />
+              </IconButton>
+            </span>
+          </Tooltip>
+          {canSync ? (
+            <Tooltip title="Sync now">
+              <span>
+                <IconButton
+                  aria-label={`Sync ${app.name}`}
+                  disabled={busy}
+                  onClick={() => onAction(app, 'sync')}
+                >
+                  <SyncIcon fontSize="small" />
+                </IconButton>
+              </span>
+            </Tooltip>
+          ) : null}
+        </TableCell>
+      </TableRow>
+      {problems.length ? (
+        <TableRow>
+          <TableCell colSpan={6}>
+            <details>
+              <summary>
+                {problems.length} problem{problems.length === 1 ? '' : 's'} in{' '}
+                {app.name}
+              </summary>
+              <ul>{problems}</ul>
+            </details>
+          </TableCell>
+        </TableRow>
+      ) : null}
+    </>
+  );
+}
+
+/** Loads and reloads an entity's health; keeps the last answer while a reload runs. */
+function useEntityHealth() {
+  const { entity } = useEntity();
+  const api = useApi(datastackApiRef);
+  const ref = getCompoundEntityRef(entity);
+  const key = stringifyEntityRef(entity);
+  const [state, setState] = useState<{
+    value?: EntityHealth;
+    error?: Error;
+    loading: boolean;
+  }>({
+    loading: true,
+  });
+  const load = useCallback(
+    () =>
+      api.getEntityHealth(ref).then(
+        value => setState({ value, loading: false }),
+        error => setState(prev => ({ ...prev, error, loading: false })),
+      ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, key],
+  );
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, REFRESH_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+  return {
+    ...state,
+    setValue: (value: EntityHealth) => setState({ value, loading: false }),
+    ref,
+    key,
+  };
+}
+
+/** Entity card "Deployment health": one row per environment and Argo CD instance. */
+export function DeploymentHealthCard() {
+  const api = useApi(datastackApiRef);
+  const alertApi = useApi(alertApiRef);
+  const { value, error, loading, setValue, ref, key } = useEntityHealth();
+  const { allowed: canSync } = usePermission({
+    permission: datastackApplicationSyncPermission,
+    resourceRef: key,
+  });
+  const [busy, setBusy] = useState(false);
+
+  const onAction = async (
+    app: ApplicationHealth,
+    action: 'sync' | 'refresh',
+  ) => {
+    setBusy(true);
+    try {
+      setValue(await api.actOnApplication(ref, app.instance, app.name, action));
+      alertApi.post({
+        message: `${action === 'sync' ? 'Sync started' : 'Refreshed'}: ${
+          app.name
+        }`,
+        severity: 'success',
+        display: 'transient',
+      });
+    } catch (e) {
+      alertApi.post({
+        message: `Could not ${action} ${app.name}: ${(e as Error).message}`,
+        severity: 'error',
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  let body: ReactNode;
+  if (loading && !value) {
+    body = <Progress />;
+  } else if (error && !value) {
+    body = (
+      <ResponseErrorPanel
+        error={error}
+        title="Deployment health could not be read"
+      />
+    );
+  } else if (value) {
+    const apps = value.rows.flatMap(r => r.applications);
+    const failed = value.rows.filter(r => r.status !== 'ok');
+    body = (
+      <>
+        {failed.map(r => (
+          <Box key={r.instance} mb={1} role="alert">
+            <RollupStatusLabel
+              status={r.status === 'unreachable' ? 'unreachable' : 'error'}
+            />{' '}
+            Argo CD {r.instance}: {r.error}
+          </Box>
+        ))}
+        {apps.length === 0 && failed.length === 0 ? (
+          <Typography>
+            No Argo CD Application matches {value.lookup} yet.
+          </Typography>
+        ) : null}
+        {apps.length ? (
+          <Table size="small" aria-label="Deployments by environment">
+            <TableHead>
+              <TableRow>
+                <TableCell>Environment</TableCell>
+                <TableCell>Application</TableCell>
+                <TableCell>Status</TableCell>
+                <TableCell>Version</TableCell>
+                <TableCell>Last deployed</TableCell>
+                <TableCell>Actions</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {apps.map(app => (
+                <ApplicationRow
+                  key={`${app.instance}/${app.name}`}
+                  app={app}
+                  canSync={canSync}
+                  busy={busy}
+                  onAction={onAction}
+                />
+              ))}
+            </TableBody>
+          </Table>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <InfoCard
+      title="Deployment health"
+      subheader={
+        value ? <RollupStatusLabel status={value.status} /> : undefined
+      }
+    >
+      {body}
+    </InfoCard>
+  );
+}

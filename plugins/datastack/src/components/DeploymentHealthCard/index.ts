@@ -1,0 +1,4 @@
+export {
+  DeploymentHealthCard,
+  RollupStatusLabel,
+} from './DeploymentHealthCard';
