@@ -117,5 +117,20 @@ describe('Create new data pipeline in the browser', () => {
       )
     ).json();
     assert.ok(apps.items.some(a => a.metadata.name === 'web-orders-trino-dev'));
+
+    // The component's entity page shows its deployments, Healthy once Argo CD synced.
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/web-orders-trino`,
+    );
+    await page
+      .getByText('Deployment health')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page
+      .getByText('web-orders-trino-dev')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page.getByText('Healthy').first().waitFor({ timeout: 60_000 });
+    await shot('8-entity');
   });
 });
