@@ -650,6 +650,24 @@ export const defaultComponents: ComponentDefinition[] = [
       },
     ],
     conflicts: [],
+    upgradeHops: [
+      {
+        from: '<0.49.0',
+        to: '>=1.0.0',
+        via: '>=0.49.0 <1.0.0',
+        reason:
+          'Strimzi 1.x serves only the v1 API: run 0.49 or later first and convert every Strimzi resource to kafka.strimzi.io/v1 with the v1 API conversion tool.',
+        source:
+          'curated: Strimzi 0.49.0 CHANGELOG (v1 API, conversion tool) and 1.0.0 CHANGELOG (v1beta2 removed)',
+      },
+    ],
+    breakingNotes: [
+      {
+        versions: '>=1.0.0',
+        note: 'kafka.strimzi.io/v1beta2 is no longer served: resources still stored at v1beta2 must be converted before the operator is upgraded.',
+        source: 'curated: Strimzi 1.0.0 CHANGELOG',
+      },
+    ],
     values: {
       small: {
         replicas: 1,

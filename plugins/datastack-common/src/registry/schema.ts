@@ -65,6 +65,27 @@ export type Constraint = z.infer<typeof constraintSchema>;
 
 const valuesSchema = z.record(z.string(), z.unknown());
 
+/**
+ * An upgrade that may not be made in one jump: from a deployed version in
+ * `from` to a target in `to`, the component must first run a version in `via`.
+ */
+export const upgradeHopSchema = z.object({
+  from: semverRangeSchema,
+  to: semverRangeSchema,
+  via: semverRangeSchema,
+  reason: z.string().min(1),
+  source: z.string().min(1),
+});
+export type UpgradeHop = z.infer<typeof upgradeHopSchema>;
+
+/** A curated note on the chart versions in `versions`, shown on every candidate there. */
+export const breakingNoteSchema = z.object({
+  versions: semverRangeSchema,
+  note: z.string().min(1),
+  source: z.string().min(1),
+});
+export type BreakingNote = z.infer<typeof breakingNoteSchema>;
+
 /** Environment sizes that pick a component's default values. */
 export const ENVIRONMENT_SIZES = ['small', 'medium', 'large'] as const;
 export type EnvironmentSize = (typeof ENVIRONMENT_SIZES)[number];
@@ -105,6 +126,10 @@ export const componentDefinitionSchema = z
     operatorDeployment: z.string().min(1).optional(),
     requires: z.array(constraintSchema),
     conflicts: z.array(constraintSchema),
+    /** Upgrades that must pass through an intermediate version. */
+    upgradeHops: z.array(upgradeHopSchema).optional(),
+    /** Curated breaking notes per chart version range. */
+    breakingNotes: z.array(breakingNoteSchema).optional(),
     values: z.object({
       small: valuesSchema,
       medium: valuesSchema,
@@ -169,6 +194,8 @@ export const componentOverrideSchema = z
     operatorDeployment: z.string().min(1),
     requires: z.array(constraintSchema),
     conflicts: z.array(constraintSchema),
+    upgradeHops: z.array(upgradeHopSchema),
+    breakingNotes: z.array(breakingNoteSchema),
     values: z
       .object({
         small: valuesSchema,

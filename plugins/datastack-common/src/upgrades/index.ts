@@ -1,1 +1,2 @@
 export * from './apiDeprecations';
+export * from './types';
