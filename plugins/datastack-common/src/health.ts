@@ -120,6 +120,10 @@ export interface EntityHealth {
 export interface FleetRow {
   component: string;
   pipeline?: string;
+  /** The catalog entity of the component in its pipeline, when the catalog has one. */
+  entityRef?: string;
+  /** That entity's owner (`spec.owner`), for filtering by team. */
+  owner?: string;
   environment?: string;
   instance: string;
   application: string;
