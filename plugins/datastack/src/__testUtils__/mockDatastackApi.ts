@@ -10,6 +10,14 @@ export function mockDatastackApi(
     listArgoCdInstances: jest.fn(),
     getEntityHealth: jest.fn(),
     actOnApplication: jest.fn(),
+    getFleet: jest.fn(),
+    getClusterHealth: jest.fn(),
+    getComponentUpgrade: jest.fn(),
+    getValuesDiff: jest.fn(),
+    proposeUpgrade: jest.fn(),
+    getPipelineUpgradePlan: jest.fn(),
+    getFleetUpgradePlan: jest.fn(),
+    listChartVersions: jest.fn(),
     ...partial,
   } as jest.Mocked<DatastackApi>;
 }

@@ -2,10 +2,46 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   ArgoCdInstanceSummary,
-  EntityHealth,
+  ChartVersionsState,
+  ClusterHealth,
   ComponentDefinition,
+  ComponentUpgrade,
   DatastackStatus,
+  EntityHealth,
+  FleetPage,
+  RollupStatus,
+  UpgradePlan,
+  UpgradeProposal,
+  UpgradeProposalRequest,
+  ValuesDiff,
 } from '@datastack/plugin-datastack-common';
+
+/** Filters and paging of the fleet view; every filter is optional. */
+export interface FleetQuery {
+  offset?: number;
+  /** Rows per page, 1 to 500; the backend answers 100 when absent. */
+  limit?: number;
+  /** A registry component id (`trino`). */
+  component?: string;
+  environment?: string;
+  /** A pipeline name (the `datastack.io/pipeline` label). */
+  pipeline?: string;
+  status?: RollupStatus;
+  /** The owner of the component's entity, as its `spec.owner` says. */
+  owner?: string;
+}
+
+/** Cluster health: every configured Kubernetes cluster and every Argo CD instance. */
+export interface ClusterHealthOverview {
+  clusters: ClusterHealth[];
+  argocd: ArgoCdInstanceSummary[];
+}
+
+/** A pipeline: the namespace and name of its System entity. */
+export interface PipelineRef {
+  namespace: string;
+  name: string;
+}
 
 /** The Datastack backend, as the frontend sees it. */
 export interface DatastackApi {
@@ -24,6 +60,29 @@ export interface DatastackApi {
     application: string,
     action: 'sync' | 'refresh',
   ): Promise<EntityHealth>;
+  /** Every data-stack component × environment, a page at a time. */
+  getFleet(query?: FleetQuery): Promise<FleetPage>;
+  /** The configured Kubernetes clusters and Argo CD instances, each with its state. */
+  getClusterHealth(): Promise<ClusterHealthOverview>;
+  /** The upgrade compatibility of one data-stack component entity. */
+  getComponentUpgrade(entity: CompoundEntityRef): Promise<ComponentUpgrade>;
+  /** The values changes between two chart versions of an entity's component. */
+  getValuesDiff(
+    entity: CompoundEntityRef,
+    from: string,
+    to: string,
+  ): Promise<ValuesDiff>;
+  /** Writes a branch (and a pull request where the host has them) that bumps the entity's chart. */
+  proposeUpgrade(
+    entity: CompoundEntityRef,
+    request: UpgradeProposalRequest,
+  ): Promise<UpgradeProposal>;
+  /** The ordered upgrade plan of a pipeline (its System entity). */
+  getPipelineUpgradePlan(pipeline: PipelineRef): Promise<UpgradePlan>;
+  /** The ordered upgrade plan of every deployed component. */
+  getFleetUpgradePlan(): Promise<UpgradePlan>;
+  /** What is known of each component's chart repository. */
+  listChartVersions(): Promise<ChartVersionsState[]>;
 }
 
 export const datastackApiRef = createApiRef<DatastackApi>({

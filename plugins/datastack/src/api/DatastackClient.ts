@@ -3,11 +3,23 @@ import { ResponseError } from '@backstage/errors';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   ArgoCdInstanceSummary,
-  EntityHealth,
+  ChartVersionsState,
   ComponentDefinition,
+  ComponentUpgrade,
   DatastackStatus,
+  EntityHealth,
+  FleetPage,
+  UpgradePlan,
+  UpgradeProposal,
+  UpgradeProposalRequest,
+  ValuesDiff,
 } from '@datastack/plugin-datastack-common';
-import type { DatastackApi } from './DatastackApi';
+import type {
+  ClusterHealthOverview,
+  DatastackApi,
+  FleetQuery,
+  PipelineRef,
+} from './DatastackApi';
 
 /** Talks to the Datastack backend through the discovery and fetch APIs. */
 export class DatastackClient implements DatastackApi {
@@ -53,6 +65,83 @@ export class DatastackClient implements DatastackApi {
       )}/${encodeURIComponent(application)}/${action}`,
       { method: 'POST' },
     );
+  }
+
+  async getFleet(query: FleetQuery = {}): Promise<FleetPage> {
+    const params = new URLSearchParams();
+    const keys = [
+      'offset',
+      'limit',
+      'component',
+      'environment',
+      'pipeline',
+      'status',
+      'owner',
+    ] as const;
+    for (const key of keys) {
+      const value = query[key];
+      if (value !== undefined && value !== '') {
+        params.set(key, String(value));
+      }
+    }
+    const search = params.toString();
+    return this.#get<FleetPage>(`/health/fleet${search ? `?${search}` : ''}`);
+  }
+
+  async getClusterHealth(): Promise<ClusterHealthOverview> {
+    return this.#get<ClusterHealthOverview>('/health/clusters');
+  }
+
+  async getComponentUpgrade(
+    entity: CompoundEntityRef,
+  ): Promise<ComponentUpgrade> {
+    return this.#get<ComponentUpgrade>(
+      `/upgrades/entity/${entityPath(entity)}`,
+    );
+  }
+
+  async getValuesDiff(
+    entity: CompoundEntityRef,
+    from: string,
+    to: string,
+  ): Promise<ValuesDiff> {
+    const params = new URLSearchParams({ from, to });
+    return this.#get<ValuesDiff>(
+      `/upgrades/entity/${entityPath(entity)}/values?${params}`,
+    );
+  }
+
+  async proposeUpgrade(
+    entity: CompoundEntityRef,
+    request: UpgradeProposalRequest,
+  ): Promise<UpgradeProposal> {
+    return this.#get<UpgradeProposal>(
+      `/upgrades/entity/${entityPath(entity)}/propose`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      },
+    );
+  }
+
+  async getPipelineUpgradePlan(pipeline: PipelineRef): Promise<UpgradePlan> {
+    return this.#get<UpgradePlan>(
+      `/upgrades/pipeline/${encodeURIComponent(
+        pipeline.namespace,
+      )}/${encodeURIComponent(pipeline.name)}`,
+    );
+  }
+
+  async getFleetUpgradePlan(): Promise<UpgradePlan> {
+    return this.#get<UpgradePlan>('/upgrades/fleet');
+  }
+
+  async listChartVersions(): Promise<ChartVersionsState[]> {
+    const body = await this.#get<{ items: ChartVersionsState[] }>(
+      '/upgrades/charts',
+    );
+    return body.items;
   }
 
   async #get<T>(path: string, init?: RequestInit): Promise<T> {
