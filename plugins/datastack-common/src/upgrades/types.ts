@@ -98,7 +98,7 @@ export interface ConstraintViolation {
 
 /** One key of `values.yaml` that changed between two chart versions. */
 export interface ValuesChange {
-  /** Dotted path, array indices as `[n]`: `server.workers`, `ingress.hosts[0]`. */
+  /** Dotted path (`server.workers`); lists are compared whole, as Helm replaces them whole. */
   key: string;
   change: 'added' | 'removed' | 'default-changed';
   from?: unknown;
@@ -141,6 +141,8 @@ export interface UpgradeCandidate {
   risk: UpgradeRisk;
   /** One sentence per reason for the risk. */
   reasons: string[];
+  /** The reasons that make it `blocking` (empty otherwise). */
+  blockers: string[];
 }
 
 /** Where a component runs: one Argo CD Application. */
