@@ -15,6 +15,11 @@ export interface Config {
        * the backend's working directory. Default .datastack/gitops.
        */
       localRoot?: string;
+      /**
+       * Milliseconds each call to a git host's API (opening a pull or merge
+       * request for a proposed upgrade) may take. Default 30000.
+       */
+      requestTimeoutMs?: number;
     };
     argocd?: {
       /**

@@ -2,3 +2,14 @@ export { LocalGitRepositories } from './LocalGitRepositories';
 export { LocalGitUrlReader } from './LocalGitUrlReader';
 export { runGit, gitConfigEnv, GitCommandError } from './git';
 export type { RunGitOptions } from './git';
+export { gitCredentialsFor, gitCredentialsEnv } from './credentials';
+export {
+  ChartBumper,
+  DEFAULT_GIT_HOST_TIMEOUT_MS,
+  editApplication,
+} from './bump';
+export type {
+  ChartBumpInput,
+  ChartBumpOptions,
+  ChartBumperOptions,
+} from './bump';

@@ -7,12 +7,12 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import {
   LocalGitRepositories,
   LocalGitUrlReader,
+  gitCredentialsFor,
   runGit,
 } from '@datastack/plugin-datastack-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { gitCredentialsFor } from '../gitops/credentials';
 import { createPublishAction } from './publish';
 import { examples } from './publish.examples';
 

@@ -6,13 +6,13 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   LocalGitRepositories,
   gitConfigEnv,
+  gitCredentialsFor,
   runGit,
 } from '@datastack/plugin-datastack-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { safeRelativePath } from '../render/input';
-import { gitCredentialsFor } from '../gitops/credentials';
 import { examples } from './publish.examples';
 
 export interface PublishActionOptions {

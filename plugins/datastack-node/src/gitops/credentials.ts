@@ -2,6 +2,7 @@ import {
   DefaultGithubCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
+import { gitConfigEnv } from './git';
 
 /**
  * Basic-auth credentials for pushing to an http(s) git URL, from Backstage's
@@ -36,4 +37,24 @@ export async function gitCredentialsFor(
     default:
       return undefined;
   }
+}
+
+/**
+ * The environment that hands `credentials` to git for `remote` as an HTTP
+ * Authorization header (GIT_CONFIG_* entries), so they appear in no
+ * argument list, log line or error message. Empty without credentials.
+ */
+export function gitCredentialsEnv(
+  remote: string,
+  credentials: { username: string; password: string } | undefined,
+): Record<string, string> {
+  if (!credentials) return {};
+  const basic = Buffer.from(
+    `${credentials.username}:${credentials.password}`,
+  ).toString('base64');
+  return gitConfigEnv({
+    [`http.${
+      new URL(remote).origin
+    }/.extraheader`]: `Authorization: Basic ${basic}`,
+  });
 }
