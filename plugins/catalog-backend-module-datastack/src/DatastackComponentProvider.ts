@@ -17,6 +17,15 @@ export const PLATFORM_SYSTEM = 'datastack-platform';
 /** `spec.type` of a platform offering component. */
 export const PLATFORM_COMPONENT_TYPE = 'datastack-offering';
 
+/**
+ * The name of the offering entity of a registry component (in the default
+ * namespace, kind Component). Pipeline entities carry the same registry id in
+ * `datastack.io/component`; search documents link to this entity.
+ */
+export function offeringEntityName(componentId: string): string {
+  return `datastack-${componentId}`;
+}
+
 export interface DatastackComponentProviderOptions {
   registry: ComponentRegistry;
   /** Owner entity reference of the offering, e.g. group:default/platform-team. */
@@ -77,7 +86,7 @@ export class DatastackComponentProvider implements EntityProvider {
         apiVersion: 'backstage.io/v1alpha1',
         kind: 'Component',
         metadata: {
-          name: `datastack-${c.id}`,
+          name: offeringEntityName(c.id),
           title: c.title,
           description: c.description,
           annotations: {

@@ -1,5 +1,7 @@
 /**
- * Catalog module of Datastack.
+ * Catalog module of Datastack (the registry's components as catalog
+ * entities), and the search module that indexes them
+ * (`searchModuleDatastackCollator`, a named export).
  *
  * @packageDocumentation
  */
@@ -8,5 +10,7 @@ export {
   DatastackComponentProvider,
   PLATFORM_COMPONENT_TYPE,
   PLATFORM_SYSTEM,
+  offeringEntityName,
 } from './DatastackComponentProvider';
 export type { DatastackComponentProviderOptions } from './DatastackComponentProvider';
+export * from './search';

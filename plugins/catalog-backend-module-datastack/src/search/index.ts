@@ -1,0 +1,19 @@
+export { searchModuleDatastackCollator } from './module';
+export {
+  DATASTACK_COMPONENT_DOCUMENT_TYPE,
+  DatastackComponentCollatorFactory,
+} from './DatastackComponentCollatorFactory';
+export type {
+  DatastackComponentCollatorFactoryOptions,
+  DatastackComponentDocument,
+} from './DatastackComponentCollatorFactory';
+export {
+  DatastackFleetError,
+  DatastackFleetReader,
+} from './DatastackFleetReader';
+export type {
+  DatastackFleetReaderOptions,
+  FleetFact,
+  FleetSnapshot,
+} from './DatastackFleetReader';
+export { DEFAULT_DATASTACK_COLLATOR_SCHEDULE } from './config';
