@@ -15,6 +15,14 @@ import { FleetService } from './services/health/FleetService';
 import { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import { readKubernetesClusters } from './services/clusters/KubernetesClusters';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
+import { ScmIntegrations } from '@backstage/integration';
+import { readUpgradesConfig } from './services/upgrades/config';
+import { ChartRepositoryClient } from './services/upgrades/ChartRepositoryClient';
+import { ChartVersionStore } from './services/upgrades/ChartVersionStore';
+import { ChartVersionsService } from './services/upgrades/ChartVersionsService';
+import { ChartValuesService } from './services/upgrades/ChartValuesService';
+import { DeploymentInventory } from './services/upgrades/DeploymentInventory';
+import { UpgradeService } from './services/upgrades/UpgradeService';
 
 /**
  * The Datastack backend plugin: deployment health across Argo CD instances
@@ -30,6 +38,9 @@ export const datastackPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        urlReader: coreServices.urlReader,
         logger: coreServices.logger,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
@@ -41,6 +52,9 @@ export const datastackPlugin = createBackendPlugin({
         auditor,
         cache,
         catalog,
+        database,
+        scheduler,
+        urlReader,
         logger,
         httpAuth,
         httpRouter,
@@ -56,6 +70,8 @@ export const datastackPlugin = createBackendPlugin({
           15_000,
         );
 
+        const upgradesConfig = readUpgradesConfig(config);
+
         permissionsRegistry.addPermissions(datastackPermissions);
         const clusters = new ClusterHealthService({
           clusters: readKubernetesClusters(config),
@@ -66,6 +82,43 @@ export const datastackPlugin = createBackendPlugin({
         const instances = ArgoCdInstancesService.create({
           config: argocd,
           logger,
+        });
+
+        const chartClient = new ChartRepositoryClient({
+          repositories: upgradesConfig.repositories,
+          timeoutMs: upgradesConfig.requestTimeoutMs,
+          maxIndexBytes: upgradesConfig.maxIndexBytes,
+          maxArchiveBytes: upgradesConfig.maxArchiveBytes,
+          ociMaxVersions: upgradesConfig.ociMaxVersions,
+        });
+        const chartStore = await ChartVersionStore.create(database);
+        const chartVersions = ChartVersionsService.create({
+          registry,
+          client: chartClient,
+          store: chartStore,
+          logger,
+        });
+        await chartVersions.schedule(scheduler, upgradesConfig.refreshMinutes);
+        const upgrades = UpgradeService.create({
+          registry,
+          inventory: DeploymentInventory.create({
+            clients: instances.clients(),
+            registry,
+            cache,
+            logger,
+            cacheTtlMs,
+            kubernetesClusters: () => clusters.list(),
+          }),
+          versions: chartVersions,
+          values: new ChartValuesService({
+            client: chartClient,
+            store: chartStore,
+            urlReader,
+            integrations: ScmIntegrations.fromConfig(config),
+            logger,
+            ttlMs: upgradesConfig.cacheTtlMs,
+          }),
+          maxCandidates: upgradesConfig.maxCandidates,
         });
 
         httpRouter.use(
@@ -93,6 +146,8 @@ export const datastackPlugin = createBackendPlugin({
               cacheTtlMs,
             }),
             clusters,
+            upgrades,
+            chartVersions,
             catalog,
             auditor,
             httpAuth,

@@ -16,13 +16,20 @@ import {
   datastackClusterReadPermission,
   datastackFleetReadPermission,
   datastackHealthReadPermission,
+  datastackUpgradeReadPermission,
+  isDatastackPipeline,
+  ANNOTATION_DATASTACK_PIPELINE,
+  semverSchema,
 } from '@datastack/plugin-datastack-common';
+import type { BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
 import type { FleetService } from './services/health/FleetService';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
+import type { UpgradeService } from './services/upgrades/UpgradeService';
+import type { ChartVersionsService } from './services/upgrades/ChartVersionsService';
 
 const entityPart = z
   .string()
@@ -50,6 +57,11 @@ const fleetQuery = z
   })
   .strict();
 
+const pipelineParams = z.object({ namespace: entityPart, name: entityPart });
+const valuesQuery = z
+  .object({ from: semverSchema.optional(), to: semverSchema })
+  .strict();
+
 /** Parses with zod; a failure is an InputError naming the field. */
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
@@ -70,6 +82,8 @@ export interface RouterOptions {
   health: EntityHealthService;
   fleet: FleetService;
   clusters: ClusterHealthService;
+  upgrades: UpgradeService;
+  chartVersions: ChartVersionsService;
   catalog: CatalogService;
   auditor: AuditorService;
   httpAuth: HttpAuthService;
@@ -89,9 +103,7 @@ export async function createRouter(
   async function authorizedEntity(
     req: express.Request,
     ref: { namespace: string; kind: string; name: string },
-    permission:
-      | typeof datastackHealthReadPermission
-      | typeof datastackApplicationSyncPermission,
+    permission: ResourcePermission<'catalog-entity'>,
     verb: string,
   ) {
     const credentials = await options.httpAuth.credentials(req);
@@ -242,6 +254,87 @@ export async function createRouter(
       throw new NotAllowedError('Not allowed to read the fleet');
     }
     res.json(await options.fleet.page(query));
+  });
+
+  /** Asks the policy for a permission that concerns no one entity. */
+  async function authorizeBasic(
+    req: express.Request,
+    permission: BasicPermission,
+    verb: string,
+  ) {
+    const credentials = await options.httpAuth.credentials(req);
+    const [decision] = await options.permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed to ${verb}`);
+    }
+  }
+
+  /**
+   * Upgrade compatibility of one entity: the deployed versions and every
+   * newer chart version checked against each cluster, the pipeline and the
+   * registry, with the values changes to the recommended one.
+   */
+  router.get('/upgrades/entity/:namespace/:kind/:name', async (req, res) => {
+    const entity = await authorizedEntity(
+      req,
+      parse(entityParams, req.params, 'path parameter'),
+      datastackUpgradeReadPermission,
+      'read the upgrades of',
+    );
+    res.json(await options.upgrades.forEntity(entity));
+  });
+
+  /** Values changes between two chart versions of an entity's component. */
+  router.get(
+    '/upgrades/entity/:namespace/:kind/:name/values',
+    async (req, res) => {
+      const params = parse(entityParams, req.params, 'path parameter');
+      const query = parse(valuesQuery, req.query, 'query parameter');
+      const entity = await authorizedEntity(
+        req,
+        params,
+        datastackUpgradeReadPermission,
+        'read the upgrades of',
+      );
+      res.json(await options.upgrades.valuesDiff(entity, query));
+    },
+  );
+
+  /** The ordered upgrade plan of a pipeline, from its System entity. */
+  router.get('/upgrades/pipeline/:namespace/:name', async (req, res) => {
+    const params = parse(pipelineParams, req.params, 'path parameter');
+    const entity = await authorizedEntity(
+      req,
+      { ...params, kind: 'system' },
+      datastackUpgradeReadPermission,
+      'read the upgrades of',
+    );
+    if (!isDatastackPipeline(entity)) {
+      throw new InputError(
+        `system:${params.namespace}/${params.name} is not a Datastack pipeline (no ${ANNOTATION_DATASTACK_PIPELINE} annotation)`,
+      );
+    }
+    res.json(
+      await options.upgrades.planForPipeline(
+        entity.metadata.annotations![ANNOTATION_DATASTACK_PIPELINE],
+      ),
+    );
+  });
+
+  /** The ordered upgrade plan of every deployed data-stack component. */
+  router.get('/upgrades/fleet', async (req, res) => {
+    parse(z.object({}).strict(), req.query, 'query parameter');
+    await authorizeBasic(req, datastackFleetReadPermission, 'read the fleet');
+    res.json(await options.upgrades.planForFleet());
+  });
+
+  /** What each component's chart repository holds, and when it was last read. */
+  router.get('/upgrades/charts', async (req, res) => {
+    parse(z.object({}).strict(), req.query, 'query parameter');
+    await authorizeBasic(req, datastackFleetReadPermission, 'read the fleet');
+    res.json({ items: await options.chartVersions.states() });
   });
 
   return router;

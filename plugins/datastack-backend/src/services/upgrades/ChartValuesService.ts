@@ -1,0 +1,265 @@
+import type {
+  LoggerService,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
+import type {
+  ChartRelease,
+  ValuesDiff,
+} from '@datastack/plugin-datastack-common';
+import yaml from 'js-yaml';
+import type {
+  ChartCoordinates,
+  ChartRepositoryClient,
+} from './ChartRepositoryClient';
+import type { ChartVersionStore, StoredChartValues } from './ChartVersionStore';
+import type { Deployment, ValuesFileRef } from './DeploymentInventory';
+import { diffValues, readArchiveValues, schemaChanged } from './valuesDiff';
+
+/**
+ * The URL a Backstage UrlReader reads a file of a GitOps repository at: the
+ * local default (`file://…/<name>.git/-/blob/<rev>/<path>`), GitHub, GitLab,
+ * Gitea, Bitbucket Server, Azure DevOps. Undefined for a host Backstage has no
+ * integration for.
+ */
+export function blobUrl(
+  integrations: ScmIntegrationRegistry,
+  ref: ValuesFileRef,
+): string | undefined {
+  const repo = ref.repoURL.replace(/\/+$/, '').replace(/\.git$/, '');
+  const path = ref.path.replace(/^\/+/, '');
+  const revision = encodeURIComponent(ref.revision);
+  if (ref.repoURL.startsWith('file:')) {
+    return `${ref.repoURL.replace(/\/+$/, '')}/-/blob/${revision}/${path}`;
+  }
+  const type = integrations.byUrl(ref.repoURL)?.type;
+  switch (type) {
+    case 'github':
+      return `${repo}/blob/${revision}/${path}`;
+    case 'gitlab':
+      return `${repo}/-/blob/${revision}/${path}`;
+    case 'gitea':
+      return `${repo}/src/branch/${revision}/${path}`;
+    case 'bitbucketServer':
+      return `${repo}/browse/${path}?at=${revision}`;
+    case 'azure':
+      return `${repo}?path=/${path}&version=GB${revision}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Values changes between two versions of a chart: both archives fetched
+ * (through the repository client, with its limits and timeout), their
+ * `values.yaml` and `values.schema.json` kept in the database so every
+ * replica reads them once, and the user's overrides read from the GitOps
+ * repository files the Applications name (`$values/…`) and their inline
+ * values.
+ */
+export class ChartValuesService {
+  readonly #client: ChartRepositoryClient;
+  readonly #store: ChartVersionStore;
+  readonly #urlReader: UrlReaderService;
+  readonly #integrations: ScmIntegrationRegistry;
+  readonly #logger: LoggerService;
+  readonly #inFlight = new Map<string, Promise<StoredChartValues>>();
+  readonly #diffs = new Map<string, { value: ValuesDiff; expiresAt: number }>();
+  readonly #ttlMs: number;
+
+  constructor(options: {
+    client: ChartRepositoryClient;
+    store: ChartVersionStore;
+    urlReader: UrlReaderService;
+    integrations: ScmIntegrationRegistry;
+    logger: LoggerService;
+    /** How long a computed diff (with the user's overrides) is reused. */
+    ttlMs: number;
+  }) {
+    this.#client = options.client;
+    this.#store = options.store;
+    this.#urlReader = options.urlReader;
+    this.#integrations = options.integrations;
+    this.#logger = options.logger;
+    this.#ttlMs = options.ttlMs;
+  }
+
+  async diff(
+    coordinates: ChartCoordinates,
+    from: ChartRelease,
+    to: ChartRelease,
+    deployments: Deployment[],
+  ): Promise<ValuesDiff> {
+    const key = `${coordinates.repository}|${coordinates.chart}|${
+      from.chartVersion
+    }|${to.chartVersion}|${deployments
+      .map(d => `${d.instance}/${d.application}`)
+      .sort()
+      .join(',')}`;
+    const cached = this.#diffs.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
+    const fetchedAt = new Date().toISOString();
+    const source = [from, to].map(r => r.urls[0] ?? r.chartVersion).join(' → ');
+    const base = {
+      componentId: coordinates.componentId,
+      from: from.chartVersion,
+      to: to.chartVersion,
+      source,
+      fetchedAt,
+    };
+    let before: StoredChartValues;
+    let after: StoredChartValues;
+    try {
+      [before, after] = await Promise.all([
+        this.#values(coordinates, from),
+        this.#values(coordinates, to),
+      ]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#logger.warn('Chart archives unavailable for a values diff', {
+        component: coordinates.componentId,
+        from: from.chartVersion,
+        to: to.chartVersion,
+        error: message,
+      });
+      return {
+        ...base,
+        status: 'unavailable',
+        error: message,
+        changes: [],
+        affectedOverrides: [],
+        schemaChanged: false,
+      };
+    }
+    const overrides = await this.#overrides(deployments);
+    let parsedBefore: unknown;
+    let parsedAfter: unknown;
+    try {
+      parsedBefore = yaml.load(before.valuesYaml);
+      parsedAfter = yaml.load(after.valuesYaml);
+    } catch (error) {
+      return {
+        ...base,
+        status: 'unavailable',
+        error: `values.yaml is not YAML: ${(error as Error).message}`,
+        changes: [],
+        affectedOverrides: [],
+        schemaChanged: false,
+      };
+    }
+    const { changes, affectedOverrides } = diffValues(
+      parsedBefore,
+      parsedAfter,
+      overrides,
+    );
+    const value: ValuesDiff = {
+      ...base,
+      status: 'ok',
+      changes,
+      affectedOverrides,
+      schemaChanged: schemaChanged(before.valuesSchema, after.valuesSchema),
+    };
+    this.#diffs.set(key, { value, expiresAt: Date.now() + this.#ttlMs });
+    if (this.#diffs.size > 1000) {
+      this.#diffs.delete(this.#diffs.keys().next().value!);
+    }
+    return value;
+  }
+
+  /** values.yaml and values.schema.json of one version: from the database, else the archive. */
+  #values(
+    coordinates: ChartCoordinates,
+    release: ChartRelease,
+  ): Promise<StoredChartValues> {
+    const key = `${coordinates.repository}|${coordinates.chart}|${release.chartVersion}|${release.digest ?? ''}`;
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const promise = (async () => {
+      const stored = await this.#store.getValues(key);
+      if (stored) return stored;
+      const archive = await this.#client.fetchArchive(coordinates, release);
+      const values = await readArchiveValues(archive, coordinates.chart).catch(
+        error => {
+          throw new Error(
+            `${coordinates.chart} ${release.chartVersion}: ${
+              (error as Error).message
+            }`,
+          );
+        },
+      );
+      const value: StoredChartValues = {
+        ...values,
+        fetchedAt: new Date().toISOString(),
+      };
+      await this.#store.putValues(key, value);
+      return value;
+    })().finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, promise);
+    return promise;
+  }
+
+  /** The user's values: each `$values/…` file of the Applications, and their inline values. */
+  async #overrides(
+    deployments: Deployment[],
+  ): Promise<Array<{ file: string; values: unknown }>> {
+    const seen = new Set<string>();
+    const reads: Array<Promise<{ file: string; values: unknown } | undefined>> =
+      [];
+    for (const deployment of deployments) {
+      for (const ref of deployment.valueFiles) {
+        const id = `${ref.repoURL}|${ref.revision}|${ref.path}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        reads.push(this.#readValuesFile(ref));
+      }
+      const inline = deployment.inlineValues;
+      if (inline?.valuesObject) {
+        reads.push(
+          Promise.resolve({
+            file: `${deployment.application} (spec.source.helm.valuesObject)`,
+            values: inline.valuesObject,
+          }),
+        );
+      }
+      if (inline?.values) {
+        try {
+          reads.push(
+            Promise.resolve({
+              file: `${deployment.application} (spec.source.helm.values)`,
+              values: yaml.load(inline.values),
+            }),
+          );
+        } catch {
+          // Argo CD would refuse it too; nothing to compare.
+        }
+      }
+    }
+    return (await Promise.all(reads)).filter(
+      (o): o is { file: string; values: unknown } => o !== undefined,
+    );
+  }
+
+  async #readValuesFile(
+    ref: ValuesFileRef,
+  ): Promise<{ file: string; values: unknown } | undefined> {
+    const url = blobUrl(this.#integrations, ref);
+    if (!url) {
+      this.#logger.debug('No integration reads this GitOps repository', {
+        repository: ref.repoURL,
+      });
+      return undefined;
+    }
+    try {
+      const response = await this.#urlReader.readUrl(url);
+      const text = (await response.buffer()).toString('utf8');
+      return { file: ref.path, values: yaml.load(text) };
+    } catch (error) {
+      this.#logger.warn('A values file of a GitOps repository is unreadable', {
+        repository: ref.repoURL,
+        path: ref.path,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+  }
+}

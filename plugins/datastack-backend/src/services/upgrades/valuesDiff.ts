@@ -1,0 +1,154 @@
+import type { ValuesChange } from '@datastack/plugin-datastack-common';
+import { isDeepStrictEqual } from 'node:util';
+import { Parser, ReadEntry } from 'tar';
+
+/** The files of a chart archive that a values diff reads. */
+export interface ChartArchiveValues {
+  valuesYaml: string;
+  valuesSchema?: string;
+}
+
+/** At most this much of one file is read out of an archive. */
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * `values.yaml` and `values.schema.json` of the chart at the top of a chart
+ * archive (`<chart>/values.yaml`, not a subchart's `<chart>/charts/…`).
+ * Everything else in the archive is skipped without being buffered.
+ */
+export async function readArchiveValues(
+  archive: Buffer,
+  chart: string,
+): Promise<ChartArchiveValues> {
+  const files = new Map<string, Buffer>();
+  const wanted = new Set([
+    `${chart}/values.yaml`,
+    `${chart}/values.schema.json`,
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        const name = entry.path.replace(/^\.\//, '');
+        if (!wanted.has(name)) {
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        entry.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_FILE_BYTES) {
+            reject(new Error(`${name} is larger than ${MAX_FILE_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        entry.on('end', () => files.set(name, Buffer.concat(chunks)));
+      },
+    });
+    parser.on('error', reject);
+    parser.on('warn', (_code: string, message: string | Error) =>
+      reject(new Error(typeof message === 'string' ? message : message.message)),
+    );
+    parser.on('end', () => resolve());
+    parser.end(archive);
+  });
+  const values = files.get(`${chart}/values.yaml`);
+  if (!values) {
+    throw new Error(`the archive has no ${chart}/values.yaml`);
+  }
+  const schema = files.get(`${chart}/values.schema.json`);
+  return {
+    valuesYaml: values.toString('utf8'),
+    ...(schema && { valuesSchema: schema.toString('utf8') }),
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The leaves of a values document by dotted key (`server.workers`). Lists
+ * and empty maps are leaves: Helm replaces a list whole, it never merges it.
+ */
+export function flattenValues(
+  value: unknown,
+  prefix = '',
+  out = new Map<string, unknown>(),
+): Map<string, unknown> {
+  if (isPlainObject(value) && Object.keys(value).length > 0) {
+    for (const [key, child] of Object.entries(value)) {
+      flattenValues(child, prefix ? `${prefix}.${key}` : key, out);
+    }
+  } else if (prefix) {
+    out.set(prefix, value);
+  }
+  return out;
+}
+
+/** True when one key is the other or lies under it (`a.b` and `a.b.c`). */
+function related(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+/**
+ * The keys added, removed and whose default changed between two charts'
+ * values, with the user's values files that set each key (or a key under or
+ * above it), and the user's keys that a removal or a changed default touches.
+ */
+export function diffValues(
+  from: unknown,
+  to: unknown,
+  overrides: Array<{ file: string; values: unknown }>,
+): { changes: ValuesChange[]; affectedOverrides: string[] } {
+  const before = flattenValues(from);
+  const after = flattenValues(to);
+  const userKeys = overrides.map(o => ({
+    file: o.file,
+    keys: [...flattenValues(o.values).keys()],
+  }));
+  const changes: ValuesChange[] = [];
+  const affected = new Set<string>();
+  const record = (change: ValuesChange) => {
+    const overriddenIn: string[] = [];
+    for (const user of userKeys) {
+      const hits = user.keys.filter(k => related(k, change.key));
+      if (hits.length === 0) continue;
+      overriddenIn.push(user.file);
+      if (change.change !== 'added') hits.forEach(k => affected.add(k));
+    }
+    changes.push({ ...change, overriddenIn });
+  };
+  for (const [key, value] of before) {
+    if (!after.has(key)) {
+      record({ key, change: 'removed', from: value, overriddenIn: [] });
+    } else if (!isDeepStrictEqual(value, after.get(key))) {
+      record({
+        key,
+        change: 'default-changed',
+        from: value,
+        to: after.get(key),
+        overriddenIn: [],
+      });
+    }
+  }
+  for (const [key, value] of after) {
+    if (!before.has(key)) {
+      record({ key, change: 'added', to: value, overriddenIn: [] });
+    }
+  }
+  changes.sort((a, b) => a.key.localeCompare(b.key));
+  return { changes, affectedOverrides: [...affected].sort() };
+}
+
+/** Whether two `values.schema.json` texts describe different schemas (formatting aside). */
+export function schemaChanged(a?: string, b?: string): boolean {
+  if (a === undefined || b === undefined) return a !== b;
+  try {
+    return !isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
+  } catch {
+    return a.trim() !== b.trim();
+  }
+}
