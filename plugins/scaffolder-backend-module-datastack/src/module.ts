@@ -6,17 +6,20 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { ScmIntegrations } from '@backstage/integration';
 import {
   ArgoCdClient,
+  ChartBumper,
   LocalGitRepositories,
   loadComponentRegistry,
   readArgoCdConfig,
 } from '@datastack/plugin-datastack-node';
 import { createApplyAction } from './actions/apply';
+import { createBumpAction } from './actions/bump';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
 
 /**
  * The Datastack scaffolder actions: `datastack:gitops:render`,
- * `datastack:gitops:publish` and `datastack:argocd:apply`.
+ * `datastack:gitops:publish`, `datastack:argocd:apply` and
+ * `datastack:gitops:bump`.
  */
 export const scaffolderModuleDatastack = createBackendModule({
   pluginId: 'scaffolder',
@@ -49,6 +52,8 @@ export const scaffolderModuleDatastack = createBackendModule({
             config,
           }),
           createApplyAction({ clients }),
+          // The action logs through each task's ctx.logger.
+          createBumpAction({ bumper: ChartBumper.fromConfig(config) }),
         );
       },
     });

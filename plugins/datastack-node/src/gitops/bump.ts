@@ -1019,6 +1019,13 @@ export class ChartBumper {
   }
 }
 
+/** The quotes around a scalar written in place; block scalars are re-rendered. */
+const QUOTES: Partial<Record<Scalar.Type, string>> = {
+  [Scalar.PLAIN]: '',
+  [Scalar.QUOTE_DOUBLE]: '"',
+  [Scalar.QUOTE_SINGLE]: "'",
+};
+
 /**
  * Sets the chart source's `targetRevision` in one Application file, changing
  * only that value's characters. Returns the new text and the old version.
@@ -1059,14 +1066,7 @@ export function editApplication(
   if (from === version) return { text, from };
 
   let out: string;
-  const quote =
-    node.type === Scalar.QUOTE_DOUBLE
-      ? '"'
-      : node.type === Scalar.QUOTE_SINGLE
-      ? "'"
-      : node.type === Scalar.PLAIN
-      ? ''
-      : undefined;
+  const quote = node.type ? QUOTES[node.type] : undefined;
   if (quote !== undefined && node.range) {
     const [start, end] = node.range;
     out = `${text.slice(0, start)}${quote}${version}${quote}${text.slice(end)}`;

@@ -1,0 +1,156 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { ChartBumper } from '@datastack/plugin-datastack-node';
+import { examples } from './bump.examples';
+
+export interface BumpActionOptions {
+  /** The shared core that clones, edits, pushes and opens the pull request. */
+  bumper: ChartBumper;
+}
+
+/**
+ * `datastack:gitops:bump`: proposes a chart upgrade of one component of a
+ * pipeline as a branch of its GitOps repository (the chart source's
+ * `targetRevision` in each environment's Application), with a pull request on
+ * GitHub or Gitea or a merge request on GitLab; for the local default only the
+ * branch. Argo CD rolls the upgrade out once the change is merged.
+ */
+export function createBumpAction(options: BumpActionOptions) {
+  const { bumper } = options;
+  return createTemplateAction({
+    id: 'datastack:gitops:bump',
+    description:
+      "Proposes a chart version upgrade of one component as a branch of the pipeline's GitOps repository, with a pull or merge request where the host has one.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repository: z =>
+          z
+            .string()
+            .describe(
+              'The GitOps repository, as the System annotation datastack.io/gitops-repo holds it: a local repository (name, file:// URL or path under datastack.gitops.localRoot) or an http(s) clone URL',
+            ),
+        pipeline: z =>
+          z.string().describe('Pipeline name (datastack.io/pipeline)'),
+        componentId: z =>
+          z
+            .string()
+            .describe('Registry id of the component, for example trino'),
+        version: z =>
+          z.string().describe('Chart version to move to (SemVer 2)'),
+        environments: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              "Environments to bump; default every environment that has the component's Application",
+            ),
+        branch: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Branch to create; default datastack/upgrade-<componentId>-<version>',
+            ),
+        baseBranch: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Branch to start from and merge into; default the repository's default branch",
+            ),
+        title: z =>
+          z.string().optional().describe('Commit and pull request title'),
+        description: z =>
+          z.string().optional().describe('Pull request description'),
+        author: z =>
+          z
+            .object({
+              name: z.string().describe('Commit author name'),
+              email: z.string().describe('Commit author email'),
+            })
+            .optional()
+            .describe('Commit author; default scaffolder.defaultAuthor'),
+      },
+      output: {
+        branch: z => z.string().describe('The branch the bump was pushed to'),
+        commitHash: z =>
+          z.string().describe('The pushed commit; empty in a dry run'),
+        files: z =>
+          z
+            .array(z.string())
+            .describe('Application files changed, relative to the repository'),
+        pullRequestUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The pull or merge request; absent for a local repository or a host without one',
+            ),
+        repository: z =>
+          z.string().describe('Clone URL of the repository pushed to'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const request = {
+        repository: input.repository,
+        pipeline: input.pipeline,
+        componentId: input.componentId,
+        version: input.version,
+        environments: input.environments,
+        branch: input.branch,
+        baseBranch: input.baseBranch,
+        title: input.title,
+        description: input.description,
+        author: input.author,
+      };
+
+      if (ctx.isDryRun) {
+        // Validates, clones and edits for real; commits and pushes nothing.
+        const proposal = await bumper.propose(request, {
+          dryRun: true,
+          signal: ctx.signal,
+          logger: ctx.logger,
+        });
+        ctx.output('branch', proposal.branch);
+        ctx.output('commitHash', '');
+        ctx.output('files', proposal.files);
+        ctx.output('repository', proposal.repository);
+        return;
+      }
+
+      // A retried task returns the proposal it already pushed instead of
+      // meeting its own branch as a conflict.
+      const proposal = await ctx.checkpoint({
+        key: `datastack-bump-${input.repository}-${input.pipeline}-${
+          input.componentId
+        }-${input.version}-${input.branch ?? ''}-${(
+          input.environments ?? []
+        ).join(',')}`,
+        fn: async () => {
+          const result = await bumper.propose(request, {
+            signal: ctx.signal,
+            logger: ctx.logger,
+          });
+          return {
+            branch: result.branch,
+            commitHash: result.commitHash,
+            files: result.files,
+            repository: result.repository,
+            ...(result.pullRequestUrl
+              ? { pullRequestUrl: result.pullRequestUrl }
+              : {}),
+          };
+        },
+      });
+      ctx.output('branch', proposal.branch);
+      ctx.output('commitHash', proposal.commitHash);
+      ctx.output('files', proposal.files);
+      ctx.output('repository', proposal.repository);
+      if (proposal.pullRequestUrl) {
+        ctx.output('pullRequestUrl', proposal.pullRequestUrl);
+      }
+    },
+  });
+}
