@@ -41,6 +41,11 @@ backend.add(
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(
+  import('@datastack/plugin-catalog-backend-module-datastack').then(m => ({
+    default: m.searchModuleDatastackCollator,
+  })),
+);
 
 // Kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));
