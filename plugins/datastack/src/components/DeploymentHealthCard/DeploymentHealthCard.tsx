@@ -7,11 +7,6 @@ import {
   Link,
   Progress,
   ResponseErrorPanel,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusWarning,
-  StatusAborted,
 } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
@@ -19,7 +14,6 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ApplicationHealth,
   EntityHealth,
-  RollupStatus,
   datastackApplicationSyncPermission,
 } from '@datastack/plugin-datastack-common';
 import Box from '@material-ui/core/Box';
@@ -35,38 +29,12 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
+import { RollupStatusLabel } from '../common/StatusLabels';
 
 /** How often the card reloads, in the background, keeping what it shows. */
 export const REFRESH_INTERVAL_MS = 30_000;
 
-const statusLabels: Record<RollupStatus, string> = {
-  healthy: 'Healthy',
-  progressing: 'Progressing',
-  'out-of-sync': 'Out of sync',
-  missing: 'Missing',
-  degraded: 'Degraded',
-  unknown: 'Unknown',
-  unreachable: 'Unreachable',
-  error: 'Error',
-};
-
-/** A status with its colour and icon, and a text label for screen readers. */
-export function RollupStatusLabel({ status }: { status: RollupStatus }) {
-  const label = statusLabels[status];
-  switch (status) {
-    case 'healthy':
-      return <StatusOK>{label}</StatusOK>;
-    case 'progressing':
-      return <StatusPending>{label}</StatusPending>;
-    case 'out-of-sync':
-    case 'missing':
-      return <StatusWarning>{label}</StatusWarning>;
-    case 'unknown':
-      return <StatusAborted>{label}</StatusAborted>;
-    default:
-      return <StatusError>{label}</StatusError>;
-  }
-}
+export { RollupStatusLabel };
 
 function shortRevision(app: ApplicationHealth): string | undefined {
   const revision =

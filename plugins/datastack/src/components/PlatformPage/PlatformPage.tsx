@@ -1,72 +1,48 @@
 import {
   Content,
-  ContentHeader,
   Header,
-  Link,
+  HeaderTabs,
   Page,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
-import type { ComponentDefinition } from '@datastack/plugin-datastack-common';
-import Chip from '@material-ui/core/Chip';
-import useAsync from 'react-use/esm/useAsync';
-import { datastackApiRef } from '../../api/DatastackApi';
+import { useSearchParams } from 'react-router-dom';
+import { ClustersTab } from './ClustersTab';
+import { ComponentsTab } from './ComponentsTab';
+import { FleetTab } from './FleetTab';
+import { UpgradesTab } from './UpgradesTab';
 
-const columns: TableColumn<ComponentDefinition>[] = [
-  {
-    title: 'Component',
-    field: 'title',
-    highlight: true,
-    render: c => <Link to={c.docsUrl}>{c.title}</Link>,
-  },
-  {
-    title: 'Layer',
-    field: 'layer',
-    render: c => <Chip size="small" label={c.layer} />,
-  },
-  {
-    title: 'Chart',
-    render: c =>
-      c.chart ? `${c.chart.name} (${c.chart.repository})` : 'dbt project',
-    customFilterAndSearch: (term, c) =>
-      `${c.chart?.name ?? 'dbt'} ${c.chart?.repository ?? ''}`.includes(term),
-  },
-  {
-    title: 'Default version',
-    render: c =>
-      c.chart
-        ? `${c.chart.version} (app ${c.chart.appVersion})`
-        : `dbt-core ${c.dbt?.coreVersion}`,
-  },
-  { title: 'Kubernetes', render: c => c.kubeVersion ?? 'any' },
+const tabs = [
+  { id: 'fleet', label: 'Fleet', content: () => <FleetTab /> },
+  { id: 'clusters', label: 'Clusters', content: () => <ClustersTab /> },
+  { id: 'upgrades', label: 'Upgrades', content: () => <UpgradesTab /> },
+  { id: 'components', label: 'Components', content: () => <ComponentsTab /> },
 ];
 
-/** Every data-stack component the platform offers, from the backend's registry. */
+/**
+ * The data platform page: the fleet (every component × environment), cluster
+ * health, the fleet's upgrade plan and chart repositories, and the registry's
+ * components. The tab and the fleet's filters live in the URL's query.
+ */
 export function PlatformPage() {
-  const api = useApi(datastackApiRef);
-  const { value, loading, error } = useAsync(() => api.listComponents(), [api]);
+  const [params, setParams] = useSearchParams();
+  const index = Math.max(
+    0,
+    tabs.findIndex(t => t.id === params.get('tab')),
+  );
   return (
     <Page themeId="tool">
       <Header
         title="Data platform"
         subtitle="Open-source data-stack components, deployed through GitOps"
       />
-      <Content>
-        <ContentHeader title="Components" />
-        {error ? (
-          <ResponseErrorPanel error={error} />
-        ) : (
-          <Table<ComponentDefinition>
-            title="Offered components"
-            isLoading={loading}
-            columns={columns}
-            data={value ?? []}
-            options={{ paging: false, search: true, padding: 'dense' }}
-          />
-        )}
-      </Content>
+      <HeaderTabs
+        tabs={tabs.map(t => ({ id: t.id, label: t.label }))}
+        selectedIndex={index}
+        onChange={i =>
+          // A tab keeps only its own state in the URL.
+          setParams(i === 0 ? {} : { tab: tabs[i].id })
+        }
+      />
+      <Content>{tabs[index].content()}</Content>
     </Page>
   );
 }

@@ -1,0 +1,2 @@
+export { FleetMatrix, toMatrix } from './FleetMatrix';
+export type { MatrixRow } from './FleetMatrix';

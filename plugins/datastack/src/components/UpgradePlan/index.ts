@@ -1,0 +1,6 @@
+export {
+  ChartVersionsTable,
+  ClusterImpacts,
+  PlanSteps,
+  UpgradePlanView,
+} from './UpgradePlanView';

@@ -1,0 +1,300 @@
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  ComponentUpgrade,
+  UpgradeCandidate,
+  datastackUpgradeProposePermission,
+} from '@datastack/plugin-datastack-common';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Grid from '@material-ui/core/Grid';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import { useState } from 'react';
+import { datastackApiRef } from '../../api/DatastackApi';
+import { ErrorState, RefreshFailed } from '../common/ErrorState';
+import {
+  ChartVersionsStateLabel,
+  RiskChip,
+  formatTime,
+} from '../common/StatusLabels';
+import { UpstreamFailures } from '../common/UpstreamFailures';
+import { usePolledValue } from '../common/usePolledValue';
+import { compareEnvironments, oldestVersion } from '../common/versions';
+import { CandidateDetails, UpgradePath } from './CandidateDetails';
+import { ProposeUpgradeDialog } from './ProposeUpgradeDialog';
+
+function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
+  if (upgrade.deployed.length === 0) {
+    return (
+      <Typography>
+        Not deployed yet: no Argo CD Application of {upgrade.componentId} was
+        found{upgrade.failures.length ? ' on the instances that answered' : ''}.
+      </Typography>
+    );
+  }
+  const deployed = [...upgrade.deployed].sort((a, b) =>
+    compareEnvironments(a.environment ?? '', b.environment ?? ''),
+  );
+  return (
+    <Table size="small" aria-label="Deployed versions by environment">
+      <TableHead>
+        <TableRow>
+          <TableCell>Environment</TableCell>
+          <TableCell>Application</TableCell>
+          <TableCell>Cluster</TableCell>
+          <TableCell>Chart</TableCell>
+          <TableCell>App version</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {deployed.map(d => (
+          <TableRow key={`${d.instance}/${d.application}`}>
+            <TableCell component="th" scope="row">
+              {d.environment ?? '—'}
+            </TableCell>
+            <TableCell>
+              {d.application}
+              <Typography variant="caption" display="block" color="textSecondary">
+                Argo CD {d.instance}
+              </Typography>
+            </TableCell>
+            <TableCell>
+              {d.cluster}
+              <Typography variant="caption" display="block" color="textSecondary">
+                Kubernetes {d.clusterVersion ?? 'version unknown'}
+              </Typography>
+            </TableCell>
+            <TableCell>
+              {d.chart ? `${d.chart.name} ${d.chart.version ?? '(version unknown)'}` : '—'}
+            </TableCell>
+            <TableCell>{d.appVersion ?? '—'}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+function CandidateSummary(props: { candidate: UpgradeCandidate; recommended: boolean }) {
+  const { candidate } = props;
+  return (
+    <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+      <Typography variant="subtitle1" component="span">
+        {candidate.chartVersion}
+      </Typography>
+      {candidate.appVersion ? (
+        <Typography variant="body2" color="textSecondary" component="span">
+          app {candidate.appVersion}
+        </Typography>
+      ) : null}
+      <RiskChip risk={candidate.risk} title={candidate.reasons.join(' ')} />
+      {props.recommended ? (
+        <Chip size="small" color="primary" label="Recommended" />
+      ) : null}
+      {candidate.deprecated ? (
+        <Chip size="small" variant="outlined" label="Deprecated chart" />
+      ) : null}
+      {candidate.hops.length ? (
+        <Typography variant="body2" component="span">
+          through {candidate.hops.join(' → ')}
+        </Typography>
+      ) : null}
+      {candidate.created ? (
+        <Typography variant="caption" color="textSecondary" component="span">
+          published {new Date(candidate.created).toLocaleDateString()}
+        </Typography>
+      ) : null}
+    </Box>
+  );
+}
+
+/**
+ * Entity content "Upgrades": where the component runs and at which version,
+ * what its chart repository is known to hold, every newer version with its
+ * risk and findings per cluster, the recommended one highlighted with its
+ * values changes and path, and a way to propose the upgrade as a pull request.
+ */
+export function UpgradesContent() {
+  const { entity } = useEntity();
+  const api = useApi(datastackApiRef);
+  const ref = getCompoundEntityRef(entity);
+  const key = stringifyEntityRef(entity);
+  const { value, error, stale } = usePolledValue(
+    () => api.getComponentUpgrade(ref),
+    key,
+  );
+  const { allowed: canPropose } = usePermission({
+    permission: datastackUpgradeProposePermission,
+    resourceRef: key,
+  });
+  const [expanded, setExpanded] = useState<Record<string, boolean>>({});
+  const [proposing, setProposing] = useState<string | undefined>();
+
+  if (error && (!value || stale)) {
+    return <ErrorState error={error} title="Upgrades could not be read" />;
+  }
+  if (!value || stale) {
+    return <Progress />;
+  }
+
+  const from = oldestVersion(value.deployed.map(d => d.chart?.version));
+  const environments = [
+    ...new Set(
+      value.deployed
+        .map(d => d.environment)
+        .filter((e): e is string => Boolean(e)),
+    ),
+  ].sort(compareEnvironments);
+  const recommended = value.candidates.find(
+    c => c.chartVersion === value.recommended,
+  );
+  const firstChoice = value.recommended ?? value.candidates[0]?.chartVersion;
+  const proposeDisabledReason = !canPropose
+    ? `You are not allowed to propose upgrades of ${key}`
+    : value.deployed.length === 0
+    ? 'Nothing is deployed to upgrade'
+    : value.candidates.length === 0
+    ? 'There is no newer version to propose'
+    : undefined;
+
+  const proposeButton = (version: string | undefined, label: string) => (
+    <Tooltip title={proposeDisabledReason ?? ''}>
+      <span>
+        <Button
+          variant="contained"
+          color="primary"
+          size="small"
+          disabled={Boolean(proposeDisabledReason) || !version}
+          onClick={() => setProposing(version)}
+        >
+          {label}
+        </Button>
+      </span>
+    </Tooltip>
+  );
+
+  return (
+    <Grid container spacing={3}>
+      {value.failures.length ? (
+        <Grid item xs={12}>
+          <UpstreamFailures failures={value.failures} />
+        </Grid>
+      ) : null}
+      <Grid item xs={12} md={8}>
+        <InfoCard title="Deployed versions">
+          <DeployedTable upgrade={value} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Chart repository">
+          <ChartVersionsStateLabel state={value.versions} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Newer versions"
+          subheader={
+            recommended
+              ? `Recommended: ${recommended.chartVersion}`
+              : value.candidates.length
+              ? 'No version can be recommended: every newer one is blocking'
+              : undefined
+          }
+          action={
+            <Box mt={2} mr={2}>
+              {proposeButton(firstChoice, 'Propose upgrade')}
+            </Box>
+          }
+        >
+          {value.candidates.length === 0 ? (
+            <Typography>
+              {value.versions.status === 'ok'
+                ? `No newer version than ${from ?? 'the deployed one'} in the chart repository.`
+                : 'No newer version is known: the chart repository could not be read.'}
+            </Typography>
+          ) : null}
+          {recommended && recommended.hops.length ? (
+            <Box mb={2}>
+              <Typography variant="subtitle2" component="h3">
+                Plan to {recommended.chartVersion}
+              </Typography>
+              <UpgradePath from={from} candidate={recommended} />
+            </Box>
+          ) : null}
+          {value.candidates.map(candidate => {
+            const version = candidate.chartVersion;
+            const isRecommended = version === value.recommended;
+            const open = expanded[version] ?? isRecommended;
+            return (
+              <Accordion
+                key={version}
+                expanded={open}
+                onChange={(_e, next) =>
+                  setExpanded(prev => ({ ...prev, [version]: next }))
+                }
+                TransitionProps={{ unmountOnExit: false }}
+                variant={isRecommended ? 'elevation' : 'outlined'}
+                elevation={isRecommended ? 4 : 0}
+              >
+                <AccordionSummary
+                  expandIcon={<ExpandMoreIcon />}
+                  aria-controls={`datastack-candidate-${version}`}
+                  id={`datastack-candidate-${version}-summary`}
+                >
+                  <CandidateSummary candidate={candidate} recommended={isRecommended} />
+                </AccordionSummary>
+                <AccordionDetails id={`datastack-candidate-${version}`}>
+                  <Box width="100%">
+                    <CandidateDetails
+                      entity={ref}
+                      candidate={candidate}
+                      from={from}
+                      inlineDiff={isRecommended ? value.valuesDiff : undefined}
+                    />
+                    <Box mt={2}>
+                      {proposeButton(version, `Propose upgrade to ${version}`)}
+                    </Box>
+                  </Box>
+                </AccordionDetails>
+              </Accordion>
+            );
+          })}
+          <Box mt={1}>
+            <RefreshFailed error={error} />
+            <Typography variant="caption" color="textSecondary" display="block">
+              Checked {formatTime(value.generatedAt)}
+            </Typography>
+          </Box>
+        </InfoCard>
+      </Grid>
+      {proposing ? (
+        <ProposeUpgradeDialog
+          open
+          onClose={() => setProposing(undefined)}
+          entity={ref}
+          entityRef={key}
+          candidates={value.candidates}
+          environments={environments}
+          initialVersion={proposing}
+        />
+      ) : null}
+    </Grid>
+  );
+}

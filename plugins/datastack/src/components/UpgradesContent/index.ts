@@ -1,0 +1,1 @@
+export { UpgradesContent } from './UpgradesContent';

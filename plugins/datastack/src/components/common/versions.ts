@@ -1,0 +1,39 @@
+/**
+ * Compares two chart versions the way SemVer orders them (numeric parts, a
+ * pre-release before its release); enough to order what chart indexes hold
+ * without shipping a SemVer library to the browser.
+ */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [core, pre] = v.replace(/^v/, '').split('+')[0].split(/-(.*)/s);
+    return { parts: core.split('.').map(p => Number(p) || 0), pre };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < Math.max(x.parts.length, y.parts.length); i++) {
+    const d = (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  if (x.pre === y.pre) return 0;
+  if (x.pre === undefined) return 1;
+  if (y.pre === undefined) return -1;
+  return x.pre.localeCompare(y.pre, 'en', { numeric: true });
+}
+
+/** The oldest of some versions, or undefined for none. */
+export function oldestVersion(versions: Array<string | undefined>) {
+  return versions
+    .filter((v): v is string => Boolean(v))
+    .sort(compareVersions)[0];
+}
+
+const ENVIRONMENT_ORDER = ['dev', 'development', 'test', 'qa', 'staging', 'stage', 'preprod', 'prod', 'production'];
+
+/** Environments in promotion order (dev before staging before prod), others by name after. */
+export function compareEnvironments(a: string, b: string): number {
+  const rank = (e: string) => {
+    const i = ENVIRONMENT_ORDER.indexOf(e.toLocaleLowerCase('en-US'));
+    return i === -1 ? ENVIRONMENT_ORDER.length : i;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
