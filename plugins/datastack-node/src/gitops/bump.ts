@@ -801,11 +801,16 @@ export class ChartBumper {
             options.signal,
           );
         } catch (error) {
+          // Not under the caller's signal: a cancelled call still cleans up.
           const note = await this.#deleteBranch(
-            dir,
             request.branch,
             commitHash,
-            git,
+            args =>
+              runGit(args, {
+                cwd: dir,
+                env: target.env,
+                timeoutMs: this.#gitTimeoutMs,
+              }),
           );
           logger?.warn(`Opening the pull request failed. ${note}`, {
             repository,
@@ -909,24 +914,20 @@ export class ChartBumper {
 
   /** Deletes a pushed branch again; says what happened in one sentence. */
   async #deleteBranch(
-    dir: string,
     branch: string,
     commitHash: string,
-    git: (args: string[], cwd?: string) => Promise<string>,
+    git: (args: string[]) => Promise<string>,
   ): Promise<string> {
     try {
-      await git(
-        [
-          'push',
-          '--quiet',
-          '--no-verify',
-          `--force-with-lease=refs/heads/${branch}:${commitHash}`,
-          'origin',
-          '--delete',
-          branch,
-        ],
-        dir,
-      );
+      await git([
+        'push',
+        '--quiet',
+        '--no-verify',
+        `--force-with-lease=refs/heads/${branch}:${commitHash}`,
+        'origin',
+        '--delete',
+        branch,
+      ]);
       return `The branch "${branch}" was deleted again, so the proposal can be retried`;
     } catch (error) {
       return `The branch "${branch}" stays pushed and could not be deleted (${messageOf(
