@@ -173,6 +173,9 @@ describe('searchModuleDatastackCollator', () => {
     expect(await ids({ term: 'sql', filters: { environments: 'prod' } })).toEqual(
       ['trino'],
     );
+    expect(
+      await ids({ term: 'sql', filters: { layer: 'store', componentId: 'trino' } }),
+    ).toEqual(['trino']);
     // Lunr also answers near matches, after the real one.
     expect((await ids({ term: 'orders-team' }))[0]).toBe('trino');
   });
