@@ -170,11 +170,14 @@ describe('searchModuleDatastackCollator', () => {
 
     // "sql" alone matches several query engines; only Trino runs in prod.
     expect((await ids({ term: 'sql' })).length).toBeGreaterThan(1);
-    expect(await ids({ term: 'sql', filters: { environments: 'prod' } })).toEqual(
-      ['trino'],
-    );
     expect(
-      await ids({ term: 'sql', filters: { layer: 'store', componentId: 'trino' } }),
+      await ids({ term: 'sql', filters: { environments: 'prod' } }),
+    ).toEqual(['trino']);
+    expect(
+      await ids({
+        term: 'sql',
+        filters: { layer: 'store', componentId: 'trino' },
+      }),
     ).toEqual(['trino']);
     // Lunr also answers near matches, after the real one.
     expect((await ids({ term: 'orders-team' }))[0]).toBe('trino');
