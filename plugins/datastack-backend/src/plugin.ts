@@ -7,6 +7,7 @@ import {
   loadComponentRegistry,
   readArgoCdConfig,
   readTimeout,
+  ChartBumper,
 } from '@datastack/plugin-datastack-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
@@ -148,6 +149,7 @@ export const datastackPlugin = createBackendPlugin({
             clusters,
             upgrades,
             chartVersions,
+            bumper: ChartBumper.fromConfig(config, { logger }),
             catalog,
             auditor,
             httpAuth,

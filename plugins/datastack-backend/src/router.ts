@@ -17,6 +17,10 @@ import {
   datastackFleetReadPermission,
   datastackHealthReadPermission,
   datastackUpgradeReadPermission,
+  datastackUpgradeProposePermission,
+  ANNOTATION_DATASTACK_COMPONENT,
+  ANNOTATION_DATASTACK_GITOPS_REPO,
+  dnsLabelSchema,
   isDatastackPipeline,
   ANNOTATION_DATASTACK_PIPELINE,
   semverSchema,
@@ -29,6 +33,7 @@ import type { EntityHealthService } from './services/health/EntityHealthService'
 import type { FleetService } from './services/health/FleetService';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import type { UpgradeService } from './services/upgrades/UpgradeService';
+import type { ChartBumper } from '@datastack/plugin-datastack-node';
 import type { ChartVersionsService } from './services/upgrades/ChartVersionsService';
 
 const entityPart = z
@@ -58,6 +63,12 @@ const fleetQuery = z
   .strict();
 
 const pipelineParams = z.object({ namespace: entityPart, name: entityPart });
+const proposalBody = z
+  .object({
+    version: semverSchema,
+    environments: z.array(dnsLabelSchema).min(1).max(20).optional(),
+  })
+  .strict();
 const valuesQuery = z
   .object({ from: semverSchema.optional(), to: semverSchema })
   .strict();
@@ -84,6 +95,8 @@ export interface RouterOptions {
   clusters: ClusterHealthService;
   upgrades: UpgradeService;
   chartVersions: ChartVersionsService;
+  /** Writes a proposed upgrade into a pipeline's GitOps repository. */
+  bumper: Pick<ChartBumper, 'propose'>;
   catalog: CatalogService;
   auditor: AuditorService;
   httpAuth: HttpAuthService;
@@ -299,6 +312,82 @@ export async function createRouter(
         'read the upgrades of',
       );
       res.json(await options.upgrades.valuesDiff(entity, query));
+    },
+  );
+
+  /**
+   * Proposes an upgrade: the chart version bump of the entity's component, as
+   * a branch (and a pull or merge request where the host has them) of its
+   * pipeline's GitOps repository. Behind the propose permission, audited.
+   */
+  router.post(
+    '/upgrades/entity/:namespace/:kind/:name/propose',
+    async (req, res) => {
+      const params = parse(entityParams, req.params, 'path parameter');
+      const body = parse(proposalBody, req.body ?? {}, 'body');
+      const entity = await authorizedEntity(
+        req,
+        params,
+        datastackUpgradeProposePermission,
+        'propose upgrades of',
+      );
+      const annotations = entity.metadata.annotations ?? {};
+      const componentId = annotations[ANNOTATION_DATASTACK_COMPONENT];
+      const pipeline = annotations[ANNOTATION_DATASTACK_PIPELINE];
+      const entityRef = stringifyEntityRef(entity);
+      if (!componentId || !pipeline) {
+        throw new InputError(
+          `${entityRef} needs the ${ANNOTATION_DATASTACK_COMPONENT} and ${ANNOTATION_DATASTACK_PIPELINE} annotations for an upgrade to be proposed`,
+        );
+      }
+      const systemRef = stringifyEntityRef({
+        kind: 'system',
+        namespace: entity.metadata.namespace ?? 'default',
+        name: pipeline,
+      });
+      const system = await options.catalog.getEntityByRef(systemRef, {
+        credentials: await options.httpAuth.credentials(req),
+      });
+      const repository =
+        system?.metadata.annotations?.[ANNOTATION_DATASTACK_GITOPS_REPO];
+      if (!repository) {
+        throw new InputError(
+          `${systemRef} ${
+            system ? `has no ${ANNOTATION_DATASTACK_GITOPS_REPO} annotation` : 'is not in the catalog'
+          }: the GitOps repository of pipeline "${pipeline}" is unknown`,
+        );
+      }
+      const releases = await options.chartVersions.releases(componentId);
+      if (
+        releases.state.status !== 'unknown' &&
+        !releases.releases.some(r => r.chartVersion === body.version)
+      ) {
+        throw new InputError(
+          `body version: ${body.version} is not a published version of ${releases.state.chart} (latest ${releases.state.latest})`,
+        );
+      }
+      const event = await options.auditor.createEvent({
+        eventId: 'upgrade-propose',
+        severityLevel: 'medium',
+        request: req,
+        meta: { entityRef, pipeline, componentId, version: body.version },
+      });
+      try {
+        const proposal = await options.bumper.propose({
+          repository,
+          pipeline,
+          componentId,
+          version: body.version,
+          environments: body.environments,
+          title: `Upgrade ${componentId} of ${pipeline} to ${body.version}`,
+          description: `Proposed from the Backstage entity ${entityRef} by Datastack.`,
+        });
+        await event.success({ meta: { branch: proposal.branch } });
+        res.status(201).json(proposal);
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
     },
   );
 

@@ -130,10 +130,19 @@ function entity(name: string, annotations: Record<string, string>, kind = 'Compo
 const entities = [
   entity('orders-trino', { 'datastack.io/component': 'trino', 'datastack.io/pipeline': 'orders' }),
   entity('orders-kafka', { 'datastack.io/component': 'kafka', 'datastack.io/pipeline': 'orders' }),
-  entity('orders', { 'datastack.io/pipeline': 'orders' }, 'System'),
+  entity('orders', { 'datastack.io/pipeline': 'orders', 'datastack.io/gitops-repo': 'GITOPS_REPO' }, 'System'),
   entity('plain-system', {}, 'System'),
   entity('mystery', { 'datastack.io/component': 'nope' }),
 ];
+
+async function request2(
+  post: (url: string, body: object) => request.Test,
+  url: string,
+  body: object,
+) {
+  const res = await post(url, body);
+  return { status: res.status, name: res.body.error?.name };
+}
 
 const server = setupServer();
 registerMswTestHooks(server);
@@ -153,6 +162,30 @@ describe.each(databases.eachSupportedId())('upgrade routes on %s', databaseId =>
       path.join(work, 'components', 'trino', 'values.yaml'),
       '# Helm values of Trino\nserver:\n  workers: 4\n  legacyExchange: false\n',
     );
+    fs.mkdirSync(path.join(work, 'environments', 'dev', 'applications'), { recursive: true });
+    fs.writeFileSync(
+      path.join(work, 'environments', 'dev', 'applications', 'orders-trino-dev.yaml'),
+      [
+        '# Argo CD Application of Trino in dev.',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata:',
+        '  name: orders-trino-dev',
+        'spec:',
+        '  project: default',
+        '  sources:',
+        '    - repoURL: https://trinodb.github.io/charts',
+        '      chart: trino',
+        '      targetRevision: 1.40.0 # pinned by Datastack',
+        '    - repoURL: GITOPS',
+        '      targetRevision: main',
+        '      ref: values',
+        '  destination:',
+        '    server: https://dev.k8s.example.com',
+        '    namespace: trino',
+        '',
+      ].join('\n'),
+    );
     fs.writeFileSync(
       path.join(work, 'environments', 'dev', 'values', 'trino.yaml'),
       'coordinator:\n  resources:\n    limits:\n      memory: 4Gi\n',
@@ -164,6 +197,7 @@ describe.each(databases.eachSupportedId())('upgrade routes on %s', databaseId =>
     await runGit(['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-m', 'init']);
     await runGit(['-C', work, 'push', bare, 'main']);
     repoURL = `file://${bare}`;
+    entities[2].metadata.annotations!['datastack.io/gitops-repo'] = repoURL;
   });
 
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -229,7 +263,9 @@ describe.each(databases.eachSupportedId())('upgrade routes on %s', databaseId =>
     );
   });
 
-  async function start(options: { permissions?: AuthorizeResult } = {}) {
+  async function start(
+    options: { permissions?: AuthorizeResult.ALLOW | AuthorizeResult.DENY } = {},
+  ) {
     const knex = await databases.init(databaseId);
     const { server: backend } = await startTestBackend({
       features: [
@@ -259,13 +295,18 @@ describe.each(databases.eachSupportedId())('upgrade routes on %s', databaseId =>
         urlReaderServiceFactory,
         datastackUrlReaderFactory,
         ...(options.permissions
-          ? [mockServices.permissions.mock({ authorize: async requests => requests.map(() => ({ result: options.permissions! })) }).factory]
+          ? [mockServices.permissions.factory({ result: options.permissions })]
           : []),
       ],
     });
     const get = (url: string) =>
       request(backend).get(`/api/datastack${url}`).set('authorization', mockCredentials.user.header());
-    return { get };
+    const post = (url: string, body: object) =>
+      request(backend)
+        .post(`/api/datastack${url}`)
+        .set('authorization', mockCredentials.user.header())
+        .send(body);
+    return { get, post };
   }
 
   it('answers the deployed versions, candidates checked per cluster, the recommended one and its values changes', async () => {
@@ -386,8 +427,43 @@ describe.each(databases.eachSupportedId())('upgrade routes on %s', databaseId =>
     expect((await get('/upgrades/fleet?x=1')).status).toBe(400);
   });
 
+  it('proposes an upgrade as a branch of the GitOps repository, and validates it first', async () => {
+    const { get, post } = await start();
+    const url = '/upgrades/entity/default/component/orders-trino/propose';
+    const bad = await post(url, { version: '1.41' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('body version: must be a SemVer 2 version');
+    expect((await post(url, { version: '1.41.0', environments: ['Dev!'] })).status).toBe(400);
+    expect((await post(url, { version: '1.41.0', force: true })).status).toBe(400);
+    await get('/upgrades/entity/default/component/orders-trino').expect(200);
+    const unpublished = await post(url, { version: '1.99.0' });
+    expect(unpublished.status).toBe(400);
+    expect(unpublished.body.error.message).toContain('1.99.0 is not a published version of trino');
+    const noPipeline = await post('/upgrades/entity/default/component/mystery/propose', { version: '1.41.0' });
+    expect(noPipeline.status).toBe(400);
+    // Nothing was pushed by the refused calls.
+    const bare = new URL(repoURL).pathname;
+    expect(await runGit(['--git-dir', bare, 'branch', '--list'])).not.toContain('datastack/');
+
+    const res = await post(url, { version: '1.41.0', environments: ['dev'] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      branch: 'datastack/upgrade-trino-1.41.0',
+      files: ['environments/dev/applications/orders-trino-dev.yaml'],
+      commitHash: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    expect(res.body.pullRequestUrl).toBeUndefined();
+    const file = await runGit(['--git-dir', bare, 'show', 'datastack/upgrade-trino-1.41.0:environments/dev/applications/orders-trino-dev.yaml']);
+    expect(file).toContain('      targetRevision: 1.41.0 # pinned by Datastack');
+    expect(file).toContain('# Argo CD Application of Trino in dev.');
+    // The same proposal again is a conflict, not a second branch.
+    expect((await post(url, { version: '1.41.0', environments: ['dev'] })).status).toBe(409);
+  });
+
   it('refuses every upgrade route without the permission', async () => {
-    const { get } = await start({ permissions: AuthorizeResult.DENY });
+    const { get, post } = await start({ permissions: AuthorizeResult.DENY });
+    const proposal = await request2(post, '/upgrades/entity/default/component/orders-trino/propose', { version: '1.41.0' });
+    expect(proposal).toEqual({ status: 403, name: 'NotAllowedError' });
     for (const url of [
       '/upgrades/entity/default/component/orders-trino',
       '/upgrades/entity/default/component/orders-trino/values?to=1.41.0',
