@@ -496,7 +496,25 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
       expect(res.body.total).toBe(1);
     });
 
+    it('names the catalog entity and owner of each row, and filters by owner', async () => {
+      const res = await fleet('?component=kafka');
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          application: 'orders-kafka-dev',
+          entityRef: 'component:default/orders-kafka',
+          owner: 'group:default/team-a',
+        }),
+      ]);
+      const mine = await fleet('?owner=group:default/team-a');
+      expect(mine.body.items.map((r: any) => r.application)).toEqual([
+        'orders-kafka-dev',
+      ]);
+      const theirs = await fleet('?owner=group:default/team-b');
+      expect(theirs.body).toMatchObject({ total: 0, items: [] });
+    });
+
     it.each([
+      ['?owner=team-a', /query parameter owner: must be an entity ref/],
       ['?limit=0', /query parameter limit: /],
       ['?limit=501', /query parameter limit: /],
       ['?status=great', /query parameter status: /],

@@ -24,6 +24,7 @@ import { ChartVersionsService } from './services/upgrades/ChartVersionsService';
 import { ChartValuesService } from './services/upgrades/ChartValuesService';
 import { DeploymentInventory } from './services/upgrades/DeploymentInventory';
 import { UpgradeService } from './services/upgrades/UpgradeService';
+import { catalogOwners } from './services/health/catalogOwners';
 
 /**
  * The Datastack backend plugin: deployment health across Argo CD instances
@@ -36,6 +37,7 @@ export const datastackPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        auth: coreServices.auth,
         auditor: coreServices.auditor,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
@@ -50,6 +52,7 @@ export const datastackPlugin = createBackendPlugin({
       },
       async init({
         config,
+        auth,
         auditor,
         cache,
         catalog,
@@ -145,6 +148,7 @@ export const datastackPlugin = createBackendPlugin({
               cache,
               logger,
               cacheTtlMs,
+              owners: catalogOwners({ catalog, auth, cacheTtlMs }),
             }),
             clusters,
             upgrades,

@@ -59,6 +59,10 @@ const fleetQuery = z
     environment: entityPart.optional(),
     pipeline: entityPart.optional(),
     status: z.enum(ROLLUP_ORDER).optional(),
+    owner: z
+      .string()
+      .regex(/^[a-z0-9._-]+:[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/i, 'must be an entity ref such as group:default/team-a')
+      .optional(),
   })
   .strict();
 

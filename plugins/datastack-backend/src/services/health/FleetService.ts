@@ -31,7 +31,14 @@ export interface FleetQuery {
   environment?: string;
   pipeline?: string;
   status?: RollupStatus;
+  /** An owner entity ref (`group:default/team-a`), as the component entities name it. */
+  owner?: string;
 }
+
+/** The catalog entity of each pipeline component, by `<pipeline>/<component>`. */
+export type FleetOwners = () => Promise<
+  Map<string, { entityRef: string; owner?: string }>
+>;
 
 /**
  * Every data-stack component × environment across every Argo CD instance:
@@ -44,6 +51,7 @@ export class FleetService {
   readonly #registry: ComponentRegistry;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceFleet>;
+  readonly #owners?: FleetOwners;
 
   static create(options: {
     clients: ArgoCdClient[];
@@ -51,6 +59,7 @@ export class FleetService {
     cache: CacheService;
     logger: LoggerService;
     cacheTtlMs: number;
+    owners?: FleetOwners;
   }): FleetService {
     return new FleetService(options);
   }
@@ -61,7 +70,9 @@ export class FleetService {
     cache: CacheService;
     logger: LoggerService;
     cacheTtlMs: number;
+    owners?: FleetOwners;
   }) {
+    this.#owners = options.owners;
     this.#clients = options.clients;
     this.#registry = options.registry;
     this.#logger = options.logger;
@@ -78,6 +89,16 @@ export class FleetService {
         this.#loader.load(`fleet:v1:${client.name}`, () => this.#fetch(client)),
       ),
     );
+    const owners = this.#owners
+      ? await this.#owners().catch(error => {
+          // The catalog is not the source of the fleet: rows come without owners.
+          this.#logger.warn('Fleet owners unavailable from the catalog', {
+            error: (error as Error).message,
+          });
+          return new Map<string, { entityRef: string; owner?: string }>();
+        })
+      : new Map<string, { entityRef: string; owner?: string }>();
+    const entityOf = (r: FleetRow) => owners.get(`${r.pipeline ?? ''}/${r.component}`);
     const matching = fleets
       .flatMap(f => f.rows)
       .filter(
@@ -85,10 +106,23 @@ export class FleetService {
           (!query.component || r.component === query.component) &&
           (!query.environment || r.environment === query.environment) &&
           (!query.pipeline || r.pipeline === query.pipeline) &&
-          (!query.status || r.status === query.status),
+          (!query.status || r.status === query.status) &&
+          (!query.owner || entityOf(r)?.owner === query.owner),
       );
     return {
-      items: matching.slice(query.offset, query.offset + query.limit),
+      // Rows are shared with the cache: the page gets copies with the entity.
+      items: matching
+        .slice(query.offset, query.offset + query.limit)
+        .map(r => {
+          const entity = entityOf(r);
+          return entity
+            ? {
+                ...r,
+                entityRef: entity.entityRef,
+                ...(entity.owner && { owner: entity.owner }),
+              }
+            : r;
+        }),
       total: matching.length,
       offset: query.offset,
       limit: query.limit,
