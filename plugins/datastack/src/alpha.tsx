@@ -5,9 +5,15 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import { isDatastackAvailable } from '@datastack/plugin-datastack-common';
+import {
+  isDatastackAvailable,
+  isDatastackPipeline,
+} from '@datastack/plugin-datastack-common';
 import StorageIcon from '@material-ui/icons/Storage';
 import { datastackApiRef } from './api/DatastackApi';
 import { DatastackClient } from './api/DatastackClient';
@@ -45,6 +51,30 @@ const deploymentHealthCard = EntityCardBlueprint.make({
   },
 });
 
+/** Entity content "Upgrades" of a data-stack component: `entity-content:datastack/upgrades`. */
+const upgradesContent = EntityContentBlueprint.make({
+  name: 'upgrades',
+  params: {
+    path: 'upgrades',
+    title: 'Upgrades',
+    filter: isDatastackAvailable,
+    loader: () =>
+      import('./components/UpgradesContent').then(m => <m.UpgradesContent />),
+  },
+});
+
+/** Entity content "Pipeline" of a pipeline's System: `entity-content:datastack/pipeline`. */
+const pipelineContent = EntityContentBlueprint.make({
+  name: 'pipeline',
+  params: {
+    path: 'pipeline',
+    title: 'Pipeline',
+    filter: isDatastackPipeline,
+    loader: () =>
+      import('./components/PipelineContent').then(m => <m.PipelineContent />),
+  },
+});
+
 const argoCdInstancePicker = FormFieldBlueprint.make({
   name: 'argocd-instance-picker',
   params: {
@@ -68,6 +98,8 @@ export default createFrontendPlugin({
   extensions: [
     datastackApi,
     deploymentHealthCard,
+    upgradesContent,
+    pipelineContent,
     datastackPage,
     argoCdInstancePicker,
     clusterPicker,

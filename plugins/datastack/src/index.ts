@@ -10,8 +10,18 @@ export {
   DatastackArgoCdInstancePickerFieldExtension,
   DatastackClusterPickerFieldExtension,
   EntityDeploymentHealthCard,
+  EntityUpgradesContent,
+  EntityPipelineContent,
 } from './plugin';
 export { datastackApiRef } from './api/DatastackApi';
-export type { DatastackApi } from './api/DatastackApi';
+export type {
+  ClusterHealthOverview,
+  DatastackApi,
+  FleetQuery,
+  PipelineRef,
+} from './api/DatastackApi';
 export { DatastackClient } from './api/DatastackClient';
-export { isDatastackAvailable } from '@datastack/plugin-datastack-common';
+export {
+  isDatastackAvailable,
+  isDatastackPipeline,
+} from '@datastack/plugin-datastack-common';

@@ -68,3 +68,31 @@ export const EntityDeploymentHealthCard = datastackPlugin.provide(
     },
   }),
 );
+
+/**
+ * Entity content "Upgrades" of a data-stack component, for
+ * `<EntityLayout.Route path="/upgrades" title="Upgrades" if={isDatastackAvailable}>`.
+ */
+export const EntityUpgradesContent = datastackPlugin.provide(
+  createComponentExtension({
+    name: 'EntityUpgradesContent',
+    component: {
+      lazy: () =>
+        import('./components/UpgradesContent').then(m => m.UpgradesContent),
+    },
+  }),
+);
+
+/**
+ * Entity content "Pipeline" of a pipeline's System, for
+ * `<EntityLayout.Route path="/pipeline" title="Pipeline" if={isDatastackPipeline}>`.
+ */
+export const EntityPipelineContent = datastackPlugin.provide(
+  createComponentExtension({
+    name: 'EntityPipelineContent',
+    component: {
+      lazy: () =>
+        import('./components/PipelineContent').then(m => m.PipelineContent),
+    },
+  }),
+);

@@ -42,7 +42,9 @@ export const kafkaUpgrade: ComponentUpgrade = {
       },
       appVersion: '0.45.0',
       images: ['quay.io/strimzi/operator:0.45.0'],
-      inventory: [{ group: 'kafka.strimzi.io', version: 'v1beta2', kind: 'Kafka' }],
+      inventory: [
+        { group: 'kafka.strimzi.io', version: 'v1beta2', kind: 'Kafka' },
+      ],
     },
     {
       instance: 'dev',
@@ -119,7 +121,11 @@ export const kafkaUpgrade: ComponentUpgrade = {
       breakingNotes: ['The v1beta2 API of every Strimzi CRD is removed.'],
       hops: ['0.49.1'],
       risk: 'blocking',
-      reasons: ['eks-prod runs Kubernetes 1.29; 1.2.0 needs 1.30 or newer.'],
+      reasons: [
+        'eks-prod runs Kubernetes 1.29; 1.2.0 needs 1.30 or newer.',
+        'The v1beta2 API of every Strimzi CRD is removed.',
+      ],
+      blockers: ['eks-prod runs Kubernetes 1.29; 1.2.0 needs 1.30 or newer.'],
     },
     {
       chartVersion: '0.49.1',
@@ -130,7 +136,8 @@ export const kafkaUpgrade: ComponentUpgrade = {
           cluster: 'eks-prod',
           kubeVersion: 'v1.29.3-eks-a737599',
           fits: 'yes',
-          reason: 'no kubeVersion declared; the registry range >=1.25 admits 1.29',
+          reason:
+            'no kubeVersion declared; the registry range >=1.25 admits 1.29',
         },
       ],
       apiFindings: [
@@ -158,6 +165,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
       hops: [],
       risk: 'warn',
       reasons: ['flink in prod requires kafka <0.49.0.'],
+      blockers: [],
     },
     {
       chartVersion: '0.46.0',
@@ -172,6 +180,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
       hops: [],
       risk: 'ok',
       reasons: [],
+      blockers: [],
     },
   ],
   recommended: '0.49.1',
@@ -189,7 +198,12 @@ export const kafkaUpgrade: ComponentUpgrade = {
         overriddenIn: ['environments/prod/values/kafka.yaml'],
       },
       { key: 'featureGates', change: 'added', to: '', overriddenIn: [] },
-      { key: 'kafkaInit.image', change: 'removed', from: { tag: '0.45.0' }, overriddenIn: [] },
+      {
+        key: 'kafkaInit.image',
+        change: 'removed',
+        from: { tag: '0.45.0' },
+        overriddenIn: [],
+      },
     ],
     affectedOverrides: ['watchAnyNamespace'],
     schemaChanged: false,
@@ -303,7 +317,9 @@ export const ordersPlan: UpgradePlan = {
       to: '1.42.0',
       hops: [],
       risk: 'blocking',
-      blockers: ['eks-prod runs Kubernetes 1.24; trino 1.42.0 needs 1.25 or newer.'],
+      blockers: [
+        'eks-prod runs Kubernetes 1.24; trino 1.42.0 needs 1.25 or newer.',
+      ],
       after: [],
     },
   ],
@@ -347,7 +363,8 @@ export const ordersPlan: UpgradePlan = {
       status: 'stale',
       fetchedAt: '2026-11-20T04:00:00Z',
       checkedAt: '2026-11-22T04:00:00Z',
-      error: 'GET https://apache.github.io/superset/index.yaml: 503 Service Unavailable',
+      error:
+        'GET https://apache.github.io/superset/index.yaml: 503 Service Unavailable',
       versionCount: 40,
       latest: '0.14.0',
     },

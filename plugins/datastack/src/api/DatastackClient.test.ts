@@ -19,7 +19,11 @@ const client = new DatastackClient({
   discoveryApi: { getBaseUrl: async () => baseUrl },
   fetchApi: new MockFetchApi(),
 });
-const entity = { namespace: 'default', kind: 'Component', name: 'orders-kafka' };
+const entity = {
+  namespace: 'default',
+  kind: 'Component',
+  name: 'orders-kafka',
+};
 
 const notAllowed = (message: string) =>
   HttpResponse.json(
@@ -105,9 +109,7 @@ describe('DatastackClient', () => {
       argocd: [],
     };
     server.use(
-      http.get(`${baseUrl}/health/clusters`, () =>
-        HttpResponse.json(overview),
-      ),
+      http.get(`${baseUrl}/health/clusters`, () => HttpResponse.json(overview)),
     );
     await expect(client.getClusterHealth()).resolves.toEqual(overview);
   });
@@ -205,7 +207,10 @@ describe('DatastackClient', () => {
       ),
     );
     await expect(
-      client.proposeUpgrade(entity, { version: '1.2.0', environments: ['dev'] }),
+      client.proposeUpgrade(entity, {
+        version: '1.2.0',
+        environments: ['dev'],
+      }),
     ).resolves.toEqual(proposal);
     expect(received).toEqual({
       method: 'POST',
@@ -271,7 +276,9 @@ describe('DatastackClient', () => {
     await expect(
       client.getPipelineUpgradePlan({ namespace: 'default', name: 'orders/x' }),
     ).resolves.toEqual(plan);
-    expect(pipelinePath).toBe('/api/datastack/upgrades/pipeline/default/orders%2Fx');
+    expect(pipelinePath).toBe(
+      '/api/datastack/upgrades/pipeline/default/orders%2Fx',
+    );
     await expect(client.getFleetUpgradePlan()).resolves.toMatchObject({
       scope: 'fleet',
     });

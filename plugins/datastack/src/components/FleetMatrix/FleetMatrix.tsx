@@ -102,11 +102,19 @@ function Cell(props: { apps: FleetRow[]; newest?: string; skew: boolean }) {
     <>
       {props.apps.map(app => {
         const behind =
-          props.skew && app.version !== undefined && app.version !== props.newest;
+          props.skew &&
+          app.version !== undefined &&
+          app.version !== props.newest;
         return (
-          <div className={classes.app} key={`${app.instance}/${app.application}`}>
+          <div
+            className={classes.app}
+            key={`${app.instance}/${app.application}`}
+          >
             <RollupStatusLabel status={app.status} />
-            <Typography variant="body2" className={behind ? classes.behind : undefined}>
+            <Typography
+              variant="body2"
+              className={behind ? classes.behind : undefined}
+            >
               {app.version ?? 'version unknown'}
               {behind ? ` (behind ${props.newest})` : ''}
             </Typography>
@@ -157,7 +165,10 @@ export function FleetMatrix(props: {
           const skew = row.versions.length > 1;
           const newest = row.versions[row.versions.length - 1];
           return (
-            <TableRow key={row.key} className={skew ? classes.skewRow : undefined}>
+            <TableRow
+              key={row.key}
+              className={skew ? classes.skewRow : undefined}
+            >
               <TableCell component="th" scope="row">
                 {row.entityRef ? (
                   <EntityRefLink entityRef={row.entityRef} hideIcon>
@@ -176,11 +187,17 @@ export function FleetMatrix(props: {
                   </div>
                 ) : null}
               </TableCell>
-              {props.showPipeline ? <TableCell>{row.pipeline ?? '—'}</TableCell> : null}
+              {props.showPipeline ? (
+                <TableCell>{row.pipeline ?? '—'}</TableCell>
+              ) : null}
               {props.showPipeline ? (
                 <TableCell>
                   {row.owner ? (
-                    <EntityRefLink entityRef={row.owner} defaultKind="group" hideIcon />
+                    <EntityRefLink
+                      entityRef={row.owner}
+                      defaultKind="group"
+                      hideIcon
+                    />
                   ) : (
                     '—'
                   )}
@@ -188,7 +205,11 @@ export function FleetMatrix(props: {
               ) : null}
               {matrix.environments.map(e => (
                 <TableCell key={e}>
-                  <Cell apps={row.cells.get(e) ?? []} newest={newest} skew={skew} />
+                  <Cell
+                    apps={row.cells.get(e) ?? []}
+                    newest={newest}
+                    skew={skew}
+                  />
                 </TableCell>
               ))}
             </TableRow>

@@ -27,11 +27,7 @@ export async function loadPipelineFleet(
 ): Promise<FleetPage> {
   const first = await api.getFleet({ pipeline, limit: PAGE_LIMIT });
   const items = [...first.items];
-  for (
-    let page = 1;
-    items.length < first.total && page < MAX_PAGES;
-    page++
-  ) {
+  for (let page = 1; items.length < first.total && page < MAX_PAGES; page++) {
     const next = await api.getFleet({
       pipeline,
       limit: PAGE_LIMIT,
@@ -97,7 +93,9 @@ function Plan(props: { namespace: string; name: string }) {
     `plan:${props.namespace}/${props.name}`,
   );
   if (error && (!value || stale)) {
-    return <ErrorState error={error} title="The upgrade plan could not be read" />;
+    return (
+      <ErrorState error={error} title="The upgrade plan could not be read" />
+    );
   }
   if (!value || stale) return <Progress />;
   return (

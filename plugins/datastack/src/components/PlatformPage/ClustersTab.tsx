@@ -24,7 +24,9 @@ export function ClustersTab() {
     'clusters',
   );
   if (error && !value) {
-    return <ErrorState error={error} title="Cluster health could not be read" />;
+    return (
+      <ErrorState error={error} title="Cluster health could not be read" />
+    );
   }
   if (!value) return <Progress />;
   return (
@@ -51,14 +53,22 @@ export function ClustersTab() {
                   <TableRow key={c.name}>
                     <TableCell component="th" scope="row">
                       {c.name}
-                      <Typography variant="caption" display="block" color="textSecondary">
+                      <Typography
+                        variant="caption"
+                        display="block"
+                        color="textSecondary"
+                      >
                         {c.url}
                       </Typography>
                     </TableCell>
                     <TableCell>
                       <StateLabel status={c.status} />
                       {c.error ? (
-                        <Typography variant="caption" display="block" color="error">
+                        <Typography
+                          variant="caption"
+                          display="block"
+                          color="error"
+                        >
                           {c.error}
                         </Typography>
                       ) : null}
@@ -100,7 +110,11 @@ export function ClustersTab() {
                     <TableCell>
                       <StateLabel status={i.status} />
                       {i.error ? (
-                        <Typography variant="caption" display="block" color="error">
+                        <Typography
+                          variant="caption"
+                          display="block"
+                          color="error"
+                        >
                           {i.error}
                         </Typography>
                       ) : null}

@@ -23,7 +23,12 @@ import { usePolledValue } from '../common/usePolledValue';
 import { FleetMatrix } from '../FleetMatrix';
 
 /** Filters that live in the page's query string. */
-export const FLEET_FILTERS = ['owner', 'component', 'environment', 'status'] as const;
+export const FLEET_FILTERS = [
+  'owner',
+  'component',
+  'environment',
+  'status',
+] as const;
 const PAGE_SIZES = [100, 250, 500];
 const TYPING_DELAY_MS = 400;
 
@@ -121,7 +126,10 @@ export function FleetTab() {
   const { query, page, limit, set } = useFleetQuery();
   const components = useAsync(() => api.listComponents(), [api]);
   const key = JSON.stringify(query);
-  const { value, error, stale } = usePolledValue(() => api.getFleet(query), key);
+  const { value, error, stale } = usePolledValue(
+    () => api.getFleet(query),
+    key,
+  );
 
   const filters = (
     <Box
@@ -220,7 +228,9 @@ export function FleetTab() {
           rowsPerPage={limit}
           rowsPerPageOptions={PAGE_SIZES}
           labelRowsPerPage="Applications per page"
-          onPageChange={(_e, next) => set('page', next ? String(next) : undefined)}
+          onPageChange={(_e, next) =>
+            set('page', next ? String(next) : undefined)
+          }
           onRowsPerPageChange={e => set('pageSize', e.target.value)}
         />
         <Typography variant="caption" color="textSecondary" display="block">

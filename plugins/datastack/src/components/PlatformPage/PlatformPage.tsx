@@ -1,9 +1,4 @@
-import {
-  Content,
-  Header,
-  HeaderTabs,
-  Page,
-} from '@backstage/core-components';
+import { Content, Header, HeaderTabs, Page } from '@backstage/core-components';
 import { useSearchParams } from 'react-router-dom';
 import { ClustersTab } from './ClustersTab';
 import { ComponentsTab } from './ComponentsTab';

@@ -13,7 +13,9 @@ function FleetPlan() {
     'fleet-plan',
   );
   if (error && !value) {
-    return <ErrorState error={error} title="The upgrade plan could not be read" />;
+    return (
+      <ErrorState error={error} title="The upgrade plan could not be read" />
+    );
   }
   if (!value) return <Progress />;
   return (

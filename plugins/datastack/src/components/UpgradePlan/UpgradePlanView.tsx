@@ -33,7 +33,10 @@ function List(props: { items: string[]; empty?: string; label?: string }) {
 }
 
 /** The steps of a plan, in the order they must run. */
-export function PlanSteps(props: { plan: UpgradePlan; showPipeline?: boolean }) {
+export function PlanSteps(props: {
+  plan: UpgradePlan;
+  showPipeline?: boolean;
+}) {
   const { plan } = props;
   if (plan.steps.length === 0) {
     return (
@@ -65,23 +68,37 @@ export function PlanSteps(props: { plan: UpgradePlan; showPipeline?: boolean }) 
             <TableCell>{step.order}</TableCell>
             <TableCell component="th" scope="row">
               {step.componentId}
-              <Typography variant="caption" display="block" color="textSecondary">
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
                 {step.application} (Argo CD {step.instance})
               </Typography>
             </TableCell>
-            {props.showPipeline ? <TableCell>{step.pipeline ?? '—'}</TableCell> : null}
+            {props.showPipeline ? (
+              <TableCell>{step.pipeline ?? '—'}</TableCell>
+            ) : null}
             <TableCell>{step.environment ?? '—'}</TableCell>
             <TableCell>
               {step.from ?? 'unknown'} → {step.to}
             </TableCell>
-            <TableCell>{step.hops.length ? step.hops.join(' → ') : 'direct'}</TableCell>
+            <TableCell>
+              {step.hops.length ? step.hops.join(' → ') : 'direct'}
+            </TableCell>
             <TableCell>
               <RiskChip risk={step.risk} />
             </TableCell>
             <TableCell>
-              <List items={step.blockers} empty="none" label={`Blockers of ${step.componentId}`} />
+              <List
+                items={step.blockers}
+                empty="none"
+                label={`Blockers of ${step.componentId}`}
+              />
             </TableCell>
-            <TableCell>{step.after.length ? step.after.join(', ') : '—'}</TableCell>
+            <TableCell>
+              {step.after.length ? step.after.join(', ') : '—'}
+            </TableCell>
           </TableRow>
         ))}
       </TableBody>
@@ -151,7 +168,9 @@ export function ClusterImpacts(props: { clusters: ClusterUpgradeImpact[] }) {
 /** Each component's chart repository: fresh, stale or unknown, and when. */
 export function ChartVersionsTable(props: { versions: ChartVersionsState[] }) {
   if (props.versions.length === 0) {
-    return <Typography color="textSecondary">No chart repositories.</Typography>;
+    return (
+      <Typography color="textSecondary">No chart repositories.</Typography>
+    );
   }
   return (
     <Table size="small" aria-label="Chart repositories">

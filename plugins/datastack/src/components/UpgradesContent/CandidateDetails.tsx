@@ -7,6 +7,7 @@ import {
 import type {
   ApiFinding,
   ClusterApiFindings,
+  ConstraintViolation,
   KubeFit,
   UpgradeCandidate,
   ValuesDiff,
@@ -32,6 +33,17 @@ function Section(props: { title: string; children: ReactNode }) {
   );
 }
 
+function violationText(v: ConstraintViolation): string {
+  switch (v.kind) {
+    case 'requires':
+      return `Requires ${v.componentId} ${v.range}`;
+    case 'required-by':
+      return `${v.componentId} requires this component at ${v.range}`;
+    default:
+      return `Conflicts with ${v.componentId} ${v.range}`;
+  }
+}
+
 function KubeFitLabel({ fit }: { fit?: KubeFit }) {
   if (!fit) return <StatusAborted>Not checked</StatusAborted>;
   const text = `${fit.reason}`;
@@ -55,18 +67,22 @@ function Findings(props: { findings: ApiFinding[] }) {
 }
 
 /** The upgrade path from the deployed version through the hops to the target. */
-export function UpgradePath(props: { from?: string; candidate: UpgradeCandidate }) {
+export function UpgradePath(props: {
+  from?: string;
+  candidate: UpgradeCandidate;
+}) {
   const stops = [
     ...(props.from ? [`${props.from} (deployed)`] : []),
     ...props.candidate.hops,
     props.candidate.chartVersion,
   ];
   return (
-    <ol aria-label={`Upgrade path to ${props.candidate.chartVersion}`} style={{ margin: 0 }}>
+    <ol
+      aria-label={`Upgrade path to ${props.candidate.chartVersion}`}
+      style={{ margin: 0 }}
+    >
       {stops.map((s, i) => (
-        <li key={s}>
-          {i === 0 && props.from ? s : `Upgrade to ${s}`}
-        </li>
+        <li key={s}>{i === 0 && props.from ? s : `Upgrade to ${s}`}</li>
       ))}
     </ol>
   );
@@ -85,18 +101,38 @@ export function CandidateDetails(props: {
   inlineDiff?: ValuesDiff;
 }) {
   const { candidate } = props;
-  const clusters = new Map<string, { fit?: KubeFit; api?: ClusterApiFindings }>();
+  const clusters = new Map<
+    string,
+    { fit?: KubeFit; api?: ClusterApiFindings }
+  >();
   for (const fit of candidate.kubeFit) {
     clusters.set(fit.cluster, { ...clusters.get(fit.cluster), fit });
   }
   for (const api of candidate.apiFindings) {
     clusters.set(api.cluster, { ...clusters.get(api.cluster), api });
   }
+  const otherReasons = candidate.reasons.filter(
+    r => !candidate.blockers.includes(r),
+  );
   return (
     <Box width="100%">
-      {candidate.reasons.length ? (
-        <ul aria-label={`Why ${candidate.chartVersion} is rated ${candidate.risk}`}>
-          {candidate.reasons.map(r => (
+      {candidate.blockers.length ? (
+        <Box role="alert" color="error.main">
+          <Typography variant="subtitle2" component="h4">
+            What blocks {candidate.chartVersion}
+          </Typography>
+          <ul>
+            {candidate.blockers.map(b => (
+              <li key={b}>{b}</li>
+            ))}
+          </ul>
+        </Box>
+      ) : null}
+      {otherReasons.length ? (
+        <ul
+          aria-label={`Why ${candidate.chartVersion} is rated ${candidate.risk}`}
+        >
+          {otherReasons.map(r => (
             <li key={r}>{r}</li>
           ))}
         </ul>
@@ -105,7 +141,10 @@ export function CandidateDetails(props: {
         {clusters.size === 0 ? (
           <Typography variant="body2">No cluster to check against.</Typography>
         ) : (
-          <Table size="small" aria-label={`Clusters for ${candidate.chartVersion}`}>
+          <Table
+            size="small"
+            aria-label={`Clusters for ${candidate.chartVersion}`}
+          >
             <TableHead>
               <TableRow>
                 <TableCell>Cluster</TableCell>
@@ -120,8 +159,14 @@ export function CandidateDetails(props: {
                 <TableRow key={cluster}>
                   <TableCell component="th" scope="row">
                     {cluster}
-                    <Typography variant="caption" display="block" color="textSecondary">
-                      {fit?.kubeVersion ?? api?.kubeVersion ?? 'version unknown'}
+                    <Typography
+                      variant="caption"
+                      display="block"
+                      color="textSecondary"
+                    >
+                      {fit?.kubeVersion ??
+                        api?.kubeVersion ??
+                        'version unknown'}
                     </Typography>
                   </TableCell>
                   <TableCell>
@@ -151,12 +196,10 @@ export function CandidateDetails(props: {
         <Section title="Constraint violations">
           <ul>
             {candidate.constraintViolations.map(v => (
-              <li key={`${v.kind}/${v.componentId}/${v.environment}/${v.range}`}>
-                {v.kind === 'requires'
-                  ? `Requires ${v.componentId} ${v.range}`
-                  : v.kind === 'required-by'
-                  ? `${v.componentId} requires this component at ${v.range}`
-                  : `Conflicts with ${v.componentId} ${v.range}`}
+              <li
+                key={`${v.kind}/${v.componentId}/${v.environment}/${v.range}`}
+              >
+                {violationText(v)}
                 {v.actualVersion ? ` (deployed ${v.actualVersion}` : ''}
                 {v.actualVersion && v.environment ? ` in ${v.environment}` : ''}
                 {v.actualVersion ? ')' : ''}: {v.reason}

@@ -52,9 +52,7 @@ export function ProposeUpgradeDialog(props: {
     setEnvironments(prev =>
       prev.includes(environment)
         ? prev.filter(e => e !== environment)
-        : props.environments.filter(
-            e => e === environment || prev.includes(e),
-          ),
+        : props.environments.filter(e => e === environment || prev.includes(e)),
     );
 
   const propose = async () => {
@@ -93,8 +91,8 @@ export function ProposeUpgradeDialog(props: {
               <Link to={proposal.pullRequestUrl}>Open the pull request</Link>
             ) : (
               <Typography variant="body2">
-                The repository's host has no pull requests: merge the branch
-                to roll the upgrade out.
+                The repository's host has no pull requests: merge the branch to
+                roll the upgrade out.
               </Typography>
             )}
             <Typography variant="subtitle2" component="h3">
@@ -136,7 +134,9 @@ export function ProposeUpgradeDialog(props: {
               <Box role="alert" mb={1}>
                 <Typography
                   variant="body2"
-                  color={candidate.risk === 'blocking' ? 'error' : 'textPrimary'}
+                  color={
+                    candidate.risk === 'blocking' ? 'error' : 'textPrimary'
+                  }
                 >
                   {candidate.risk === 'blocking'
                     ? `${candidate.chartVersion} is blocking:`
@@ -172,7 +172,10 @@ export function ProposeUpgradeDialog(props: {
               </FormControl>
             ) : null}
             {state.error ? (
-              <ErrorState error={state.error} title="The upgrade could not be proposed" />
+              <ErrorState
+                error={state.error}
+                title="The upgrade could not be proposed"
+              />
             ) : null}
             {state.busy ? <Progress /> : null}
           </>

@@ -77,15 +77,17 @@ describe('UpgradesContent', () => {
     });
     expect(permissionApi.authorize).toHaveBeenCalledWith(
       expect.objectContaining({
-        permission: expect.objectContaining({ name: 'datastack.upgrade.propose' }),
+        permission: expect.objectContaining({
+          name: 'datastack.upgrade.propose',
+        }),
         resourceRef: 'component:default/orders-kafka',
       }),
     );
 
-    expect(screen.getByText(/14 versions of strimzi-kafka-operator/)).toBeInTheDocument();
     expect(
-      screen.getAllByRole('alert').map(a => a.textContent),
-    ).toContain(
+      screen.getByText(/14 versions of strimzi-kafka-operator/),
+    ).toBeInTheDocument();
+    expect(screen.getAllByRole('alert').map(a => a.textContent)).toContain(
       'Unreachable Argo CD staging: Argo CD instance "staging" did not answer within 10000 ms',
     );
 
@@ -127,21 +129,40 @@ describe('UpgradesContent', () => {
 
     // The recommended one is open: its constraint violation and its diff.
     expect(
-      await screen.findByText(/flink requires this component at <0.49.0 \(deployed 1.9.0 in prod\)/),
+      await screen.findByText(
+        /flink requires this component at <0.49.0 \(deployed 1.9.0 in prod\)/,
+      ),
     ).toBeInTheDocument();
-    const diff = screen.getByRole('table', { name: 'Values changes 0.45.0 to 0.49.1' });
-    expect(within(diff).getByText('watchAnyNamespace').closest('tr')).toHaveTextContent(
+    const diff = screen.getByRole('table', {
+      name: 'Values changes 0.45.0 to 0.49.1',
+    });
+    expect(
+      within(diff).getByText('watchAnyNamespace').closest('tr'),
+    ).toHaveTextContent(
       'watchAnyNamespace~ default changedfalsetrueenvironments/prod/values/kafka.yaml',
     );
-    expect(within(diff).getByText('kafkaInit.image').closest('tr')).toHaveTextContent(
-      '− removed{"tag":"0.45.0"}',
-    );
-    expect(screen.getByText(/1 of your overrides affected/)).toBeInTheDocument();
+    expect(
+      within(diff).getByText('kafkaInit.image').closest('tr'),
+    ).toHaveTextContent('− removed{"tag":"0.45.0"}');
+    expect(
+      screen.getByText(/1 of your overrides affected/),
+    ).toBeInTheDocument();
     expect(api.getValuesDiff).not.toHaveBeenCalled();
 
     // The blocking one: kube fit, the CRD removal, the hop.
     fireEvent.click(screen.getByRole('button', { name: /^1\.2\.0/ }));
-    const clusters = await screen.findByRole('table', { name: 'Clusters for 1.2.0' });
+    const clusters = await screen.findByRole('table', {
+      name: 'Clusters for 1.2.0',
+    });
+    const blockers = screen
+      .getAllByRole('alert')
+      .find(a => a.textContent?.startsWith('What blocks 1.2.0'));
+    expect(blockers).toHaveTextContent(
+      'eks-prod runs Kubernetes 1.29; 1.2.0 needs 1.30 or newer.',
+    );
+    expect(
+      screen.getByRole('list', { name: 'Why 1.2.0 is rated blocking' }),
+    ).toHaveTextContent('The v1beta2 API of every Strimzi CRD is removed.');
     expect(clusters).toHaveTextContent(
       'Does not fit: Strimzi 0.51+ supports only Kubernetes >= 1.30',
     );
@@ -149,15 +170,23 @@ describe('UpgradesContent', () => {
       'Removed: Kafka kafka.strimzi.io/v1beta2 is removed in Strimzi 1.0.0',
     );
     expect(
-      within(screen.getByRole('list', { name: 'Upgrade path to 1.2.0' })).getAllByRole(
-        'listitem',
-      ).map(li => li.textContent),
+      within(screen.getByRole('list', { name: 'Upgrade path to 1.2.0' }))
+        .getAllByRole('listitem')
+        .map(li => li.textContent),
     ).toEqual(['0.45.0 (deployed)', 'Upgrade to 0.49.1', 'Upgrade to 1.2.0']);
-    expect(screen.getByText('The v1beta2 API of every Strimzi CRD is removed.')).toBeInTheDocument();
-
-    fireEvent.click(screen.getByRole('button', { name: 'Show values changes 0.45.0 → 1.2.0' }));
     expect(
-      await screen.findByRole('table', { name: 'Values changes 0.45.0 to 1.2.0' }),
+      screen.getByRole('heading', { name: 'Breaking changes' }).parentElement,
+    ).toHaveTextContent('The v1beta2 API of every Strimzi CRD is removed.');
+
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'Show values changes 0.45.0 → 1.2.0',
+      }),
+    );
+    expect(
+      await screen.findByRole('table', {
+        name: 'Values changes 0.45.0 to 1.2.0',
+      }),
     ).toHaveTextContent('kafka.listeners');
     expect(api.getValuesDiff).toHaveBeenCalledWith(
       { kind: 'Component', namespace: 'default', name: 'orders-kafka-diff' },
@@ -171,16 +200,36 @@ describe('UpgradesContent', () => {
       getComponentUpgrade: jest.fn(async () => kafkaUpgrade),
       getValuesDiff: jest
         .fn()
-        .mockRejectedValueOnce(await notAllowed('Not allowed to read the values of component:default/orders-kafka-nodiff'))
-        .mockResolvedValueOnce({ ...kafkaUpgrade.valuesDiff!, to: '0.46.0', status: 'unavailable', error: 'chart archive 0.46.0: 404 Not Found', changes: [] }),
+        .mockRejectedValueOnce(
+          await notAllowed(
+            'Not allowed to read the values of component:default/orders-kafka-nodiff',
+          ),
+        )
+        .mockResolvedValueOnce({
+          ...kafkaUpgrade.valuesDiff!,
+          to: '0.46.0',
+          status: 'unavailable',
+          error: 'chart archive 0.46.0: 404 Not Found',
+          changes: [],
+        }),
     });
     await renderContent(api, 'orders-kafka-nodiff');
     fireEvent.click(await screen.findByRole('button', { name: /^0\.46\.0/ }));
-    fireEvent.click(screen.getByRole('button', { name: 'Show values changes 0.45.0 → 0.46.0' }));
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'Show values changes 0.45.0 → 0.46.0',
+      }),
+    );
     expect(await screen.findByText(/Permission denied/)).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Try again: values changes 0.45.0 → 0.46.0' }));
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'Try again: values changes 0.45.0 → 0.46.0',
+      }),
+    );
     expect(
-      await screen.findByText(/Values changes 0.45.0 → 0.46.0 could not be read/),
+      await screen.findByText(
+        /Values changes 0.45.0 → 0.46.0 could not be read/,
+      ),
     ).toBeInTheDocument();
   });
 
@@ -196,7 +245,9 @@ describe('UpgradesContent', () => {
       })),
     });
     await renderContent(api, 'orders-kafka-propose');
-    fireEvent.click(await screen.findByRole('button', { name: 'Propose upgrade' }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Propose upgrade' }),
+    );
 
     const dialog = await screen.findByRole('dialog', {
       name: 'Propose upgrade of component:default/orders-kafka-propose',
@@ -211,11 +262,17 @@ describe('UpgradesContent', () => {
     });
     fireEvent.click(within(dialog).getByRole('checkbox', { name: 'dev' }));
     expect(api.proposeUpgrade).not.toHaveBeenCalled();
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Propose 0.46.0' }));
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Propose 0.46.0' }),
+    );
 
     await waitFor(() =>
       expect(api.proposeUpgrade).toHaveBeenCalledWith(
-        { kind: 'Component', namespace: 'default', name: 'orders-kafka-propose' },
+        {
+          kind: 'Component',
+          namespace: 'default',
+          name: 'orders-kafka-propose',
+        },
         { version: '0.46.0', environments: ['prod'] },
       ),
     );
@@ -225,20 +282,28 @@ describe('UpgradesContent', () => {
     expect(dialog).toHaveTextContent(
       'Branch datastack/upgrade-kafka-0.46.0 pushed to https://github.com/acme/orders-gitops (commit 9f1c2a7).',
     );
-    expect(dialog).toHaveTextContent('environments/prod/applications/orders-kafka-prod.yaml');
+    expect(dialog).toHaveTextContent(
+      'environments/prod/applications/orders-kafka-prod.yaml',
+    );
   });
 
   it('shows the backend’s error when the proposal fails, keeping the dialog', async () => {
     const api = mockDatastackApi({
       getComponentUpgrade: jest.fn(async () => kafkaUpgrade),
       proposeUpgrade: jest.fn(async () => {
-        throw await notAllowed('Not allowed to propose upgrades of component:default/orders-kafka-refused');
+        throw await notAllowed(
+          'Not allowed to propose upgrades of component:default/orders-kafka-refused',
+        );
       }),
     });
     await renderContent(api, 'orders-kafka-refused');
-    fireEvent.click(await screen.findByRole('button', { name: 'Propose upgrade to 0.49.1' }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Propose upgrade to 0.49.1' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Propose 0.49.1' }));
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Propose 0.49.1' }),
+    );
     expect(
       await within(dialog).findByText(
         'Not allowed to propose upgrades of component:default/orders-kafka-refused',
@@ -255,9 +320,13 @@ describe('UpgradesContent', () => {
     await renderContent(api, 'orders-kafka-readonly', false);
     await screen.findByText('Recommended: 0.49.1');
     await waitFor(() =>
-      expect(screen.getByRole('button', { name: 'Propose upgrade' })).toBeDisabled(),
+      expect(
+        screen.getByRole('button', { name: 'Propose upgrade' }),
+      ).toBeDisabled(),
     );
-    fireEvent.mouseOver(screen.getByRole('button', { name: 'Propose upgrade' }).parentElement!);
+    fireEvent.mouseOver(
+      screen.getByRole('button', { name: 'Propose upgrade' }).parentElement!,
+    );
     expect(
       await screen.findByText(
         'You are not allowed to propose upgrades of component:default/orders-kafka-readonly',
@@ -284,14 +353,24 @@ describe('UpgradesContent', () => {
     await renderContent(api, 'orders-kafka-stale');
     expect(
       await screen.findByText(
-        `Versions may be out of date: last fetched ${new Date('2026-11-20T03:00:00Z').toLocaleString()}`,
+        `Versions may be out of date: last fetched ${new Date(
+          '2026-11-20T03:00:00Z',
+        ).toLocaleString()}`,
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText(/oci:\/\/quay.io\/strimzi-helm: 503 Service Unavailable/)).toBeInTheDocument();
     expect(
-      screen.getByText('No newer version is known: the chart repository could not be read.'),
+      screen.getByText(
+        /oci:\/\/quay.io\/strimzi-helm: 503 Service Unavailable/,
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Propose upgrade' })).toBeDisabled();
+    expect(
+      screen.getByText(
+        'No newer version is known: the chart repository could not be read.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Propose upgrade' }),
+    ).toBeDisabled();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
@@ -313,21 +392,29 @@ describe('UpgradesContent', () => {
     });
     await renderContent(api, 'orders-kafka-new');
     expect(
-      await screen.findByText('Not deployed yet: no Argo CD Application of kafka was found.'),
+      await screen.findByText(
+        'Not deployed yet: no Argo CD Application of kafka was found.',
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByText('Versions unknown: never fetched')).toBeInTheDocument();
+    expect(
+      screen.getByText('Versions unknown: never fetched'),
+    ).toBeInTheDocument();
   });
 
   it('shows a refused read as a permission message, not an empty view', async () => {
     const api = mockDatastackApi({
       getComponentUpgrade: jest.fn(async () => {
-        throw await notAllowed('Not allowed to read the upgrades of component:default/orders-kafka-denied');
+        throw await notAllowed(
+          'Not allowed to read the upgrades of component:default/orders-kafka-denied',
+        );
       }),
     });
     await renderContent(api, 'orders-kafka-denied');
     expect(await screen.findByText(/Permission denied/)).toBeInTheDocument();
     expect(
-      screen.getByText('Not allowed to read the upgrades of component:default/orders-kafka-denied'),
+      screen.getByText(
+        'Not allowed to read the upgrades of component:default/orders-kafka-denied',
+      ),
     ).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
   });

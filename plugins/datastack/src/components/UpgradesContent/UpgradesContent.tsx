@@ -71,18 +71,28 @@ function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
             </TableCell>
             <TableCell>
               {d.application}
-              <Typography variant="caption" display="block" color="textSecondary">
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
                 Argo CD {d.instance}
               </Typography>
             </TableCell>
             <TableCell>
               {d.cluster}
-              <Typography variant="caption" display="block" color="textSecondary">
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
                 Kubernetes {d.clusterVersion ?? 'version unknown'}
               </Typography>
             </TableCell>
             <TableCell>
-              {d.chart ? `${d.chart.name} ${d.chart.version ?? '(version unknown)'}` : '—'}
+              {d.chart
+                ? `${d.chart.name} ${d.chart.version ?? '(version unknown)'}`
+                : '—'}
             </TableCell>
             <TableCell>{d.appVersion ?? '—'}</TableCell>
           </TableRow>
@@ -92,7 +102,10 @@ function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
   );
 }
 
-function CandidateSummary(props: { candidate: UpgradeCandidate; recommended: boolean }) {
+function CandidateSummary(props: {
+  candidate: UpgradeCandidate;
+  recommended: boolean;
+}) {
   const { candidate } = props;
   return (
     <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
@@ -123,6 +136,30 @@ function CandidateSummary(props: { candidate: UpgradeCandidate; recommended: boo
       ) : null}
     </Box>
   );
+}
+
+/** Why the propose button is disabled, or undefined when it is not. */
+function whyNotPropose(
+  upgrade: ComponentUpgrade,
+  canPropose: boolean,
+  entityRef: string,
+): string | undefined {
+  if (!canPropose) {
+    return `You are not allowed to propose upgrades of ${entityRef}`;
+  }
+  if (upgrade.deployed.length === 0) return 'Nothing is deployed to upgrade';
+  if (upgrade.candidates.length === 0) {
+    return 'There is no newer version to propose';
+  }
+  return undefined;
+}
+
+function recommendation(upgrade: ComponentUpgrade): string | undefined {
+  if (upgrade.recommended) return `Recommended: ${upgrade.recommended}`;
+  if (upgrade.candidates.length) {
+    return 'No version can be recommended: every newer one is blocking';
+  }
+  return undefined;
 }
 
 /**
@@ -166,13 +203,7 @@ export function UpgradesContent() {
     c => c.chartVersion === value.recommended,
   );
   const firstChoice = value.recommended ?? value.candidates[0]?.chartVersion;
-  const proposeDisabledReason = !canPropose
-    ? `You are not allowed to propose upgrades of ${key}`
-    : value.deployed.length === 0
-    ? 'Nothing is deployed to upgrade'
-    : value.candidates.length === 0
-    ? 'There is no newer version to propose'
-    : undefined;
+  const proposeDisabledReason = whyNotPropose(value, canPropose, key);
 
   const proposeButton = (version: string | undefined, label: string) => (
     <Tooltip title={proposeDisabledReason ?? ''}>
@@ -210,13 +241,7 @@ export function UpgradesContent() {
       <Grid item xs={12}>
         <InfoCard
           title="Newer versions"
-          subheader={
-            recommended
-              ? `Recommended: ${recommended.chartVersion}`
-              : value.candidates.length
-              ? 'No version can be recommended: every newer one is blocking'
-              : undefined
-          }
+          subheader={recommendation(value)}
           action={
             <Box mt={2} mr={2}>
               {proposeButton(firstChoice, 'Propose upgrade')}
@@ -226,7 +251,9 @@ export function UpgradesContent() {
           {value.candidates.length === 0 ? (
             <Typography>
               {value.versions.status === 'ok'
-                ? `No newer version than ${from ?? 'the deployed one'} in the chart repository.`
+                ? `No newer version than ${
+                    from ?? 'the deployed one'
+                  } in the chart repository.`
                 : 'No newer version is known: the chart repository could not be read.'}
             </Typography>
           ) : null}
@@ -258,7 +285,10 @@ export function UpgradesContent() {
                   aria-controls={`datastack-candidate-${version}`}
                   id={`datastack-candidate-${version}-summary`}
                 >
-                  <CandidateSummary candidate={candidate} recommended={isRecommended} />
+                  <CandidateSummary
+                    candidate={candidate}
+                    recommended={isRecommended}
+                  />
                 </AccordionSummary>
                 <AccordionDetails id={`datastack-candidate-${version}`}>
                   <Box width="100%">

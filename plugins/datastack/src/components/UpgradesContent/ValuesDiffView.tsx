@@ -83,7 +83,10 @@ export function ValuesDiffView(props: { diff: ValuesDiff }) {
       {diff.changes.length === 0 ? (
         <Typography variant="body2">No values changes.</Typography>
       ) : (
-        <Table size="small" aria-label={`Values changes ${diff.from} to ${diff.to}`}>
+        <Table
+          size="small"
+          aria-label={`Values changes ${diff.from} to ${diff.to}`}
+        >
           <TableHead>
             <TableRow>
               <TableCell>Key</TableCell>
@@ -161,7 +164,10 @@ export function ValuesDiffSection(props: {
   return (
     <Box>
       {state.error ? (
-        <ErrorState error={state.error} title="Values changes could not be read" />
+        <ErrorState
+          error={state.error}
+          title="Values changes could not be read"
+        />
       ) : null}
       {state.loading ? (
         <Progress aria-label={`Loading values changes ${from} to ${to}`} />

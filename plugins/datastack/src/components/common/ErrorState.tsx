@@ -7,7 +7,8 @@ export function isPermissionDenied(error: Error): boolean {
   return (
     error.name === 'NotAllowedError' ||
     (error instanceof ResponseError &&
-      (error.statusCode === 403 || error.body.error?.name === 'NotAllowedError'))
+      (error.statusCode === 403 ||
+        error.body.error?.name === 'NotAllowedError'))
   );
 }
 

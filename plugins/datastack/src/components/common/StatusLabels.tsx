@@ -106,7 +106,8 @@ export function ChartVersionsStateLabel(props: { state: ChartVersionsState }) {
     <>
       {state.status === 'stale' ? (
         <StatusWarning>
-          Versions may be out of date: last fetched {formatTime(state.fetchedAt)}
+          Versions may be out of date: last fetched{' '}
+          {formatTime(state.fetchedAt)}
         </StatusWarning>
       ) : (
         <StatusWarning>Versions unknown: never fetched</StatusWarning>

@@ -57,12 +57,13 @@ export function usePolledValue<T>(
   }, [key]);
 
   useEffect(() => {
+    const counter = sequence;
     reload();
     const timer = setInterval(reload, intervalMs);
     return () => {
       clearInterval(timer);
       // Answers that arrive after this key was left are dropped.
-      sequence.current++;
+      counter.current++;
     };
   }, [reload, intervalMs]);
 

@@ -27,7 +27,17 @@ export function oldestVersion(versions: Array<string | undefined>) {
     .sort(compareVersions)[0];
 }
 
-const ENVIRONMENT_ORDER = ['dev', 'development', 'test', 'qa', 'staging', 'stage', 'preprod', 'prod', 'production'];
+const ENVIRONMENT_ORDER = [
+  'dev',
+  'development',
+  'test',
+  'qa',
+  'staging',
+  'stage',
+  'preprod',
+  'prod',
+  'production',
+];
 
 /** Environments in promotion order (dev before staging before prod), others by name after. */
 export function compareEnvironments(a: string, b: string): number {
