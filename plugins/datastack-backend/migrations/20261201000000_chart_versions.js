@@ -17,7 +17,10 @@ exports.up = async function up(knex) {
     table.string('fetched_at').nullable().comment('last successful fetch');
     table.string('checked_at').notNullable().comment('last attempt');
     table.text('error').nullable().comment('why the last attempt failed');
-    table.text('releases', 'longtext').notNullable().comment('JSON ChartRelease[]');
+    table
+      .text('releases', 'longtext')
+      .notNullable()
+      .comment('JSON ChartRelease[]');
   });
   await knex.schema.createTable('datastack_chart_archives', table => {
     table.comment('values.yaml and values.schema.json of chart versions');

@@ -25,7 +25,10 @@ import {
   ANNOTATION_DATASTACK_PIPELINE,
   semverSchema,
 } from '@datastack/plugin-datastack-common';
-import type { BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import type {
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
@@ -61,7 +64,10 @@ const fleetQuery = z
     status: z.enum(ROLLUP_ORDER).optional(),
     owner: z
       .string()
-      .regex(/^[a-z0-9._-]+:[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/i, 'must be an entity ref such as group:default/team-a')
+      .regex(
+        /^[a-z0-9._-]+:[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/i,
+        'must be an entity ref such as group:default/team-a',
+      )
       .optional(),
   })
   .strict();
@@ -357,7 +363,9 @@ export async function createRouter(
       if (!repository) {
         throw new InputError(
           `${systemRef} ${
-            system ? `has no ${ANNOTATION_DATASTACK_GITOPS_REPO} annotation` : 'is not in the catalog'
+            system
+              ? `has no ${ANNOTATION_DATASTACK_GITOPS_REPO} annotation`
+              : 'is not in the catalog'
           }: the GitOps repository of pipeline "${pipeline}" is unknown`,
         );
       }

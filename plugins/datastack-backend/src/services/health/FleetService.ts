@@ -98,7 +98,8 @@ export class FleetService {
           return new Map<string, { entityRef: string; owner?: string }>();
         })
       : new Map<string, { entityRef: string; owner?: string }>();
-    const entityOf = (r: FleetRow) => owners.get(`${r.pipeline ?? ''}/${r.component}`);
+    const entityOf = (r: FleetRow) =>
+      owners.get(`${r.pipeline ?? ''}/${r.component}`);
     const matching = fleets
       .flatMap(f => f.rows)
       .filter(
@@ -111,18 +112,16 @@ export class FleetService {
       );
     return {
       // Rows are shared with the cache: the page gets copies with the entity.
-      items: matching
-        .slice(query.offset, query.offset + query.limit)
-        .map(r => {
-          const entity = entityOf(r);
-          return entity
-            ? {
-                ...r,
-                entityRef: entity.entityRef,
-                ...(entity.owner && { owner: entity.owner }),
-              }
-            : r;
-        }),
+      items: matching.slice(query.offset, query.offset + query.limit).map(r => {
+        const entity = entityOf(r);
+        return entity
+          ? {
+              ...r,
+              entityRef: entity.entityRef,
+              ...(entity.owner && { owner: entity.owner }),
+            }
+          : r;
+      }),
       total: matching.length,
       offset: query.offset,
       limit: query.limit,

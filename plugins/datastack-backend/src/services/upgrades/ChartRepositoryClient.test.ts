@@ -38,7 +38,9 @@ const index = chartIndex(
 const server = setupServer();
 registerMswTestHooks(server);
 
-function client(options: Partial<ConstructorParameters<typeof ChartRepositoryClient>[0]> = {}) {
+function client(
+  options: Partial<ConstructorParameters<typeof ChartRepositoryClient>[0]> = {},
+) {
   return new ChartRepositoryClient({
     repositories: [],
     timeoutMs: 200,
@@ -190,7 +192,11 @@ describe('ChartRepositoryClient', () => {
     );
     const c = client({
       repositories: [
-        { url: REPO, plainHttp: false, auth: { type: 'bearer', token: CANARY } },
+        {
+          url: REPO,
+          plainHttp: false,
+          auth: { type: 'bearer', token: CANARY },
+        },
       ],
     });
     const archive = await c.fetchArchive(coordinates, {
@@ -209,7 +215,11 @@ describe('ChartRepositoryClient', () => {
     [
       'a 500 with a body',
       () => HttpResponse.text('upstream exploded', { status: 500 }),
-      { failure: 'http', message: 'the index of https://trinodb.github.io/charts answered HTTP 500: upstream exploded' },
+      {
+        failure: 'http',
+        message:
+          'the index of https://trinodb.github.io/charts answered HTTP 500: upstream exploded',
+      },
     ],
     [
       'a 404',
@@ -222,7 +232,11 @@ describe('ChartRepositoryClient', () => {
         await delay(2_000);
         return HttpResponse.text(index);
       },
-      { failure: 'timeout', message: 'the index of https://trinodb.github.io/charts did not answer within 200 ms' },
+      {
+        failure: 'timeout',
+        message:
+          'the index of https://trinodb.github.io/charts did not answer within 200 ms',
+      },
     ],
     [
       'garbage',
@@ -231,8 +245,15 @@ describe('ChartRepositoryClient', () => {
     ],
     [
       'an index without the chart',
-      () => HttpResponse.text('apiVersion: v1\nentries:\n  other:\n  - version: 1.0.0\n'),
-      { failure: 'not-found', message: 'the index of https://trinodb.github.io/charts has no versions of chart "trino"' },
+      () =>
+        HttpResponse.text(
+          'apiVersion: v1\nentries:\n  other:\n  - version: 1.0.0\n',
+        ),
+      {
+        failure: 'not-found',
+        message:
+          'the index of https://trinodb.github.io/charts has no versions of chart "trino"',
+      },
     ],
     [
       'a gigantic file',
@@ -251,10 +272,16 @@ describe('ChartRepositoryClient', () => {
     [
       'a declared length over the limit',
       () =>
-        new HttpResponse('x', { headers: { 'content-length': String(50 * 1024 * 1024) } }),
+        new HttpResponse('x', {
+          headers: { 'content-length': String(50 * 1024 * 1024) },
+        }),
       { failure: 'too-large' },
     ],
-    ['a dropped connection', () => HttpResponse.error(), { failure: 'unreachable' }],
+    [
+      'a dropped connection',
+      () => HttpResponse.error(),
+      { failure: 'unreachable' },
+    ],
   ])('reports %s as its own failure', async (_case, resolver, expected) => {
     server.use(http.get(`${REPO}/index.yaml`, resolver));
     const error = await client()
@@ -288,7 +315,15 @@ describe('ChartRepositoryClient', () => {
         request.headers.get('authorization') === 'Bearer anon-token';
       const challenge = () =>
         HttpResponse.json(
-          { errors: [{ code: 'UNAUTHORIZED', message: 'access to the requested resource is not authorized', detail: [] }] },
+          {
+            errors: [
+              {
+                code: 'UNAUTHORIZED',
+                message: 'access to the requested resource is not authorized',
+                detail: [],
+              },
+            ],
+          },
           {
             status: 401,
             headers: {
@@ -305,10 +340,20 @@ describe('ChartRepositoryClient', () => {
           if (!authed(request)) return challenge();
           const last = new URL(request.url).searchParams.get('last');
           return last
-            ? HttpResponse.json({ name: 'strimzi-helm/strimzi-kafka-operator', tags: ['1.2.0', '1.0.0', 'sha256-abc.sig'] })
+            ? HttpResponse.json({
+                name: 'strimzi-helm/strimzi-kafka-operator',
+                tags: ['1.2.0', '1.0.0', 'sha256-abc.sig'],
+              })
             : HttpResponse.json(
-                { name: 'strimzi-helm/strimzi-kafka-operator', tags: ['0.48.0', '0.49.1', 'latest'] },
-                { headers: { link: '</v2/strimzi-helm/strimzi-kafka-operator/tags/list?n=3&last=latest>; rel="next"' } },
+                {
+                  name: 'strimzi-helm/strimzi-kafka-operator',
+                  tags: ['0.48.0', '0.49.1', 'latest'],
+                },
+                {
+                  headers: {
+                    link: '</v2/strimzi-helm/strimzi-kafka-operator/tags/list?n=3&last=latest>; rel="next"',
+                  },
+                },
               );
         }),
         http.get(`${API}/manifests/:tag`, ({ request, params }) => {
@@ -317,8 +362,19 @@ describe('ChartRepositoryClient', () => {
           return HttpResponse.json({
             schemaVersion: 2,
             mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: digest(`c${tag.replace(/\D/g, '')}`), size: 200 },
-            layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: digest(`l${tag.replace(/\D/g, '')}`), size: 9000 }],
+            config: {
+              mediaType: 'application/vnd.cncf.helm.config.v1+json',
+              digest: digest(`c${tag.replace(/\D/g, '')}`),
+              size: 200,
+            },
+            layers: [
+              {
+                mediaType:
+                  'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+                digest: digest(`l${tag.replace(/\D/g, '')}`),
+                size: 9000,
+              },
+            ],
           });
         }),
         http.get(`${API}/blobs/:digest`, ({ request, params }) => {
@@ -329,7 +385,17 @@ describe('ChartRepositoryClient', () => {
           );
           return version
             ? HttpResponse.json(config(version))
-            : HttpResponse.json({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] }, { status: 404 });
+            : HttpResponse.json(
+                {
+                  errors: [
+                    {
+                      code: 'BLOB_UNKNOWN',
+                      message: 'blob unknown to registry',
+                    },
+                  ],
+                },
+                { status: 404 },
+              );
         }),
       );
       return tokenRequests;
@@ -340,7 +406,12 @@ describe('ChartRepositoryClient', () => {
       const result = await client().fetchReleases(strimzi);
       expect(result.status).toBe('ok');
       const releases = result.status === 'ok' ? result.releases : [];
-      expect(releases.map(r => r.chartVersion)).toEqual(['1.2.0', '1.0.0', '0.49.1', '0.48.0']);
+      expect(releases.map(r => r.chartVersion)).toEqual([
+        '1.2.0',
+        '1.0.0',
+        '0.49.1',
+        '0.48.0',
+      ]);
       expect(releases[0]).toMatchObject({
         componentId: 'kafka',
         kubeVersion: '>=1.30.0-0',
@@ -354,28 +425,43 @@ describe('ChartRepositoryClient', () => {
     it('talks plain http to a mirror when told to, as helm --plain-http', async () => {
       let asked = '';
       server.use(
-        http.get('http://127.0.0.1:5000/v2/mirror/strimzi-kafka-operator/tags/list', ({ request }) => {
-          asked = request.url;
-          return HttpResponse.json({ tags: [] });
-        }),
+        http.get(
+          'http://127.0.0.1:5000/v2/mirror/strimzi-kafka-operator/tags/list',
+          ({ request }) => {
+            asked = request.url;
+            return HttpResponse.json({ tags: [] });
+          },
+        ),
       );
       const error = await client({
         repositories: [
-          { url: strimzi.repository, mirror: 'oci://127.0.0.1:5000/mirror', plainHttp: true },
+          {
+            url: strimzi.repository,
+            mirror: 'oci://127.0.0.1:5000/mirror',
+            plainHttp: true,
+          },
         ],
       })
         .fetchReleases(strimzi)
         .catch(e => e);
-      expect(asked).toBe('http://127.0.0.1:5000/v2/mirror/strimzi-kafka-operator/tags/list?n=1000');
+      expect(asked).toBe(
+        'http://127.0.0.1:5000/v2/mirror/strimzi-kafka-operator/tags/list?n=1000',
+      );
       expect(error).toMatchObject({ failure: 'not-found' });
     });
 
     it('names the registry error of a failing manifest', async () => {
       server.use(
-        http.get(`${API}/tags/list`, () => HttpResponse.json({ tags: ['1.2.0'] })),
+        http.get(`${API}/tags/list`, () =>
+          HttpResponse.json({ tags: ['1.2.0'] }),
+        ),
         http.get(`${API}/manifests/:tag`, () =>
           HttpResponse.json(
-            { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] },
+            {
+              errors: [
+                { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' },
+              ],
+            },
             { status: 404 },
           ),
         ),
@@ -389,17 +475,27 @@ describe('ChartRepositoryClient', () => {
   it('never puts a credential in an error message', async () => {
     server.use(
       http.get(`${MIRROR}/index.yaml`, ({ request }) =>
-        HttpResponse.text(`denied for ${request.headers.get('x-nothing') ?? 'you'}`, { status: 403 }),
+        HttpResponse.text(
+          `denied for ${request.headers.get('x-nothing') ?? 'you'}`,
+          { status: 403 },
+        ),
       ),
     );
     const error = await client({
       repositories: [
-        { url: REPO, mirror: MIRROR, plainHttp: false, auth: { type: 'basic', username: 'u', password: CANARY } },
+        {
+          url: REPO,
+          mirror: MIRROR,
+          plainHttp: false,
+          auth: { type: 'basic', username: 'u', password: CANARY },
+        },
       ],
     })
       .fetchReleases(coordinates)
       .catch(e => e);
     expect(error.message).toContain('HTTP 403');
-    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(CANARY);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(
+      CANARY,
+    );
   });
 });

@@ -124,10 +124,7 @@ export class ChartRepositoryClient {
 
   /** The base URL requests go to: the mirror when one is configured. */
   #base(repository: string): string {
-    return (this.#config(repository)?.mirror ?? repository).replace(
-      /\/+$/,
-      '',
-    );
+    return (this.#config(repository)?.mirror ?? repository).replace(/\/+$/, '');
   }
 
   /** Every version of a chart, newest first; `not-modified` when the validators still hold. */
@@ -364,9 +361,9 @@ export class ChartRepositoryClient {
     const auth = this.#config(coordinates.repository)?.auth;
     if (auth?.type === 'bearer') return `Bearer ${auth.token}`;
     if (auth?.type === 'basic') {
-      return `Basic ${Buffer.from(
-        `${auth.username}:${auth.password}`,
-      ).toString('base64')}`;
+      return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString(
+        'base64',
+      )}`;
     }
     return undefined;
   }
@@ -394,13 +391,12 @@ export class ChartRepositoryClient {
         },
       });
     const cachedToken = oci ? this.#tokens.get(tokenKey) : undefined;
-    let response = await send(
-      cachedToken
-        ? `Bearer ${cachedToken}`
-        : this.#sameOrigin(coordinates, url)
-        ? this.#authorization(coordinates)
-        : undefined,
-    );
+    let authorization: string | undefined;
+    if (cachedToken) authorization = `Bearer ${cachedToken}`;
+    else if (this.#sameOrigin(coordinates, url)) {
+      authorization = this.#authorization(coordinates);
+    }
+    let response = await send(authorization);
     if (response.status === 401 && oci) {
       const challenge = parseBearerChallenge(
         response.headers.get('www-authenticate'),

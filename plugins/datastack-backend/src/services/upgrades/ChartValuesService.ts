@@ -171,7 +171,9 @@ export class ChartValuesService {
     coordinates: ChartCoordinates,
     release: ChartRelease,
   ): Promise<StoredChartValues> {
-    const key = `${coordinates.repository}|${coordinates.chart}|${release.chartVersion}|${release.digest ?? ''}`;
+    const key = `${coordinates.repository}|${coordinates.chart}|${
+      release.chartVersion
+    }|${release.digest ?? ''}`;
     const pending = this.#inFlight.get(key);
     if (pending) return pending;
     const promise = (async () => {

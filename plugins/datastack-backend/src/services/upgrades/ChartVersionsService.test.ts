@@ -56,13 +56,18 @@ describe.each(databases.eachSupportedId())('ChartVersionsService on %s', id => {
         if (answer === 'down') {
           return HttpResponse.json({ message: 'maintenance' }, { status: 503 });
         }
-        if (answer === 'unchanged') return new HttpResponse(null, { status: 304 });
+        if (answer === 'unchanged')
+          return new HttpResponse(null, { status: 304 });
         return new HttpResponse(index, { headers: { etag: '"e1"' } });
       }),
     );
 
     const first = await service.releases('trino');
-    expect(first.state).toMatchObject({ status: 'ok', versionCount: 2, latest: '1.42.2' });
+    expect(first.state).toMatchObject({
+      status: 'ok',
+      versionCount: 2,
+      latest: '1.42.2',
+    });
     const fetchedAt = first.state.fetchedAt;
 
     answer = 'down';
@@ -71,10 +76,14 @@ describe.each(databases.eachSupportedId())('ChartVersionsService on %s', id => {
     expect(stale.state).toMatchObject({
       status: 'stale',
       fetchedAt,
-      error: 'the index of https://trinodb.github.io/charts answered HTTP 503: maintenance',
+      error:
+        'the index of https://trinodb.github.io/charts answered HTTP 503: maintenance',
       versionCount: 2,
     });
-    expect(stale.releases.map(r => r.chartVersion)).toEqual(['1.42.2', '1.41.0']);
+    expect(stale.releases.map(r => r.chartVersion)).toEqual([
+      '1.42.2',
+      '1.41.0',
+    ]);
 
     answer = 'unchanged';
     await service.refresh('trino');
@@ -108,7 +117,9 @@ describe.each(databases.eachSupportedId())('ChartVersionsService on %s', id => {
       store,
       logger: mockServices.logger.mock(),
     });
-    const answers = await Promise.all([1, 2, 3].map(() => service.releases('trino')));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => service.releases('trino')),
+    );
     expect(answers.map(a => a.state.versionCount)).toEqual([2, 2, 2]);
     expect(calls).toBe(1);
   });

@@ -145,10 +145,7 @@ export class ChartVersionsService {
         releases: [],
       };
     }
-    let stored = this.#current(
-      await this.#store.get(componentId),
-      coordinates,
-    );
+    let stored = this.#current(await this.#store.get(componentId), coordinates);
     if (!stored) {
       await this.refresh(componentId);
       stored = this.#current(await this.#store.get(componentId), coordinates);

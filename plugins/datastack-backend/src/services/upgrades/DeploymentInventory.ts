@@ -1,4 +1,7 @@
-import type { CacheService, LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  CacheService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import {
   ArgoCdLookup,
   ClusterHealth,
@@ -61,9 +64,7 @@ function valueFilesOf(
   source: ApplicationSource | undefined,
 ): ValuesFileRef[] {
   const refs = new Map(
-    (app.spec.sources ?? [])
-      .filter(s => s.ref)
-      .map(s => [s.ref!, s] as const),
+    (app.spec.sources ?? []).filter(s => s.ref).map(s => [s.ref!, s] as const),
   );
   return (source?.helm?.valueFiles ?? []).flatMap(file => {
     const match = /^\$([^/]+)\/(.+)$/.exec(file);
@@ -172,7 +173,9 @@ export class DeploymentInventory {
         const key = `upgrades:v1:deployments:${name}:${
           lookup.appNamespace ?? ''
         }:${
-          lookup.appName ? `name=${lookup.appName}` : `selector=${lookup.selector}`
+          lookup.appName
+            ? `name=${lookup.appName}`
+            : `selector=${lookup.selector}`
         }:${lookup.project ?? ''}`;
         return this.#loader.load(key, () => this.#fetch(client, lookup));
       }),

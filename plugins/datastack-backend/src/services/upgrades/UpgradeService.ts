@@ -118,11 +118,14 @@ export class UpgradeService {
 
   /** The registry component an entity runs: its annotation, else its Applications' label or chart. */
   #componentOf(entity: Entity, deployments: Deployment[]): ComponentDefinition {
-    const annotated = entity.metadata.annotations?.[ANNOTATION_DATASTACK_COMPONENT];
+    const annotated =
+      entity.metadata.annotations?.[ANNOTATION_DATASTACK_COMPONENT];
     const id = annotated ?? deployments.find(d => d.componentId)?.componentId;
     if (!id) {
       throw new NotFoundError(
-        `${stringifyEntityRef(entity)} runs no registry component: add the ${ANNOTATION_DATASTACK_COMPONENT} annotation, or deploy a registry chart`,
+        `${stringifyEntityRef(
+          entity,
+        )} runs no registry component: add the ${ANNOTATION_DATASTACK_COMPONENT} annotation, or deploy a registry chart`,
       );
     }
     const component = this.#registry.find(id);
@@ -246,9 +249,9 @@ export class UpgradeService {
     const to = releaseFor(releases.releases, query.to);
     if (!from || !to) {
       throw new NotFoundError(
-        `${component.chart!.name} ${
-          from ? query.to : fromVersion
-        } is not in ${coordinates.repository} (${releases.state.status}, ${
+        `${component.chart!.name} ${from ? query.to : fromVersion} is not in ${
+          coordinates.repository
+        } (${releases.state.status}, ${
           releases.state.versionCount
         } versions known)`,
       );
@@ -283,7 +286,8 @@ export class UpgradeService {
   ): Promise<UpgradePlan> {
     const byComponent = new Map<string, Deployment[]>();
     for (const d of deployments) {
-      if (!d.componentId || !this.#registry.find(d.componentId)?.chart) continue;
+      if (!d.componentId || !this.#registry.find(d.componentId)?.chart)
+        continue;
       byComponent.set(d.componentId, [
         ...(byComponent.get(d.componentId) ?? []),
         d,
@@ -312,7 +316,9 @@ export class UpgradeService {
         items.push({
           componentId: id,
           ...(deployment.pipeline && { pipeline: deployment.pipeline }),
-          ...(deployment.environment && { environment: deployment.environment }),
+          ...(deployment.environment && {
+            environment: deployment.environment,
+          }),
           instance: deployment.instance,
           application: deployment.application,
           ...(versionOf(deployment) && { from: versionOf(deployment) }),

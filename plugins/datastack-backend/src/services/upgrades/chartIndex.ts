@@ -36,7 +36,7 @@ export function sliceChartEntry(
   const from = entries.index + found.index;
   // The entry ends at the next line indented less than its items: another
   // chart (two spaces and a name) or a top-level key (`generated:`).
-  const end = /\n(?:[^ \n\r#-]|  [^ \-\n\r#])/g;
+  const end = /\n(?:[^ \n\r#-]| {2}[^ \-\n\r#])/g;
   end.lastIndex = from + found[0].length;
   const next = end.exec(text);
   return text.slice(from, next ? next.index : text.length);

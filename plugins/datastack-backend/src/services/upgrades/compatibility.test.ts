@@ -58,9 +58,14 @@ describe('kubeFit', () => {
 
 describe('evaluateCandidate', () => {
   const kafka = registry.get('kafka');
-  const strimziReleases = ['1.2.0', '1.1.0', '1.0.0', '0.49.1', '0.49.0', '0.48.0'].map(v =>
-    release('kafka', v, { kubeVersion: '>=1.30.0-0' }),
-  );
+  const strimziReleases = [
+    '1.2.0',
+    '1.1.0',
+    '1.0.0',
+    '0.49.1',
+    '0.49.0',
+    '0.48.0',
+  ].map(v => release('kafka', v, { kubeVersion: '>=1.30.0-0' }));
   const v1beta2Kafka = {
     group: 'kafka.strimzi.io',
     version: 'v1beta2',
@@ -80,7 +85,9 @@ describe('evaluateCandidate', () => {
         inventory: [v1beta2Kafka],
       },
     ],
-    peers: [{ componentId: 'observability', environment: 'dev', version: '88.3.0' }],
+    peers: [
+      { componentId: 'observability', environment: 'dev', version: '88.3.0' },
+    ],
     releases: strimziReleases,
     ...overrides,
   });
@@ -89,7 +96,9 @@ describe('evaluateCandidate', () => {
     const candidate = evaluateCandidate(context(), strimziReleases[0]);
     expect(candidate.risk).toBe('blocking');
     expect(candidate.hops).toEqual(['0.49.1']);
-    expect(candidate.apiFindings[0].component.map(f => f.status)).toEqual(['removed']);
+    expect(candidate.apiFindings[0].component.map(f => f.status)).toEqual([
+      'removed',
+    ]);
     expect(candidate.blockers.join('\n')).toContain(
       'kafka.strimzi.io/v1beta2 Kafka was removed in Strimzi 1.0.0',
     );
@@ -108,8 +117,18 @@ describe('evaluateCandidate', () => {
     const candidate = evaluateCandidate(
       context({
         deployments: [
-          { cluster: 'old', clusterVersion: 'v1.29.8-eks-a1', environment: 'dev', inventory: [] },
-          { cluster: 'new', clusterVersion: 'v1.31.0', environment: 'dev', inventory: [] },
+          {
+            cluster: 'old',
+            clusterVersion: 'v1.29.8-eks-a1',
+            environment: 'dev',
+            inventory: [],
+          },
+          {
+            cluster: 'new',
+            clusterVersion: 'v1.31.0',
+            environment: 'dev',
+            inventory: [],
+          },
         ],
       }),
       strimziReleases[3],
@@ -127,13 +146,32 @@ describe('evaluateCandidate', () => {
     const needs = evaluateCandidate(
       context({
         from: '0.48.0',
-        deployments: [{ cluster: 'dev', clusterVersion: 'v1.31.0', environment: 'dev', inventory: [] }],
-        peers: [{ componentId: 'observability', environment: 'dev', version: '8.1.0' }],
+        deployments: [
+          {
+            cluster: 'dev',
+            clusterVersion: 'v1.31.0',
+            environment: 'dev',
+            inventory: [],
+          },
+        ],
+        peers: [
+          {
+            componentId: 'observability',
+            environment: 'dev',
+            version: '8.1.0',
+          },
+        ],
       }),
       strimziReleases[3],
     );
     expect(needs.constraintViolations).toEqual([
-      expect.objectContaining({ kind: 'requires', componentId: 'observability', range: '>=9.0.0', actualVersion: '8.1.0', environment: 'dev' }),
+      expect.objectContaining({
+        kind: 'requires',
+        componentId: 'observability',
+        range: '>=9.0.0',
+        actualVersion: '8.1.0',
+        environment: 'dev',
+      }),
     ]);
     expect(needs.risk).toBe('blocking');
 
@@ -141,17 +179,36 @@ describe('evaluateCandidate', () => {
       component: kafka,
       registry,
       from: '0.48.0',
-      deployments: [{ cluster: 'dev', clusterVersion: 'v1.31.0', environment: 'dev', inventory: [] }],
+      deployments: [
+        {
+          cluster: 'dev',
+          clusterVersion: 'v1.31.0',
+          environment: 'dev',
+          inventory: [],
+        },
+      ],
       peers: [{ componentId: 'flink', environment: 'dev', version: '1.15.0' }],
       releases: [release('kafka', '0.44.0'), ...strimziReleases],
     };
     expect(
-      evaluateCandidate(flinkContext, release('kafka', '0.44.0')).constraintViolations,
-    ).toEqual([expect.objectContaining({ kind: 'required-by', componentId: 'flink', range: '>=0.45.0' })]);
+      evaluateCandidate(flinkContext, release('kafka', '0.44.0'))
+        .constraintViolations,
+    ).toEqual([
+      expect.objectContaining({
+        kind: 'required-by',
+        componentId: 'flink',
+        range: '>=0.45.0',
+      }),
+    ]);
     // A peer in another environment does not constrain this one.
     expect(
       evaluateCandidate(
-        { ...flinkContext, peers: [{ componentId: 'flink', environment: 'prod', version: '1.15.0' }] },
+        {
+          ...flinkContext,
+          peers: [
+            { componentId: 'flink', environment: 'prod', version: '1.15.0' },
+          ],
+        },
         release('kafka', '0.44.0'),
       ).constraintViolations,
     ).toEqual([]);
@@ -169,7 +226,13 @@ describe('evaluateCandidate', () => {
             cluster: 'dev',
             clusterVersion: '1.31',
             environment: 'dev',
-            inventory: [{ group: 'flowcontrol.apiserver.k8s.io', version: 'v1beta3', kind: 'FlowSchema' }],
+            inventory: [
+              {
+                group: 'flowcontrol.apiserver.k8s.io',
+                version: 'v1beta3',
+                kind: 'FlowSchema',
+              },
+            ],
           },
         ],
         peers: [],
@@ -179,15 +242,29 @@ describe('evaluateCandidate', () => {
     );
     expect(candidate.risk).toBe('warn');
     expect(candidate.apiFindings[0].nextMinor).toBe('1.32');
-    expect(candidate.apiFindings[0].next.map(f => f.status)).toEqual(['removed']);
-    expect(candidate.reasons.join('\n')).toMatch(/upgrading the cluster to 1\.32 would break it/);
+    expect(candidate.apiFindings[0].next.map(f => f.status)).toEqual([
+      'removed',
+    ]);
+    expect(candidate.reasons.join('\n')).toMatch(
+      /upgrading the cluster to 1\.32 would break it/,
+    );
     expect(candidate.reasons.join('\n')).toMatch(/marked deprecated/);
     expect(candidate.reasons.join('\n')).toMatch(/breaking change by SemVer/);
   });
 
   it('is ok when nothing stands in the way', () => {
     const candidate = evaluateCandidate(
-      context({ from: '1.1.0', deployments: [{ cluster: 'dev', clusterVersion: 'v1.31.0', environment: 'dev', inventory: [] }] }),
+      context({
+        from: '1.1.0',
+        deployments: [
+          {
+            cluster: 'dev',
+            clusterVersion: 'v1.31.0',
+            environment: 'dev',
+            inventory: [],
+          },
+        ],
+      }),
       strimziReleases[0],
     );
     expect(candidate).toMatchObject<Partial<UpgradeCandidate>>({
@@ -202,8 +279,12 @@ describe('evaluateCandidate', () => {
 describe('hopsFor', () => {
   const kafka = registry.get('kafka');
   it('finds the newest release in the hop range, and says when none is published', () => {
-    const releases = ['1.2.0', '0.49.2', '0.49.0'].map(v => release('kafka', v));
-    expect(hopsFor(kafka, '0.45.0', '1.2.0', releases).hops).toEqual(['0.49.2']);
+    const releases = ['1.2.0', '0.49.2', '0.49.0'].map(v =>
+      release('kafka', v),
+    );
+    expect(hopsFor(kafka, '0.45.0', '1.2.0', releases).hops).toEqual([
+      '0.49.2',
+    ]);
     expect(hopsFor(kafka, '0.49.0', '1.2.0', releases).hops).toEqual([]);
     expect(hopsFor(kafka, '0.45.0', '0.49.2', releases).hops).toEqual([]);
     expect(
@@ -214,10 +295,18 @@ describe('hopsFor', () => {
 
 describe('newerReleases', () => {
   it('lists newer versions newest first, without pre-releases unless deployed one is', () => {
-    const releases = ['2.0.0-rc.1', '1.3.0', '1.2.0', '1.1.0'].map(v => release('trino', v));
-    expect(newerReleases(releases, '1.1.0', 10).map(r => r.chartVersion)).toEqual(['1.3.0', '1.2.0']);
-    expect(newerReleases(releases, '1.9.0-rc.1', 10).map(r => r.chartVersion)).toEqual(['2.0.0-rc.1']);
-    expect(newerReleases(releases, '1.1.0', 1).map(r => r.chartVersion)).toEqual(['1.3.0']);
+    const releases = ['2.0.0-rc.1', '1.3.0', '1.2.0', '1.1.0'].map(v =>
+      release('trino', v),
+    );
+    expect(
+      newerReleases(releases, '1.1.0', 10).map(r => r.chartVersion),
+    ).toEqual(['1.3.0', '1.2.0']);
+    expect(
+      newerReleases(releases, '1.9.0-rc.1', 10).map(r => r.chartVersion),
+    ).toEqual(['2.0.0-rc.1']);
+    expect(
+      newerReleases(releases, '1.1.0', 1).map(r => r.chartVersion),
+    ).toEqual(['1.3.0']);
   });
 });
 
@@ -234,7 +323,9 @@ describe('API removal data', () => {
             component: trino,
             registry,
             from: '1.0.0',
-            deployments: [{ cluster: 'c', clusterVersion: version, inventory: [row] }],
+            deployments: [
+              { cluster: 'c', clusterVersion: version, inventory: [row] },
+            ],
             peers: [],
             releases: [],
           },
@@ -242,15 +333,22 @@ describe('API removal data', () => {
         ).apiFindings[0];
       const [major, minor] = row.removedIn!.split('.').map(Number);
       const before = `${major}.${minor - 1}`;
-      expect(at(`${before}.0`).current.filter(f => f.status === 'removed')).toEqual([]);
+      expect(
+        at(`${before}.0`).current.filter(f => f.status === 'removed'),
+      ).toEqual([]);
       expect(at(`${before}.0`).next.map(f => f.status)).toEqual(['removed']);
-      expect(at(`${row.removedIn}.0`).current.map(f => f.status)).toEqual(['removed']);
+      expect(at(`${row.removedIn}.0`).current.map(f => f.status)).toEqual([
+        'removed',
+      ]);
     },
   );
 });
 
 describe('orderPlan', () => {
-  const candidate = (chartVersion: string, extra: Partial<UpgradeCandidate> = {}): UpgradeCandidate => ({
+  const candidate = (
+    chartVersion: string,
+    extra: Partial<UpgradeCandidate> = {},
+  ): UpgradeCandidate => ({
     chartVersion,
     deprecated: false,
     kubeFit: [],
@@ -263,7 +361,11 @@ describe('orderPlan', () => {
     blockers: [],
     ...extra,
   });
-  const item = (componentId: string, environment: string, extra: Partial<PlanItem> = {}): PlanItem => ({
+  const item = (
+    componentId: string,
+    environment: string,
+    extra: Partial<PlanItem> = {},
+  ): PlanItem => ({
     componentId,
     pipeline: 'orders',
     environment,
@@ -288,7 +390,9 @@ describe('orderPlan', () => {
       registry,
     );
     expect(cycles).toEqual([]);
-    expect(steps.map(s => `${s.order} ${s.environment} ${s.componentId}`)).toEqual([
+    expect(
+      steps.map(s => `${s.order} ${s.environment} ${s.componentId}`),
+    ).toEqual([
       '1 dev kafka',
       '2 dev flink',
       '3 staging trino',
@@ -296,32 +400,57 @@ describe('orderPlan', () => {
       '5 prod kafka',
       '6 prod flink',
     ]);
-    expect(steps.find(s => s.componentId === 'flink')!.after).toEqual(['kafka']);
+    expect(steps.find(s => s.componentId === 'flink')!.after).toEqual([
+      'kafka',
+    ]);
   });
 
   it('reports a cycle instead of looping, and blocks its steps', () => {
     const cyclic = createDefaultRegistry().withOverrides({
       observability: {
         requires: [
-          { componentId: 'kafka', range: '>=0.1.0', reason: 'test cycle', source: 'test' },
+          {
+            componentId: 'kafka',
+            range: '>=0.1.0',
+            reason: 'test cycle',
+            source: 'test',
+          },
         ],
       },
     });
     const { steps, cycles } = orderPlan(
-      [item('kafka', 'dev'), item('observability', 'dev'), item('trino', 'dev')],
+      [
+        item('kafka', 'dev'),
+        item('observability', 'dev'),
+        item('trino', 'dev'),
+      ],
       cyclic,
     );
     expect(cycles).toHaveLength(1);
     expect([...cycles[0]].sort()).toEqual(['kafka', 'observability']);
-    expect(steps.map(s => s.componentId)).toEqual(['trino', 'kafka', 'observability']);
+    expect(steps.map(s => s.componentId)).toEqual([
+      'trino',
+      'kafka',
+      'observability',
+    ]);
     expect(steps[1]).toMatchObject({ risk: 'blocking' });
-    expect(steps[1].blockers[0]).toMatch(/dependency cycle (kafka → observability → kafka|observability → kafka → observability)/);
+    expect(steps[1].blockers[0]).toMatch(
+      /dependency cycle (kafka → observability → kafka|observability → kafka → observability)/,
+    );
   });
 
   it('finds self-loops and longer cycles', () => {
     expect(findCycles(['a'], new Map([['a', ['a']]]))).toEqual([['a']]);
     expect(
-      findCycles(['a', 'b', 'c', 'd'], new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])).map(c => c.length),
+      findCycles(
+        ['a', 'b', 'c', 'd'],
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ).map(c => c.length),
     ).toEqual([3]);
   });
 });

@@ -51,7 +51,11 @@ export function kubeFit(
   }
   const base = { cluster, kubeVersion: clusterVersion };
   if (!range) {
-    return { ...base, fits: 'yes', reason: 'The chart declares no kubeVersion' };
+    return {
+      ...base,
+      fits: 'yes',
+      reason: 'The chart declares no kubeVersion',
+    };
   }
   if (!semver.validRange(range, LOOSE)) {
     return {
@@ -141,7 +145,9 @@ export function hopsFor(
   depth = 0,
 ): { hops: string[]; reasons: string[]; missing?: string } {
   const hop = (component.upgradeHops ?? []).find(
-    h => semver.satisfies(from, h.from, LOOSE) && semver.satisfies(to, h.to, LOOSE),
+    h =>
+      semver.satisfies(from, h.from, LOOSE) &&
+      semver.satisfies(to, h.to, LOOSE),
   );
   if (!hop || depth > 5) return { hops: [], reasons: [] };
   const via = semver.maxSatisfying(
@@ -234,7 +240,11 @@ export function constraintViolations(
 function clustersOf(deployments: DeploymentFacts[]) {
   const clusters = new Map<
     string,
-    { cluster: string; version?: string; inventory: Map<string, GroupVersionKind> }
+    {
+      cluster: string;
+      version?: string;
+      inventory: Map<string, GroupVersionKind>;
+    }
   >();
   for (const d of deployments) {
     const entry = clusters.get(d.cluster) ?? {
@@ -325,22 +335,28 @@ export function evaluateCandidate(
   const violations = constraintViolations(context, release.chartVersion);
   for (const v of violations) {
     const where = v.environment ? ` in ${v.environment}` : '';
-    const text =
-      v.kind === 'requires'
-        ? `needs ${v.componentId} ${v.range}, and ${v.actualVersion} runs${where}: ${v.reason}`
-        : v.kind === 'required-by'
-        ? `${v.componentId} ${v.actualVersion}${where} needs ${component.id} ${v.range}: ${v.reason}`
-        : `conflicts with ${v.componentId} ${v.actualVersion}${where}: ${v.reason}`;
+    const text = {
+      requires: `needs ${v.componentId} ${v.range}, and ${v.actualVersion} runs${where}: ${v.reason}`,
+      'required-by': `${v.componentId} ${v.actualVersion}${where} needs ${component.id} ${v.range}: ${v.reason}`,
+      conflicts: `conflicts with ${v.componentId} ${v.actualVersion}${where}: ${v.reason}`,
+    }[v.kind];
     reasons.push({ risk: 'blocking', text });
   }
 
-  const route = hopsFor(component, from, release.chartVersion, context.releases);
+  const route = hopsFor(
+    component,
+    from,
+    release.chartVersion,
+    context.releases,
+  );
   if (route.missing) {
     reasons.push({ risk: 'blocking', text: route.missing });
   } else if (route.hops.length) {
     reasons.push({
       risk: 'warn',
-      text: `not in one jump: pass through ${route.hops.join(', ')} first (${route.reasons.join(' ')})`,
+      text: `not in one jump: pass through ${route.hops.join(
+        ', ',
+      )} first (${route.reasons.join(' ')})`,
     });
   }
 
@@ -354,7 +370,9 @@ export function evaluateCandidate(
   const breakingNotes = [...curated, ...release.breakingNotes];
   for (const note of breakingNotes) reasons.push({ risk: 'warn', text: note });
 
-  const jump = semver.valid(from) ? semver.diff(from, release.chartVersion) : null;
+  const jump = semver.valid(from)
+    ? semver.diff(from, release.chartVersion)
+    : null;
   if (
     jump === 'major' ||
     jump === 'premajor' ||

@@ -94,15 +94,11 @@ export function readUpgradesConfig(root: Config): UpgradesConfig {
       );
     }
     if (Boolean(username) !== Boolean(password)) {
-      throw new DatastackConfigError(
-        at,
-        'username and password go together',
-      );
+      throw new DatastackConfigError(at, 'username and password go together');
     }
     let auth: ChartRepositoryConfig['auth'];
     if (token) auth = { type: 'bearer', token };
-    else if (username && password)
-      auth = { type: 'basic', username, password };
+    else if (username && password) auth = { type: 'basic', username, password };
     return {
       url,
       mirror,

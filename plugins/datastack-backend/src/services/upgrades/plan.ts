@@ -149,9 +149,7 @@ export function orderPlan(
     }
   }
   const rankLayers = [
-    ...new Set(
-      layered.map(l => `${rankOf(l.item.environment)}:${l.layer}`),
-    ),
+    ...new Set(layered.map(l => `${rankOf(l.item.environment)}:${l.layer}`)),
   ].sort((a, b) => {
     const [ra, la] = a.split(':').map(Number);
     const [rb, lb] = b.split(':').map(Number);
@@ -166,7 +164,9 @@ export function orderPlan(
       const blockers = [...item.target.blockers];
       if (cycle) {
         blockers.push(
-          `dependency cycle ${[...cycle, cycle[0]].join(' → ')}: fix the components' requires in the registry`,
+          `dependency cycle ${[...cycle, cycle[0]].join(
+            ' → ',
+          )}: fix the components' requires in the registry`,
         );
       }
       return {

@@ -49,7 +49,9 @@ export async function readArchiveValues(
     });
     parser.on('error', reject);
     parser.on('warn', (_code: string, message: string | Error) =>
-      reject(new Error(typeof message === 'string' ? message : message.message)),
+      reject(
+        new Error(typeof message === 'string' ? message : message.message),
+      ),
     );
     parser.on('end', () => resolve());
     parser.end(archive);

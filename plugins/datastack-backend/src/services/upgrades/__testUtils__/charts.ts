@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -54,10 +60,9 @@ export function chartArchive(chart: TestChart): Buffer {
       writeFileSync(path.join(root, file), content);
     }
     const file = path.join(dir, 'chart.tgz');
-    tar.create(
-      { gzip: true, cwd: dir, sync: true, file, portable: true },
-      [chart.name],
-    );
+    tar.create({ gzip: true, cwd: dir, sync: true, file, portable: true }, [
+      chart.name,
+    ]);
     return readFileSync(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
