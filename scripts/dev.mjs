@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // yarn dev: the portal with the Argo CD sandbox, so the whole product works on
-// a laptop without a cluster. Starts three sandbox instances (dev, staging,
-// prod on 8081-8083, reading GitOps repositories from .datastack/gitops) and
-// `yarn start` with app-config.sandbox.yaml; stops both on Ctrl-C.
+// a laptop without a cluster or the internet. Starts three sandbox instances
+// (dev, staging, prod on 8081-8083, reading GitOps repositories from
+// .datastack/gitops), the chart repository stand-in on 8084 (Helm index
+// repositories and Strimzi's OCI registry, the mirrors app-config.sandbox.yaml
+// points the upgrade views at) and `yarn start` with app-config.sandbox.yaml;
+// stops both on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +31,8 @@ const children = [
       '5000',
       '--git-root',
       gitRoot,
+      '--charts',
+      '8084',
     ],
     { cwd: root, stdio: 'inherit' },
   ),

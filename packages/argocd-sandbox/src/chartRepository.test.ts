@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import {
   ChartRepositoryServer,
@@ -733,6 +733,22 @@ describe('configuration helpers', () => {
       url: 'https://airflow.apache.org',
       mirror: `${charts.url}/charts/airflow`,
     });
+  });
+
+  it('matches the mirrors app-config.sandbox.yaml gives yarn dev (port 8084)', () => {
+    const config = parse(
+      readFileSync(
+        resolve(__dirname, '../../../app-config.sandbox.yaml'),
+        'utf8',
+      ),
+    );
+    const local = new URL(charts.url).host;
+    expect(config.datastack.upgrades.chartRepositories).toEqual(
+      charts.mirrors.map(m => ({
+        ...m,
+        mirror: m.mirror.replace(local, '127.0.0.1:8084'),
+      })),
+    );
   });
 
   it('publishes components it is given, generated around their pinned version', async () => {

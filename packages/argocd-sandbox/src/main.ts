@@ -4,7 +4,7 @@
  *   node --require @backstage/cli/config/nodeTransform.cjs \
  *     packages/argocd-sandbox/src/main.ts \
  *     --instances dev:8081,staging:8082,prod:8083 --token sandbox-token \
- *     --sync-duration 3000 --git-root .datastack/gitops
+ *     --sync-duration 3000 --git-root .datastack/gitops --charts 8084
  */
 
 import { existsSync } from 'node:fs';
@@ -15,13 +15,14 @@ import {
   startArgoCdSandbox,
 } from './server';
 import type { SandboxUser } from './auth';
+import { startChartRepository } from './chartRepository';
 
 const USAGE = `Usage: main.ts [options]
 
-DEV ONLY: in-memory stand-ins for Argo CD and Kubernetes.
+DEV ONLY: in-memory stand-ins for Argo CD, Kubernetes and chart repositories.
 
 Options:
-  --instances name:port[,name:port…]  instances to start (default dev:8081)
+  --instances name:port[,name:port…]  instances to start (default dev:8081; none for none)
   --token TOKEN                       static bearer token the API accepts
   --users user:password[,…]           local accounts for POST /api/v1/session
   --sync-duration MS                  duration of a sync operation (default 3000)
@@ -31,6 +32,10 @@ Options:
   --kube-version VERSION              Kubernetes version of in-cluster (default v1.30.4)
   --clusters name=server@version[,…]  more clusters on every instance
   --seed N                            synthetic Applications per instance
+  --charts PORT                       also serve the chart repositories (Helm
+                                      index + OCI) of the registry's components
+  --charts-latency MS                 delay before every chart repository answer
+  --charts-large-index BYTES          pad the observability index to about BYTES
   --help                              show this help
 
 Without --token and --users the API needs no authentication.`;
@@ -46,6 +51,9 @@ interface CliOptions {
   kubeVersion?: string;
   clusters: SandboxClusterOptions[];
   seed: number;
+  chartsPort?: number;
+  chartsLatencyMs?: number;
+  chartsLargeIndexBytes?: number;
 }
 
 function fail(message: string): never {
@@ -80,6 +88,10 @@ function parseArgs(argv: string[]): CliOptions {
     if (value === undefined) fail(`${flag} needs a value`);
     switch (flag) {
       case '--instances':
+        if (value === 'none') {
+          options.instances = [];
+          break;
+        }
         options.instances = value.split(',').map(spec => {
           const match = /^([a-z0-9][-a-z0-9]*):(\d+)$/.exec(spec.trim());
           if (!match) fail(`bad instance "${spec}", expected name:port`);
@@ -127,6 +139,15 @@ function parseArgs(argv: string[]): CliOptions {
       case '--seed':
         options.seed = number(flag, value);
         break;
+      case '--charts':
+        options.chartsPort = number(flag, value);
+        break;
+      case '--charts-latency':
+        options.chartsLatencyMs = number(flag, value);
+        break;
+      case '--charts-large-index':
+        options.chartsLargeIndexBytes = number(flag, value);
+        break;
       default:
         fail(`unknown option ${flag}`);
     }
@@ -136,7 +157,7 @@ function parseArgs(argv: string[]): CliOptions {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const sandboxes: ArgoCdSandbox[] = [];
+  const sandboxes: Array<Pick<ArgoCdSandbox, 'close'>> = [];
   const stop = async () => {
     await Promise.all(sandboxes.map(s => s.close()));
     process.exit(0);
@@ -176,6 +197,28 @@ async function main(): Promise<void> {
         `(Argo CD /api, Kubernetes /k8s/<cluster>, control /sandbox; ${details.join(
           ', ',
         )})`,
+    );
+  }
+
+  if (options.chartsPort !== undefined) {
+    const charts = await startChartRepository({
+      port: options.chartsPort,
+      host: options.host,
+      latencyMs: options.chartsLatencyMs,
+      largeIndexBytes: options.chartsLargeIndexBytes,
+    });
+    sandboxes.push(charts);
+    const oci = charts.repositories.filter(r => r.kind === 'oci');
+    const indexes = charts.repositories.filter(r => r.kind === 'index');
+    // eslint-disable-next-line no-console
+    console.log(
+      `chart-repository: ${
+        charts.url
+      } (Helm /charts/<component>/index.yaml for ${indexes
+        .map(r => r.componentId)
+        .join(', ')}; OCI ${oci
+        .map(r => `${r.mirror}/${r.chart}`)
+        .join(', ')}; control /sandbox)`,
     );
   }
 }
