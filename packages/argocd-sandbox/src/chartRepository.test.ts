@@ -613,6 +613,18 @@ describe('fault switches, latency and the large index', () => {
     const data = Buffer.from(await tgz.arrayBuffer());
     expect(sha256(data)).not.toBe(entry.digest);
     expect(() => readTarGz(data)).toThrow();
+
+    const token = await ociToken(`repository:${STRIMZI}:pull`);
+    charts.setFailureMode('garbage', 'kafka');
+    const manifest = await fetch(
+      `${charts.url}/v2/${STRIMZI}/manifests/1.2.0`,
+      {
+        headers: { authorization: `Bearer ${token}`, accept: OCI_MANIFEST },
+      },
+    );
+    expect(manifest.status).toBe(200);
+    const raw = await manifest.text();
+    expect(() => JSON.parse(raw)).toThrow();
   });
 
   it('hangs, drops the connection, and answers OCI 500s', async () => {
