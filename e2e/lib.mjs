@@ -219,9 +219,11 @@ export async function startSandbox(
     gitRoot,
     seed,
     latencyMs,
+    charts = false,
   } = {},
 ) {
   const ports = await Promise.all(names.map(() => freePort()));
+  const chartsPort = charts ? await freePort() : undefined;
   const args = [
     '--require',
     require_('@backstage/cli/config/nodeTransform.cjs'),
@@ -236,6 +238,7 @@ export async function startSandbox(
   if (gitRoot) args.push('--git-root', gitRoot);
   if (seed) args.push('--seed', String(seed));
   if (latencyMs) args.push('--latency', String(latencyMs));
+  if (chartsPort) args.push('--charts', String(chartsPort));
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -251,8 +254,26 @@ export async function startSandbox(
       ).every(r => r.ok),
     { ms: 60_000, what: `sandbox up (${logs.join('')})` },
   );
+  // The chart repository stand-in says where each registry repository is mirrored.
+  let chartRepositories = [];
+  let chartsUrl;
+  if (chartsPort) {
+    chartsUrl = `http://127.0.0.1:${chartsPort}`;
+    const state = await eventually(
+      async () => (await fetch(`${chartsUrl}/sandbox`)).json(),
+      { ms: 30_000, what: `chart repository up (${logs.join('')})` },
+    );
+    chartRepositories = state.repositories.map(r => ({
+      url: r.repository,
+      mirror: r.mirror,
+      ...(r.kind === 'oci' && { plainHttp: true }),
+    }));
+  }
   return {
     instances: names.map((name, i) => ({ name, url: urls[i], token })),
+    /** `datastack.upgrades.chartRepositories` pointing at the stand-in (with `charts: true`). */
+    chartRepositories,
+    chartsUrl,
     async stop() {
       child.kill('SIGTERM');
       await new Promise(r => child.once('exit', r));

@@ -3,6 +3,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { datastackUrlReaderFactory } from '@datastack/plugin-datastack-node';
+import { searchModuleDatastackCollator } from '@datastack/plugin-catalog-backend-module-datastack';
 
 const backend = createBackend();
 
@@ -41,11 +42,8 @@ backend.add(
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
-backend.add(
-  import('@datastack/plugin-catalog-backend-module-datastack').then(m => ({
-    default: m.searchModuleDatastackCollator,
-  })),
-);
+// Datastack: platform components in search, with where they run
+backend.add(searchModuleDatastackCollator);
 
 // Kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));

@@ -81,9 +81,19 @@ function valueFilesOf(
   });
 }
 
-/** The Argo CD destination's name, or its server URL where it has no name. */
-function destinationOf(app: Application): string {
-  return app.spec.destination.name || app.spec.destination.server || '';
+const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/**
+ * The Argo CD destination's name, or its server URL where it has no name.
+ * Every instance has its own `in-cluster` (the cluster Argo CD runs in), so
+ * that one is named after the instance: `dev/in-cluster`.
+ */
+function destinationOf(instance: string, app: Application): string {
+  const { name, server } = app.spec.destination;
+  if (name === 'in-cluster' || (!name && server === IN_CLUSTER_SERVER)) {
+    return `${instance}/in-cluster`;
+  }
+  return name || server || '';
 }
 
 /**
@@ -276,7 +286,7 @@ export class DeploymentInventory {
         : this.#registry
             .list()
             .find(c => source?.chart && c.chart?.name === source.chart)?.id;
-    const destination = destinationOf(app);
+    const destination = destinationOf(instance, app);
     const clusterVersion =
       versions.get(app.spec.destination.server ?? '') ??
       versions.get(app.spec.destination.name ?? '');
