@@ -24,6 +24,23 @@ const pipeline: Entity = {
 };
 
 describe('datastack plugin (new frontend system)', () => {
+  it('provides its extensions under the ids the README names', () => {
+    for (const id of [
+      'api:datastack',
+      'page:datastack',
+      'entity-card:datastack/deployment-health',
+      'entity-content:datastack/upgrades',
+      'entity-content:datastack/pipeline',
+      'scaffolder-form-field:datastack/argocd-instance-picker',
+      'scaffolder-form-field:datastack/cluster-picker',
+    ] as const) {
+      expect(plugin.getExtension(id)).toBeDefined();
+    }
+    expect(() =>
+      plugin.getExtension('entity-content:datastack/nope' as 'api:datastack'),
+    ).toThrow();
+  });
+
   it.each([
     [
       'entity-content:datastack/upgrades',
