@@ -1,8 +1,8 @@
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ComponentDefinition,
-  DATASTACK_LAYERS,
   ROLLUP_ORDER,
   RollupStatus,
 } from '@datastack/plugin-datastack-common';
@@ -96,21 +96,40 @@ function TextFilter(props: {
   );
 }
 
+/**
+ * The owner as the fleet route takes it, a full entity ref: `data-engineering`
+ * and `group:data-engineering` mean `group:default/data-engineering`.
+ */
+export function normaliseOwner(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(text, {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      }),
+    );
+  } catch {
+    return text;
+  }
+}
+
+/** The registry's components grouped by layer, in the registry's order. */
 function ComponentOptions(props: { components: ComponentDefinition[] }) {
+  const layers = [...new Set(props.components.map(c => c.layer))];
   return (
     <>
-      {DATASTACK_LAYERS.map(layer => {
-        const inLayer = props.components.filter(c => c.layer === layer);
-        return inLayer.length ? (
-          <optgroup key={layer} label={layer}>
-            {inLayer.map(c => (
+      {layers.map(layer => (
+        <optgroup key={layer} label={layer}>
+          {props.components
+            .filter(c => c.layer === layer)
+            .map(c => (
               <option key={c.id} value={c.id}>
                 {c.title}
               </option>
             ))}
-          </optgroup>
-        ) : null;
-      })}
+        </optgroup>
+      ))}
     </>
   );
 }
@@ -144,9 +163,9 @@ export function FleetTab() {
       <TextFilter
         name="owner"
         label="Owner"
-        helperText="e.g. group:default/data-engineering"
+        helperText="A group or user, e.g. data-engineering"
         value={query.owner}
-        onChange={v => set('owner', v)}
+        onChange={v => set('owner', normaliseOwner(v))}
       />
       <TextField
         select
