@@ -18,6 +18,10 @@ import StorageIcon from '@material-ui/icons/Storage';
 import { datastackApiRef } from './api/DatastackApi';
 import { DatastackClient } from './api/DatastackClient';
 import { rootRouteRef } from './routes';
+import {
+  datastackSearchResultListItem,
+  datastackSearchResultType,
+} from './search/alpha';
 
 const datastackApi = ApiBlueprint.make({
   params: defineParams =>
@@ -103,6 +107,8 @@ export default createFrontendPlugin({
     datastackPage,
     argoCdInstancePicker,
     clusterPicker,
+    datastackSearchResultListItem,
+    datastackSearchResultType,
   ],
   routes: { root: rootRouteRef },
 });

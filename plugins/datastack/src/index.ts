@@ -12,7 +12,16 @@ export {
   EntityDeploymentHealthCard,
   EntityUpgradesContent,
   EntityPipelineContent,
+  DatastackSearchResultListItemExtension,
 } from './plugin';
+export {
+  DATASTACK_COMPONENT_RESULT_TYPE,
+  DatastackSearchResultListItem,
+} from './search';
+export type {
+  DatastackComponentSearchDocument,
+  DatastackSearchResultListItemProps,
+} from './search';
 export { datastackApiRef } from './api/DatastackApi';
 export type {
   ClusterHealthOverview,

@@ -14,6 +14,8 @@ import {
 } from './components/fields/ArgoCdPickers';
 import { DatastackClient } from './api/DatastackClient';
 import { rootRouteRef } from './routes';
+import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
+import { DATASTACK_COMPONENT_RESULT_TYPE } from './search/resultType';
 
 /** The Datastack plugin for apps on the legacy frontend system. */
 export const datastackPlugin = createPlugin({
@@ -94,5 +96,20 @@ export const EntityPipelineContent = datastackPlugin.provide(
       lazy: () =>
         import('./components/PipelineContent').then(m => m.PipelineContent),
     },
+  }),
+);
+
+/**
+ * Search result item of `datastack-component` documents, for the legacy
+ * search page: `<SearchResult><DatastackSearchResultListItemExtension /></SearchResult>`.
+ */
+export const DatastackSearchResultListItemExtension = datastackPlugin.provide(
+  createSearchResultListItemExtension({
+    name: 'DatastackSearchResultListItem',
+    component: () =>
+      import('./search/DatastackSearchResultListItem').then(
+        m => m.DatastackSearchResultListItem,
+      ),
+    predicate: result => result.type === DATASTACK_COMPONENT_RESULT_TYPE,
   }),
 );

@@ -11,9 +11,9 @@ import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { ReactNode } from 'react';
+import { DATASTACK_COMPONENT_RESULT_TYPE } from './resultType';
 
-/** The search document type the Datastack search collator indexes. */
-export const DATASTACK_COMPONENT_RESULT_TYPE = 'datastack-component';
+export { DATASTACK_COMPONENT_RESULT_TYPE };
 
 /**
  * A `datastack-component` search document, as the Datastack search collator

@@ -3,7 +3,8 @@ import {
   SearchResultListItemBlueprint,
 } from '@backstage/plugin-search-react/alpha';
 import StorageIcon from '@material-ui/icons/Storage';
-import { DATASTACK_COMPONENT_RESULT_TYPE } from './DatastackSearchResultListItem';
+// Only the type name: the item itself loads with the first result.
+import { DATASTACK_COMPONENT_RESULT_TYPE } from './resultType';
 
 /**
  * Renders `datastack-component` results on the search page of the new
