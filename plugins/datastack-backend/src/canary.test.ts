@@ -17,7 +17,17 @@ const TOKEN = 'canary-token-e3b0c442';
 const PASSWORD = 'canary-password-98fc1c14';
 const SESSION = 'canary-session-9afbf4c8';
 const SA_TOKEN = 'canary-sa-996fb924';
-const canaries = [TOKEN, PASSWORD, SESSION, SA_TOKEN];
+const CHART_TOKEN = 'canary-chart-token-5d2a71';
+const CHART_PASSWORD = 'canary-chart-password-c0ffee';
+const canaries = [
+  TOKEN,
+  PASSWORD,
+  SESSION,
+  SA_TOKEN,
+  CHART_TOKEN,
+  CHART_PASSWORD,
+  Buffer.from(`reader:${CHART_PASSWORD}`).toString('base64'),
+];
 
 const config = {
   kubernetes: {
@@ -71,6 +81,29 @@ const config = {
         },
       ],
     },
+    upgrades: {
+      requestTimeoutMs: 200,
+      chartRepositories: [
+        // Servers that echo the credentials they were sent in their errors.
+        {
+          url: 'https://trinodb.github.io/charts',
+          mirror: 'https://charts-echo.example.com/trino',
+          token: CHART_TOKEN,
+        },
+        {
+          url: 'https://airflow.apache.org',
+          mirror: 'https://charts-echo.example.com/airflow',
+          username: 'reader',
+          password: CHART_PASSWORD,
+        },
+        {
+          url: 'oci://quay.io/strimzi-helm',
+          mirror: 'oci://registry-echo.example.com/strimzi-helm',
+          username: 'reader',
+          password: CHART_PASSWORD,
+        },
+      ],
+    },
   },
 };
 
@@ -95,6 +128,16 @@ const entities: Entity[] = [
     },
     spec: {},
   },
+  ...['airflow', 'kafka'].map(id => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: `orders-${id}`,
+      namespace: 'default',
+      annotations: { 'datastack.io/component': id },
+    },
+    spec: {},
+  })),
 ];
 
 describe('secrets never leave the backend', () => {
@@ -146,6 +189,50 @@ describe('secrets never leave the backend', () => {
       http.get('https://k8s-ok.example.com/apis/apps/v1/*', () =>
         HttpResponse.json({ items: [] }),
       ),
+      http.get(
+        'https://charts-echo.example.com/trino/index.yaml',
+        ({ request: req }) =>
+          HttpResponse.json(
+            { message: `bad credentials: ${req.headers.get('authorization')}` },
+            { status: 401 },
+          ),
+      ),
+      http.get(
+        'https://charts-echo.example.com/airflow/index.yaml',
+        ({ request: req }) =>
+          HttpResponse.text(`entries: [${req.headers.get('authorization')}`),
+      ),
+      http.get(
+        'https://registry-echo.example.com/v2/auth',
+        ({ request: req }) =>
+          HttpResponse.json(
+            {
+              errors: [
+                {
+                  code: 'DENIED',
+                  message: `denied for ${req.headers.get('authorization')}`,
+                },
+              ],
+            },
+            { status: 403 },
+          ),
+      ),
+      http.get('https://registry-echo.example.com/v2/*', () =>
+        HttpResponse.json(
+          {
+            errors: [
+              { code: 'UNAUTHORIZED', message: 'authentication required' },
+            ],
+          },
+          {
+            status: 401,
+            headers: {
+              'www-authenticate':
+                'Bearer realm="https://registry-echo.example.com/v2/auth",service="registry-echo.example.com",scope="repository:strimzi-helm/strimzi-kafka-operator:pull"',
+            },
+          },
+        ),
+      ),
       http.get('https://k8s-refusing.example.com/*', () =>
         HttpResponse.json(
           {
@@ -179,6 +266,11 @@ describe('secrets never leave the backend', () => {
       '/api/datastack/health/entity/default/component/legacy',
       '/api/datastack/health/fleet',
       '/api/datastack/health/clusters',
+      '/api/datastack/upgrades/entity/default/component/orders-trino',
+      '/api/datastack/upgrades/entity/default/component/orders-airflow',
+      '/api/datastack/upgrades/entity/default/component/orders-kafka',
+      '/api/datastack/upgrades/fleet',
+      '/api/datastack/upgrades/charts',
     ];
     const bodies: string[] = [];
     for (const route of routes) {
@@ -188,6 +280,29 @@ describe('secrets never leave the backend', () => {
       expect({ route, status: res.status }).toEqual({ route, status: 200 });
       bodies.push(res.text);
     }
+    // The chart repositories failed, each in its own component's answer.
+    expect(bodies.slice(6, 9).map(b => JSON.parse(b).versions.error)).toEqual([
+      'the index of https://trinodb.github.io/charts answered HTTP 401: bad credentials: Bearer ***',
+      expect.stringMatching(
+        /^the index of https:\/\/airflow.apache.org is not a Helm repository index: /,
+      ),
+      'The token endpoint of oci://quay.io/strimzi-helm answered HTTP 403: denied for Basic ***',
+    ]);
+    const refused = await request(app)
+      .get(
+        '/api/datastack/upgrades/entity/default/component/orders-trino/values?to=1.0.0',
+      )
+      .set('authorization', mockCredentials.user.header());
+    expect(refused.status).toBe(404);
+    bodies.push(refused.text);
+    const proposal = await request(app)
+      .post(
+        '/api/datastack/upgrades/entity/default/component/orders-trino/propose',
+      )
+      .set('authorization', mockCredentials.user.header())
+      .send({ version: '1.0.0' });
+    expect(proposal.status).toBe(400);
+    bodies.push(proposal.text);
     // The failures did happen, and were reported in their rows.
     const entity = JSON.parse(bodies[2]);
     expect(entity.rows.map((r: any) => [r.instance, r.status])).toEqual([

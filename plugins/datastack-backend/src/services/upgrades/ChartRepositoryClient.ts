@@ -110,11 +110,37 @@ export class ChartRepositoryClient {
   readonly #fetch: typeof fetch;
   /** Bearer tokens of OCI registries, per scope. */
   readonly #tokens = new Map<string, string>();
+  /** Every credential in any form a server could echo back, longest first. */
+  readonly #secrets: string[];
 
   constructor(options: ChartRepositoryClientOptions) {
     this.#options = options;
     this.#repositories = new Map(options.repositories.map(r => [r.url, r]));
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#secrets = options.repositories
+      .flatMap(r => {
+        if (r.auth?.type === 'bearer') return [r.auth.token];
+        if (r.auth?.type === 'basic') {
+          return [
+            r.auth.password,
+            Buffer.from(`${r.auth.username}:${r.auth.password}`).toString(
+              'base64',
+            ),
+          ];
+        }
+        return [];
+      })
+      .filter(secret => secret.length >= 4)
+      .sort((a, b) => b.length - a.length);
+  }
+
+  /** Text from a server, without any credential it may echo (or a registry token it handed out). */
+  #scrub(text: string): string {
+    let clean = text;
+    for (const secret of [...this.#secrets, ...this.#tokens.values()]) {
+      clean = clean.split(secret).join('***');
+    }
+    return clean;
   }
 
   /** The configuration of a repository URL: its mirror and credentials. */
@@ -200,9 +226,9 @@ export class ChartRepositoryClient {
     } catch (error) {
       throw new ChartRepositoryError({
         failure: 'malformed',
-        message: `${subject} is not a Helm repository index: ${
-          (error as Error).message
-        }`,
+        message: `${subject} is not a Helm repository index: ${this.#scrub(
+          (error as Error).message,
+        ).slice(0, 300)}`,
       });
     }
     if (releases.length === 0) {
@@ -351,7 +377,9 @@ export class ChartRepositoryClient {
     } catch (error) {
       throw new ChartRepositoryError({
         failure: 'malformed',
-        message: `${subject} is not JSON: ${(error as Error).message}`,
+        message: `${subject} is not JSON: ${this.#scrub(
+          (error as Error).message,
+        ).slice(0, 300)}`,
       });
     }
   }
@@ -503,11 +531,11 @@ export class ChartRepositoryClient {
       }
       throw new ChartRepositoryError({
         failure: 'unreachable',
-        message: `${options.subject} could not be reached: ${
+        message: `${options.subject} could not be reached: ${this.#scrub(
           (error as Error).cause
             ? ((error as Error).cause as Error).message
-            : (error as Error).message
-        }`,
+            : (error as Error).message,
+        )}`,
       });
     }
   }
@@ -564,10 +592,13 @@ export class ChartRepositoryClient {
       // OCI: {errors: [{code, message}]}; others: {error} or {message}.
       const first = Array.isArray(body?.errors) ? body.errors[0] : body;
       const message = first?.message ?? first?.error ?? first?.code;
-      if (typeof message === 'string') return message.slice(0, 300);
+      if (typeof message === 'string')
+        return this.#scrub(message).slice(0, 300);
     } catch {
       // not JSON
     }
-    return text.replace(/\s+/g, ' ').trim().slice(0, 200) || undefined;
+    return (
+      this.#scrub(text).replace(/\s+/g, ' ').trim().slice(0, 200) || undefined
+    );
   }
 }
