@@ -2,8 +2,14 @@
 // pipeline" page by page with the defaults (Argo CD instances and clusters
 // from the pickers), creates it, and the task completes; the pipeline's
 // entities reach the catalog and the Applications reach Argo CD (the
-// sandbox). Screenshots of every page go to test-results/e2e/create-*.png.
+// sandbox). Then, as a data engineer would: the component's entity page shows
+// health turn Healthy, its Upgrades tab lists the chart repository's newer
+// versions (the sandbox's chart repositories) and proposes one as a branch of
+// the GitOps repository, the System's Pipeline tab shows the matrix and the
+// plan, the fleet page lists the pipeline, and search finds the component.
+// Screenshots of every page go to test-results/e2e/create-*.png.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,10 +28,26 @@ describe('Create new data pipeline in the browser', () => {
 
   before(async () => {
     await mkdir(resultsDir, { recursive: true });
-    sandbox = await startSandbox(['dev', 'staging', 'prod']);
+    sandbox = await startSandbox(['dev', 'staging', 'prod'], { charts: true });
     backend = await startBackend({
       serveApp: true,
-      config: { datastack: { argocd: { instances: sandbox.instances } } },
+      config: {
+        datastack: {
+          argocd: { instances: sandbox.instances },
+          upgrades: { chartRepositories: sandbox.chartRepositories },
+        },
+        search: {
+          collators: {
+            datastack: {
+              schedule: {
+                frequency: { seconds: 10 },
+                timeout: { minutes: 1 },
+                initialDelay: { seconds: 1 },
+              },
+            },
+          },
+        },
+      },
     });
     browser = await launchChromium();
   });
@@ -132,5 +154,104 @@ describe('Create new data pipeline in the browser', () => {
       .waitFor({ timeout: 60_000 });
     await page.getByText('Healthy').first().waitFor({ timeout: 60_000 });
     await shot('8-entity');
+
+    // Upgrades: the sandbox's chart repository publishes newer Trino charts.
+    const trino = await (await fetch(`${sandbox.chartsUrl}/sandbox`)).json();
+    const newest = trino.repositories.find(r => r.componentId === 'trino')
+      .versions[0];
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/web-orders-trino/upgrades`,
+    );
+    await page.getByText('Newer versions').first().waitFor({ timeout: 60_000 });
+    await page.getByText(newest).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/^Recommended: /)
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page.getByText('Values changes').first().waitFor({ timeout: 60_000 });
+    await shot('9-upgrades');
+    const upgrades = await (
+      await backend.api(
+        '/api/datastack/upgrades/entity/default/component/web-orders-trino',
+      )
+    ).json();
+    assert.equal(upgrades.versions.status, 'ok');
+    assert.ok(upgrades.candidates.length > 0);
+
+    // Propose the recommended upgrade: a branch of the pipeline's repository.
+    await page
+      .getByRole('button', { name: /^Propose upgrade/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 30_000 });
+    await shot('10-propose');
+    await dialog.getByRole('button', { name: /^Propose/ }).click();
+    await page
+      .getByText(/datastack\/upgrade-trino-/)
+      .first()
+      .waitFor({ timeout: 60_000 });
+    const branches = execFileSync(
+      'git',
+      [
+        '--git-dir',
+        path.join(backend.dir, 'gitops', 'web-orders.git'),
+        'branch',
+        '--list',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.match(
+      branches,
+      new RegExp(`datastack/upgrade-trino-${upgrades.recommended}`),
+    );
+
+    // The pipeline's System: components × environments and the plan.
+    // The fleet behind the matrix is cached for datastack.health.cacheTtlMs:
+    // the new Applications show once it has turned over.
+    await eventually(
+      async () => {
+        await page.goto(
+          `${backend.baseUrl}/catalog/default/system/web-orders/pipeline`,
+        );
+        await page
+          .getByRole('table', {
+            name: /^Components of web-orders by environment/,
+          })
+          .getByText('web-orders-trino-dev')
+          .first()
+          .waitFor({ timeout: 10_000 });
+        return true;
+      },
+      { ms: 90_000, every: 2_000, what: 'the pipeline matrix' },
+    );
+    await page.getByText('Upgrade plan').first().waitFor({ timeout: 60_000 });
+    await shot('11-pipeline');
+
+    // The fleet page lists the pipeline's components in every environment.
+    await page.goto(`${backend.baseUrl}/datastack`);
+    await page
+      .getByText('web-orders-trino-prod')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await shot('12-fleet');
+
+    // Search finds Trino as a platform component, with where it runs.
+    await eventually(
+      async () => {
+        await page.goto(`${backend.baseUrl}/search?query=trino`);
+        await page
+          .getByText('Data platform')
+          .first()
+          .waitFor({ timeout: 20_000 });
+        await page
+          .getByText(/^(Chart|chart) 1\.42\.2/)
+          .first()
+          .waitFor({ timeout: 5_000 });
+        return true;
+      },
+      { ms: 120_000, every: 2_000, what: 'Trino in search' },
+    );
+    await shot('13-search');
   });
 });

@@ -174,6 +174,8 @@ export function FleetTab() {
         value={query.component ?? ''}
         onChange={e => set('component', e.target.value)}
         SelectProps={{ native: true }}
+        // A native select always shows its value: the label stays above it.
+        InputLabelProps={{ shrink: true }}
         variant="outlined"
         size="small"
         helperText={
@@ -203,6 +205,8 @@ export function FleetTab() {
         value={query.status ?? ''}
         onChange={e => set('status', e.target.value)}
         SelectProps={{ native: true }}
+        // A native select always shows its value: the label stays above it.
+        InputLabelProps={{ shrink: true }}
         variant="outlined"
         size="small"
         helperText=" "
