@@ -137,9 +137,7 @@ describe('datastack:gitops:bump', () => {
       out.commitHash,
     );
     const diff = await runGit(['-C', clone, 'diff', 'origin/main', 'HEAD']);
-    const changed = diff
-      .split('\n')
-      .filter(l => /^[-+] /.test(l));
+    const changed = diff.split('\n').filter(l => /^[-+] /.test(l));
     expect(changed).toEqual([
       `-      targetRevision: ${TRINO_DEFAULT}`,
       '+      targetRevision: 1.43.0',
