@@ -57,6 +57,34 @@ export function failureStatus(error: unknown): 'unreachable' | 'error' {
     : 'error';
 }
 
+/**
+ * The Application an entity names with `argocd/app-name`, as a list: empty
+ * when the instance does not have it (Argo CD answers 403 for a missing
+ * Application unless a project is named, 404 when one is), not an error.
+ */
+export async function applicationsByName(
+  client: ArgoCdClient,
+  lookup: ArgoCdLookup,
+) {
+  try {
+    return [
+      await client.getApplication(lookup.appName!, {
+        appNamespace: lookup.appNamespace,
+        project: lookup.project,
+      }),
+    ];
+  } catch (error) {
+    if (
+      error instanceof ArgoCdRequestError &&
+      (error.failure === 'not-found' ||
+        (error.failure === 'forbidden' && !lookup.project))
+    ) {
+      return [];
+    }
+    throw error;
+  }
+}
+
 /** True when the entity names Argo CD Applications or a Datastack component. */
 function hasDeploymentLookup(entity: Entity): boolean {
   const a = entity.metadata.annotations ?? {};
@@ -216,7 +244,7 @@ export class EntityHealthService {
     const fetchedAt = new Date().toISOString();
     try {
       const apps = lookup.appName
-        ? await this.#byName(client, lookup)
+        ? await applicationsByName(client, lookup)
         : await client.listApplications({
             selector: lookup.selector,
             appNamespace: lookup.appNamespace,
@@ -243,28 +271,6 @@ export class EntityHealthService {
         applications: [],
         fetchedAt,
       };
-    }
-  }
-
-  /** An app named by `argocd/app-name`: absent on an instance is an empty row, not an error. */
-  async #byName(client: ArgoCdClient, lookup: ArgoCdLookup) {
-    try {
-      return [
-        await client.getApplication(lookup.appName!, {
-          appNamespace: lookup.appNamespace,
-          project: lookup.project,
-        }),
-      ];
-    } catch (error) {
-      // Argo CD answers 403 for a missing app unless a project is named, 404 when it is.
-      if (
-        error instanceof ArgoCdRequestError &&
-        (error.failure === 'not-found' ||
-          (error.failure === 'forbidden' && !lookup.project))
-      ) {
-        return [];
-      }
-      throw error;
     }
   }
 }

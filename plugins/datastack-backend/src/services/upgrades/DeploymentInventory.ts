@@ -16,10 +16,12 @@ import {
   Application,
   ApplicationSource,
   ArgoCdClient,
-  ArgoCdRequestError,
 } from '@datastack/plugin-datastack-node';
 import { CachedLoader } from '../CachedLoader';
-import { failureStatus } from '../health/EntityHealthService';
+import {
+  applicationsByName,
+  failureStatus,
+} from '../health/EntityHealthService';
 
 /** A values file of the GitOps repository that an Application's chart reads. */
 export interface ValuesFileRef {
@@ -208,7 +210,7 @@ export class DeploymentInventory {
     try {
       const [apps, versions] = await Promise.all([
         lookup.appName
-          ? this.#byName(client, lookup)
+          ? applicationsByName(client, lookup)
           : client.listApplications({
               selector: lookup.selector,
               appNamespace: lookup.appNamespace,
@@ -326,26 +328,5 @@ export class DeploymentInventory {
         },
       }),
     };
-  }
-
-  async #byName(client: ArgoCdClient, lookup: ArgoCdLookup) {
-    try {
-      return [
-        await client.getApplication(lookup.appName!, {
-          appNamespace: lookup.appNamespace,
-          project: lookup.project,
-        }),
-      ];
-    } catch (error) {
-      // As for health: 403 without a project, 404 with one, mean "not here".
-      if (
-        error instanceof ArgoCdRequestError &&
-        (error.failure === 'not-found' ||
-          (error.failure === 'forbidden' && !lookup.project))
-      ) {
-        return [];
-      }
-      throw error;
-    }
   }
 }
