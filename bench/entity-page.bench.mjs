@@ -7,9 +7,11 @@
 // between pages) and as a full page load (bundle from the browser cache).
 import path from 'node:path';
 import {
+  entityInCatalog,
   eventually,
   launchChromium,
   runTemplateTask,
+  signInAsGuest,
   startBackend,
   startSandbox,
 } from '../e2e/lib.mjs';
@@ -39,15 +41,8 @@ export async function run() {
   });
   const browser = await launchChromium();
   try {
-    await eventually(
-      async () =>
-        (
-          await backend.api(
-            '/api/catalog/entities/by-name/template/default/datastack-data-pipeline',
-          )
-        ).ok,
-      { what: 'the template in the catalog', ms: 120_000 },
-    );
+    await entityInCatalog(backend, 'template', 'datastack-data-pipeline');
+
     const environments = ['dev', 'staging', 'prod'].map(env => ({
       name: env,
       argocdInstance: env,
@@ -85,13 +80,7 @@ export async function run() {
     const page = await browser.newPage({
       viewport: { width: 1400, height: 1000 },
     });
-    await page.goto(`${backend.baseUrl}/`);
-    await page
-      .getByRole('button', { name: /enter/i })
-      .click({ timeout: 60_000 });
-    await page
-      .getByRole('heading', { name: 'Datastack Catalog' })
-      .waitFor({ timeout: 60_000 });
+    await signInAsGuest(page, backend.baseUrl);
     const overview = '/catalog/default/component/bench-trino';
     const upgrades = `${overview}/upgrades`;
     const healthShown = () =>

@@ -2,10 +2,12 @@
 // latency each, through the whole backend (auth, permission, catalog, cache):
 // cold answer against the slowest upstream call, warm p50, and 200
 // concurrent requests with one instance answering 500.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { eventually, startBackend, startSandbox } from '../e2e/lib.mjs';
+import {
+  catalogOf,
+  entityInCatalog,
+  startBackend,
+  startSandbox,
+} from '../e2e/lib.mjs';
 
 export const name =
   'Entity health, 3 instances × 500 Applications, 50 ms latency';
@@ -26,7 +28,6 @@ export async function run() {
     seed: 500,
     latencyMs: 50,
   });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-bench-'));
   const entities = charts.flatMap(chart =>
     teams.map(team => ({
       apiVersion: 'backstage.io/v1alpha1',
@@ -44,11 +45,9 @@ export async function run() {
       },
     })),
   );
-  const file = path.join(dir, 'entities.yaml');
-  await writeFile(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
   const backend = await startBackend({
     config: {
-      catalog: { locations: [{ type: 'file', target: file }] },
+      catalog: await catalogOf(entities),
       datastack: {
         argocd: { requestTimeoutMs: 5000, instances: sandbox.instances },
         health: { cacheTtlMs: 300_000 },
@@ -56,17 +55,8 @@ export async function run() {
     },
   });
   try {
-    await eventually(
-      async () =>
-        (
-          await backend.api(
-            `/api/catalog/entities/by-name/component/default/${
-              entities.at(-1).metadata.name
-            }`,
-          )
-        ).ok,
-      { what: 'the bench entities in the catalog', ms: 120_000 },
-    );
+    await entityInCatalog(backend, 'component', entities.at(-1).metadata.name);
+
     const timed = async fn => {
       const t = performance.now();
       const res = await fn();

@@ -5,11 +5,10 @@
 // and for every entity, and a 20 MB index.yaml fetched, parsed and stored by
 // the real client and store in a child process, with its resident memory.
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  eventually,
+  catalogOf,
+  entityInCatalog,
   requireFromRoot,
   root,
   startBackend,
@@ -63,7 +62,6 @@ export async function run() {
     seed: 67,
     charts: true,
   });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-bench-'));
   // One entity per (chart, team) the seed made: each runs on all 3 clusters.
   const seeded = await (
     await fetch(`${sandbox.instances[0].url}/api/v1/applications`, {
@@ -91,11 +89,9 @@ export async function run() {
       owner: 'group:default/platform-team',
     },
   }));
-  const file = path.join(dir, 'entities.yaml');
-  await writeFile(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
   const backend = await startBackend({
     config: {
-      catalog: { locations: [{ type: 'file', target: file }] },
+      catalog: await catalogOf(entities),
       datastack: {
         argocd: { requestTimeoutMs: 10_000, instances: sandbox.instances },
         health: { cacheTtlMs: 300_000 },
@@ -107,17 +103,8 @@ export async function run() {
     },
   });
   try {
-    await eventually(
-      async () =>
-        (
-          await backend.api(
-            `/api/catalog/entities/by-name/component/default/${
-              entities.at(-1).metadata.name
-            }`,
-          )
-        ).ok,
-      { what: 'the bench entities in the catalog', ms: 120_000 },
-    );
+    await entityInCatalog(backend, 'component', entities.at(-1).metadata.name);
+
     const timed = async url => {
       const t = performance.now();
       const res = await backend.api(url, {

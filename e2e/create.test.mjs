@@ -17,6 +17,7 @@ import {
   eventually,
   launchChromium,
   resultsDir,
+  signInAsGuest,
   startBackend,
   startSandbox,
 } from './lib.mjs';
@@ -66,13 +67,7 @@ describe('Create new data pipeline in the browser', () => {
         path: path.join(resultsDir, `create-${name}.png`),
         fullPage: true,
       });
-    await page.goto(`${backend.baseUrl}/`);
-    await page
-      .getByRole('button', { name: /enter/i })
-      .click({ timeout: 60_000 });
-    await page
-      .getByRole('heading', { name: 'Datastack Catalog' })
-      .waitFor({ timeout: 60_000 });
+    await signInAsGuest(page, backend.baseUrl);
 
     await page.goto(`${backend.baseUrl}/create`);
     await page

@@ -315,3 +315,36 @@ export async function runTemplateTask(
   ).json();
   return { task, log: events.map(e => e.body.message).filter(Boolean) };
 }
+
+/** Signs the guest in on a fresh page and waits for the catalog. */
+export async function signInAsGuest(page, baseUrl) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('button', { name: /enter/i }).click({ timeout: 60_000 });
+  await page
+    .getByRole('heading', { name: 'Datastack Catalog' })
+    .waitFor({ timeout: 60_000 });
+}
+
+/**
+ * A catalog config with one file location holding `entities`, for
+ * `startBackend({ config: { catalog: await catalogOf(entities) } })`.
+ */
+export async function catalogOf(entities) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-entities-'));
+  const file = path.join(dir, 'entities.yaml');
+  await writeFile(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
+  return { locations: [{ type: 'file', target: file }] };
+}
+
+/** Waits until the catalog serves the entity `kind/default/name`. */
+export function entityInCatalog(backend, kind, name, ms = 120_000) {
+  return eventually(
+    async () =>
+      (
+        await backend.api(
+          `/api/catalog/entities/by-name/${kind}/default/${name}`,
+        )
+      ).ok,
+    { what: `${kind}:default/${name} in the catalog`, ms },
+  );
+}
