@@ -81,7 +81,7 @@ const kafkaApp = {
         helm: { valueFiles: ['$values/a.yaml'] },
       },
       {
-        repoURL: 'https://git.example.com/orders.git',
+        repoURL: 'https://github.com/acme/orders-gitops.git',
         targetRevision: 'HEAD',
         ref: 'values',
       },
@@ -334,6 +334,9 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
         status: 'Synced',
         revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
       },
+      // github.com is a default integration: the revision links to its commit.
+      revisionUrl:
+        'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
       health: { status: 'Degraded' },
       operation: { phase: 'Succeeded' },
       lastDeployedAt: '2026-11-22T03:00:30Z',

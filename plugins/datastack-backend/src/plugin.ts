@@ -25,6 +25,7 @@ import { ChartValuesService } from './services/upgrades/ChartValuesService';
 import { DeploymentInventory } from './services/upgrades/DeploymentInventory';
 import { UpgradeService } from './services/upgrades/UpgradeService';
 import { catalogOwners } from './services/health/catalogOwners';
+import { commitUrl } from './services/scm';
 
 /**
  * The Datastack backend plugin: deployment health across Argo CD instances
@@ -75,6 +76,7 @@ export const datastackPlugin = createBackendPlugin({
         );
 
         const upgradesConfig = readUpgradesConfig(config);
+        const integrations = ScmIntegrations.fromConfig(config);
 
         permissionsRegistry.addPermissions(datastackPermissions);
         const clusters = new ClusterHealthService({
@@ -118,7 +120,7 @@ export const datastackPlugin = createBackendPlugin({
             client: chartClient,
             store: chartStore,
             urlReader,
-            integrations: ScmIntegrations.fromConfig(config),
+            integrations,
             logger,
             ttlMs: upgradesConfig.cacheTtlMs,
           }),
@@ -141,6 +143,8 @@ export const datastackPlugin = createBackendPlugin({
               logger,
               cacheTtlMs,
               workloads: selector => clusters.workloads(selector),
+              commitUrl: (repoURL, sha) =>
+                commitUrl(integrations, repoURL, sha),
             }),
             fleet: FleetService.create({
               clients: instances.clients(),

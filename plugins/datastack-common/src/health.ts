@@ -55,6 +55,8 @@ export interface ApplicationHealth {
   environment?: string;
   project: string;
   sync: { status: string; revision?: string; revisions?: string[] };
+  /** The commit page of the deployed Git revision, when the repository's host is known. */
+  revisionUrl?: string;
   health: { status: string; message?: string };
   operation?: {
     phase: string;

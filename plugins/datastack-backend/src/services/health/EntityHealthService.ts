@@ -32,6 +32,8 @@ export interface EntityHealthServiceOptions {
   logger: LoggerService;
   /** How long an instance's answer is reused, across requests and replicas. */
   cacheTtlMs: number;
+  /** The web page of a commit, where the repository's host is known. */
+  commitUrl?: (repoURL: string, sha: string) => string | undefined;
   /** Workloads by label selector in every cluster, for entities Argo CD does not deploy. */
   workloads: (labelSelector: string) => Promise<ClusterWorkloadsRow[]>;
 }
@@ -135,6 +137,7 @@ export class EntityHealthService {
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceHealthRow>;
   readonly #workloads: EntityHealthServiceOptions['workloads'];
+  readonly #commitUrl: EntityHealthServiceOptions['commitUrl'];
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -145,6 +148,7 @@ export class EntityHealthService {
     this.#registry = options.registry;
     this.#logger = options.logger;
     this.#workloads = options.workloads;
+    this.#commitUrl = options.commitUrl;
     this.#loader = new CachedLoader({
       cache: options.cache,
       ttlMs: options.cacheTtlMs,
@@ -255,6 +259,7 @@ export class EntityHealthService {
           instance,
           url: client.applicationUrl(app.metadata.name, lookup.appNamespace),
           registry: this.#registry,
+          commitUrl: this.#commitUrl,
         }),
       );
       return { instance, status: 'ok', applications, fetchedAt };

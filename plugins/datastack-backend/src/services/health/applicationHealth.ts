@@ -146,6 +146,8 @@ export function applicationHealth(
     instance: string;
     url: string;
     registry: ComponentRegistry;
+    /** The web page of a commit of a repository, where its host is known. */
+    commitUrl?: (repoURL: string, sha: string) => string | undefined;
   },
 ): ApplicationHealth {
   const sources =
@@ -155,6 +157,12 @@ export function applicationHealth(
     (app.status?.sync?.revision ? [app.status.sync.revision] : []);
   const chartIndex = sources.findIndex(s => s.chart);
   const chartSource = chartIndex >= 0 ? sources[chartIndex] : undefined;
+  // The Git source's revision: each of `revisions` belongs to the source at its index.
+  const gitIndex = sources.findIndex(s => !s.chart);
+  const revisionUrl =
+    gitIndex >= 0 && revisions[gitIndex]
+      ? options.commitUrl?.(sources[gitIndex].repoURL, revisions[gitIndex])
+      : undefined;
   const resources = app.status?.resources ?? [];
   const failingResources: FailingResource[] = resources
     .filter(
@@ -188,6 +196,7 @@ export function applicationHealth(
       revision: app.status?.sync?.revision,
       revisions: app.status?.sync?.revisions,
     },
+    ...(revisionUrl && { revisionUrl }),
     health: {
       status: app.status?.health?.status ?? 'Unknown',
       message: app.status?.health?.message,

@@ -15,39 +15,7 @@ import type {
 import type { ChartVersionStore, StoredChartValues } from './ChartVersionStore';
 import type { Deployment, ValuesFileRef } from './DeploymentInventory';
 import { diffValues, readArchiveValues, schemaChanged } from './valuesDiff';
-
-/**
- * The URL a Backstage UrlReader reads a file of a GitOps repository at: the
- * local default (`file://…/<name>.git/-/blob/<rev>/<path>`), GitHub, GitLab,
- * Gitea, Bitbucket Server, Azure DevOps. Undefined for a host Backstage has no
- * integration for.
- */
-export function blobUrl(
-  integrations: ScmIntegrationRegistry,
-  ref: ValuesFileRef,
-): string | undefined {
-  const repo = ref.repoURL.replace(/\/+$/, '').replace(/\.git$/, '');
-  const path = ref.path.replace(/^\/+/, '');
-  const revision = encodeURIComponent(ref.revision);
-  if (ref.repoURL.startsWith('file:')) {
-    return `${ref.repoURL.replace(/\/+$/, '')}/-/blob/${revision}/${path}`;
-  }
-  const type = integrations.byUrl(ref.repoURL)?.type;
-  switch (type) {
-    case 'github':
-      return `${repo}/blob/${revision}/${path}`;
-    case 'gitlab':
-      return `${repo}/-/blob/${revision}/${path}`;
-    case 'gitea':
-      return `${repo}/src/branch/${revision}/${path}`;
-    case 'bitbucketServer':
-      return `${repo}/browse/${path}?at=${revision}`;
-    case 'azure':
-      return `${repo}?path=/${path}&version=GB${revision}`;
-    default:
-      return undefined;
-  }
-}
+import { blobUrl } from '../scm';
 
 /**
  * Values changes between two versions of a chart: both archives fetched

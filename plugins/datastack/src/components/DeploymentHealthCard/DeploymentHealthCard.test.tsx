@@ -41,6 +41,8 @@ const health: EntityHealth = {
             status: 'Synced',
             revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
           },
+          revisionUrl:
+            'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
           health: { status: 'Degraded' },
           operation: { phase: 'Succeeded' },
           lastDeployedAt: '2026-11-22T03:00:30Z',
@@ -125,7 +127,11 @@ describe('DeploymentHealthCard', () => {
     });
     expect(screen.getByText('Degraded')).toBeInTheDocument();
     expect(screen.getByText('1.2.0')).toBeInTheDocument();
-    expect(screen.getByText('9f1c2a7')).toBeInTheDocument();
+    // The deployed GitOps revision links to its commit.
+    expect(screen.getByText('9f1c2a7').closest('a')).toHaveAttribute(
+      'href',
+      'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
+    );
     expect(
       screen.getByText('2 problems in orders-kafka-dev'),
     ).toBeInTheDocument();

@@ -87,7 +87,18 @@ function ApplicationRow(props: {
           {app.chart?.version ?? '—'}
           {shortRevision(app) && shortRevision(app) !== app.chart?.version ? (
             <Typography variant="caption" display="block" color="textSecondary">
-              {shortRevision(app)}
+              {app.revisionUrl ? (
+                <Link
+                  to={app.revisionUrl}
+                  aria-label={`Commit ${shortRevision(
+                    app,
+                  )} of the GitOps repository`}
+                >
+                  {shortRevision(app)}
+                </Link>
+              ) : (
+                shortRevision(app)
+              )}
             </Typography>
           ) : null}
         </TableCell>
