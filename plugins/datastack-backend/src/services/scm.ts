@@ -7,7 +7,7 @@ export interface RepositoryFile {
   path: string;
 }
 
-/** The web URL and integration type of a clone URL (`https://…`, `…​.git`, `git@host:path`). */
+/** The web URL and integration type of a clone URL (`https://…`, `….git`, `git@host:path`). */
 function webRepository(
   integrations: ScmIntegrationRegistry,
   repoURL: string,
