@@ -52,6 +52,8 @@ export class FleetService {
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceFleet>;
   readonly #owners?: FleetOwners;
+  /** The last ordering of the rows, reused while every instance's list is the same object. */
+  #order?: { fleets: InstanceFleet[]; rows: FleetRow[] };
 
   static create(options: {
     clients: ArgoCdClient[];
@@ -100,16 +102,14 @@ export class FleetService {
       : new Map<string, { entityRef: string; owner?: string }>();
     const entityOf = (r: FleetRow) =>
       owners.get(`${r.pipeline ?? ''}/${r.component}`);
-    const matching = fleets
-      .flatMap(f => f.rows)
-      .filter(
-        r =>
-          (!query.component || r.component === query.component) &&
-          (!query.environment || r.environment === query.environment) &&
-          (!query.pipeline || r.pipeline === query.pipeline) &&
-          (!query.status || r.status === query.status) &&
-          (!query.owner || entityOf(r)?.owner === query.owner),
-      );
+    const matching = this.#ordered(fleets).filter(
+      r =>
+        (!query.component || r.component === query.component) &&
+        (!query.environment || r.environment === query.environment) &&
+        (!query.pipeline || r.pipeline === query.pipeline) &&
+        (!query.status || r.status === query.status) &&
+        (!query.owner || entityOf(r)?.owner === query.owner),
+    );
     return {
       // Rows are shared with the cache: the page gets copies with the entity.
       items: matching.slice(query.offset, query.offset + query.limit).map(r => {
@@ -127,6 +127,34 @@ export class FleetService {
       limit: query.limit,
       instances: fleets.map(({ rows: _rows, ...state }) => state),
     };
+  }
+
+  /**
+   * Every instance's rows in one order, by pipeline, component and
+   * environment, so that a component's environments sit together on a page
+   * (the fleet view compares their versions). Sorted once per change of any
+   * instance's list, not per request.
+   */
+  #ordered(fleets: InstanceFleet[]): FleetRow[] {
+    const last = this.#order;
+    if (
+      last &&
+      last.fleets.length === fleets.length &&
+      last.fleets.every((f, i) => f === fleets[i])
+    ) {
+      return last.rows;
+    }
+    const key = (r: FleetRow) =>
+      `${r.pipeline ?? '\uffff'}\u0000${r.component}\u0000${
+        r.environment ?? ''
+      }\u0000${r.instance}\u0000${r.application}`;
+    const rows = fleets
+      .flatMap(f => f.rows)
+      .map(r => ({ r, k: key(r) }))
+      .sort((a, b) => Number(a.k > b.k) - Number(a.k < b.k))
+      .map(({ r }) => r);
+    this.#order = { fleets, rows };
+    return rows;
   }
 
   async #fetch(client: ArgoCdClient): Promise<InstanceFleet> {
