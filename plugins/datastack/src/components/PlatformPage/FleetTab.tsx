@@ -257,7 +257,8 @@ export function FleetTab() {
           onRowsPerPageChange={e => set('pageSize', e.target.value)}
         />
         <Typography variant="caption" color="textSecondary" display="block">
-          Version skew compares the environments on this page.{' '}
+          Rows come ordered by pipeline and component, so a component's
+          environments share a page; version skew compares them.{' '}
           {value.instances
             .map(
               i =>
