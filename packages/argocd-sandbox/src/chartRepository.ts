@@ -35,7 +35,7 @@ import {
   indexEntryOf,
   paddingEntries,
 } from './helmIndex';
-import { isRecord, sha1 } from './util';
+import { isRecord, serverLifecycle, sha1 } from './util';
 
 /** How a repository misbehaves, for resilience tests and demos. */
 export type ChartRepositoryFailureMode =
@@ -305,23 +305,14 @@ export async function startChartRepository(
   let globalMode: ChartRepositoryFailureMode = 'none';
   const modes = new Map<string, ChartRepositoryFailureMode>();
   let latencyMs = Math.max(0, options.latencyMs ?? 0);
-  let count = 0;
-  let entries: ChartRepositoryRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const lifecycle = serverLifecycle<ChartRepositoryRequest>(logLimit);
 
   const published = new Map<string, Published>();
   const ociByName = new Map<string, Published>();
   const indexes = new Map<string, IndexDocument>();
   const artifacts = new Map<string, OciArtifact[]>();
 
-  const sleep = (ms: number) =>
-    new Promise<void>(done => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        done();
-      }, ms);
-      timers.add(timer);
-    });
+  const sleep = lifecycle.sleep;
 
   const modeOf = (id?: string): ChartRepositoryFailureMode =>
     (id && modes.get(id)) || globalMode;
@@ -791,7 +782,7 @@ export async function startChartRepository(
         failureModes: Object.fromEntries(modes),
         latencyMs,
         repositories: [...published.values()].map(p => p.info),
-        requests: count,
+        requests: lifecycle.requests.count,
       });
     }
     if (method !== 'POST') return json(404, { error: 'not found' });
@@ -860,9 +851,7 @@ export async function startChartRepository(
       path: `${pathname}${parsed.search}`,
       area: 'other',
     };
-    count += 1;
-    entries.push(record);
-    if (entries.length > logLimit) entries = entries.slice(-logLimit);
+    lifecycle.record(record);
     res.on('finish', () => {
       record.status = res.statusCode;
     });
@@ -956,7 +945,6 @@ export async function startChartRepository(
   });
 
   const repositories = [...published.values()].map(p => p.info);
-  let closing: Promise<void> | undefined;
   return {
     url,
     port,
@@ -977,26 +965,7 @@ export async function startChartRepository(
     setLatency(ms: number) {
       latencyMs = Math.max(0, ms);
     },
-    requests: {
-      get count() {
-        return count;
-      },
-      get entries() {
-        return entries;
-      },
-      clear() {
-        count = 0;
-        entries = [];
-      },
-    },
-    close() {
-      closing ??= new Promise<void>(done => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close(() => done());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    requests: lifecycle.requests,
+    close: () => lifecycle.close(server),
   };
 }

@@ -20,7 +20,7 @@ import { handleKubernetes } from './kubernetes';
 import { SeedTemplate } from './seed';
 import { IN_CLUSTER, SandboxCluster, SandboxStore } from './store';
 import type { Application } from './types';
-import { cloneJson, isRecord } from './util';
+import { cloneJson, isRecord, serverLifecycle } from './util';
 
 /** How the sandbox misbehaves, for resilience tests. */
 export type FailureMode =
@@ -252,19 +252,10 @@ export async function startArgoCdSandbox(
 
   let failureMode: FailureMode = 'none';
   let latencyMs = Math.max(0, options.latencyMs ?? 0);
-  let count = 0;
-  let entries: SandboxRequestRecord[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const lifecycle = serverLifecycle<SandboxRequestRecord>(logLimit);
   let url = '';
 
-  const sleep = (ms: number) =>
-    new Promise<void>(done => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        done();
-      }, ms);
-      timers.add(timer);
-    });
+  const sleep = lifecycle.sleep;
 
   const setFailureMode = (mode: FailureMode) => {
     if (!FAILURE_MODES.includes(mode))
@@ -345,7 +336,7 @@ export async function startArgoCdSandbox(
         failureMode,
         latencyMs,
         applications: store.allApplications().length,
-        requests: count,
+        requests: lifecycle.requests.count,
       };
     }
     if (method !== 'POST') throw new ControlError('not found', 404);
@@ -401,9 +392,7 @@ export async function startArgoCdSandbox(
       path: `${parsed.pathname}${parsed.search}`,
       area,
     };
-    count += 1;
-    entries.push(record);
-    if (entries.length > logLimit) entries = entries.slice(-logLimit);
+    lifecycle.record(record);
     res.on('finish', () => {
       record.status = res.statusCode;
     });
@@ -557,7 +546,6 @@ export async function startArgoCdSandbox(
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`;
 
-  let closing: Promise<void> | undefined;
   return {
     name: options.name,
     url,
@@ -573,26 +561,7 @@ export async function startArgoCdSandbox(
     applications: () => cloneJson(store.allApplications()),
     importRepository,
     reset: () => store.reset(),
-    requests: {
-      get count() {
-        return count;
-      },
-      get entries() {
-        return entries;
-      },
-      clear() {
-        count = 0;
-        entries = [];
-      },
-    },
-    close() {
-      closing ??= new Promise<void>(done => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close(() => done());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    requests: lifecycle.requests,
+    close: () => lifecycle.close(server),
   };
 }

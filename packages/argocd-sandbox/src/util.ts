@@ -1,6 +1,7 @@
 /** Small helpers shared by the sandbox modules. */
 
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
 
 /** A timestamp as Kubernetes writes one (RFC 3339, second precision, UTC). */
 export function iso(ms: number): string {
@@ -54,4 +55,57 @@ function canonical(value: unknown): string {
 /** Deep copy of JSON data. */
 export function cloneJson<T>(value: T): T {
   return structuredClone(value);
+}
+
+/**
+ * What a stand-in server keeps of its own life: the requests it answered (the
+ * newest `logLimit`), the timers of its delayed answers, and a close that
+ * cancels them and drops open connections. One serves every sandbox server.
+ */
+export function serverLifecycle<T>(logLimit: number) {
+  let count = 0;
+  let entries: T[] = [];
+  let closing: Promise<void> | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+  return {
+    /** Counts and keeps one answered request. */
+    record(entry: T) {
+      count += 1;
+      entries.push(entry);
+      if (entries.length > logLimit) entries = entries.slice(-logLimit);
+    },
+    /** The `requests` view servers expose. */
+    requests: {
+      get count() {
+        return count;
+      },
+      get entries() {
+        return entries;
+      },
+      clear() {
+        count = 0;
+        entries = [];
+      },
+    },
+    /** Waits `ms`, cancelled by close. */
+    sleep(ms: number) {
+      return new Promise<void>(done => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          done();
+        }, ms);
+        timers.add(timer);
+      });
+    },
+    /** Closes `server` once, however often it is called. */
+    close(server: Server) {
+      closing ??= new Promise<void>(done => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
 }
