@@ -30,24 +30,29 @@ const index = chartIndex([
   { name: 'trino', version: '1.41.0', values: {} },
 ]);
 
+/** The service over the real client (default registry, no mirrors) and a store. */
+function serviceOn(store: ChartVersionStore) {
+  return ChartVersionsService.create({
+    registry: createDefaultRegistry(),
+    client: new ChartRepositoryClient({
+      repositories: [],
+      timeoutMs: 200,
+      maxIndexBytes: 1024 * 1024,
+      maxArchiveBytes: 1024 * 1024,
+      ociMaxVersions: 5,
+    }),
+    store,
+    logger: mockServices.logger.mock(),
+  });
+}
+
 describe.each(databases.eachSupportedId())('ChartVersionsService on %s', id => {
   it('keeps the versions of a repository that goes down, says since when, and revalidates with the ETag', async () => {
     const knex = await databases.init(id);
     const store = await ChartVersionStore.create(
       mockServices.database({ knex }),
     );
-    const service = ChartVersionsService.create({
-      registry: createDefaultRegistry(),
-      client: new ChartRepositoryClient({
-        repositories: [],
-        timeoutMs: 200,
-        maxIndexBytes: 1024 * 1024,
-        maxArchiveBytes: 1024 * 1024,
-        ociMaxVersions: 5,
-      }),
-      store,
-      logger: mockServices.logger.mock(),
-    });
+    const service = serviceOn(store);
     let answer: 'ok' | 'down' | 'unchanged' = 'ok';
     const conditional: Array<string | null> = [];
     server.use(
@@ -105,18 +110,7 @@ describe.each(databases.eachSupportedId())('ChartVersionsService on %s', id => {
         return new HttpResponse(index);
       }),
     );
-    const service = ChartVersionsService.create({
-      registry: createDefaultRegistry(),
-      client: new ChartRepositoryClient({
-        repositories: [],
-        timeoutMs: 200,
-        maxIndexBytes: 1024 * 1024,
-        maxArchiveBytes: 1024 * 1024,
-        ociMaxVersions: 5,
-      }),
-      store,
-      logger: mockServices.logger.mock(),
-    });
+    const service = serviceOn(store);
     const answers = await Promise.all(
       [1, 2, 3].map(() => service.releases('trino')),
     );
