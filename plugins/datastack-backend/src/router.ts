@@ -147,6 +147,21 @@ export async function createRouter(
     return entity;
   }
 
+  /** Asks the policy for a permission that concerns no one entity. */
+  async function authorizeBasic(
+    req: express.Request,
+    permission: BasicPermission,
+    verb: string,
+  ) {
+    const credentials = await options.httpAuth.credentials(req);
+    const [decision] = await options.permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed to ${verb}`);
+    }
+  }
+
   router.use(express.json({ limit: '1mb' }));
 
   /** Readiness: the plugin is up and knows its configuration. */
@@ -165,14 +180,11 @@ export async function createRouter(
    * fails says so without failing the answer.
    */
   router.get('/argocd/instances', async (req, res) => {
-    const credentials = await options.httpAuth.credentials(req);
-    const [decision] = await options.permissions.authorize(
-      [{ permission: datastackClusterReadPermission }],
-      { credentials },
+    await authorizeBasic(
+      req,
+      datastackClusterReadPermission,
+      'read Argo CD instances',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('Not allowed to read Argo CD instances');
-    }
     res.json({ items: await options.instances.list() });
   });
 
@@ -250,14 +262,11 @@ export async function createRouter(
    * when last seen) and every Argo CD instance with the clusters it reports.
    */
   router.get('/health/clusters', async (req, res) => {
-    const credentials = await options.httpAuth.credentials(req);
-    const [decision] = await options.permissions.authorize(
-      [{ permission: datastackClusterReadPermission }],
-      { credentials },
+    await authorizeBasic(
+      req,
+      datastackClusterReadPermission,
+      'read cluster health',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('Not allowed to read cluster health');
-    }
     const [clusters, argocd] = await Promise.all([
       options.clusters.list(),
       options.instances.list(),
@@ -268,31 +277,9 @@ export async function createRouter(
   /** Every data-stack component × environment, a page at a time. */
   router.get('/health/fleet', async (req, res) => {
     const query = parse(fleetQuery, req.query, 'query parameter');
-    const credentials = await options.httpAuth.credentials(req);
-    const [decision] = await options.permissions.authorize(
-      [{ permission: datastackFleetReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('Not allowed to read the fleet');
-    }
+    await authorizeBasic(req, datastackFleetReadPermission, 'read the fleet');
     res.json(await options.fleet.page(query));
   });
-
-  /** Asks the policy for a permission that concerns no one entity. */
-  async function authorizeBasic(
-    req: express.Request,
-    permission: BasicPermission,
-    verb: string,
-  ) {
-    const credentials = await options.httpAuth.credentials(req);
-    const [decision] = await options.permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed to ${verb}`);
-    }
-  }
 
   /**
    * Upgrade compatibility of one entity: the deployed versions and every
