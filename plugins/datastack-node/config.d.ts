@@ -1,6 +1,38 @@
 export interface Config {
   /** Datastack: GitOps for an open-source data stack. */
   datastack?: {
+    tenancy?: {
+      /**
+       * AppProject of a team, with `{team}` for the owning group's name.
+       * Default `team-{team}`.
+       */
+      project?: string;
+      /**
+       * Namespace of a team's Argo CD Applications and app of apps (Argo CD's
+       * "Applications in any namespace", which must list it in
+       * `application.namespaces`), with `{team}`. Default `argocd-apps-{team}`.
+       */
+      applicationNamespace?: string;
+      /**
+       * False for Argo CD installations without "Applications in any
+       * namespace": Applications then live in `argocdNamespace` and only the
+       * team's AppProject confines them. Default true.
+       */
+      appsInAnyNamespace?: boolean;
+      /** Argo CD's own namespace. Default `argocd`. */
+      argocdNamespace?: string;
+      /**
+       * Whether Datastack may create a team's AppProject and add a
+       * pipeline's repository and namespaces to it. Default false: the
+       * platform team creates the projects, and apply checks them first.
+       */
+      createProjects?: boolean;
+      /**
+       * Groups whose members administer the platform: they may act on every
+       * pipeline and run the "Platform operators" template.
+       */
+      adminGroups?: string[];
+    };
     health?: {
       /**
        * Milliseconds an Argo CD instance's answer to a health lookup is

@@ -9,4 +9,5 @@ export * from './permissions';
 export * from './registry';
 export * from './health';
 export * from './types';
+export * from './tenancy';
 export * from './upgrades';
