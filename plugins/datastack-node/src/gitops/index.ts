@@ -13,3 +13,4 @@ export type {
   ChartBumpOptions,
   ChartBumperOptions,
 } from './bump';
+export * from './hosts';
