@@ -11,3 +11,4 @@ export * from './argocd/ArgoCdClient';
 export type * from './argocd/types';
 export * from './gitops';
 export { datastackUrlReaderFactory } from './urlReaderFactory';
+export * from './yamlData';

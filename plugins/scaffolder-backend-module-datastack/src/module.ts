@@ -7,9 +7,11 @@ import { ScmIntegrations } from '@backstage/integration';
 import {
   ArgoCdClient,
   ChartBumper,
+  GitHostPolicy,
   LocalGitRepositories,
   loadComponentRegistry,
   readArgoCdConfig,
+  readTenancyConfig,
 } from '@datastack/plugin-datastack-node';
 import { createApplyAction } from './actions/apply';
 import { createBumpAction } from './actions/bump';
@@ -34,6 +36,9 @@ export const scaffolderModuleDatastack = createBackendModule({
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
         const repositories = LocalGitRepositories.fromConfig(config);
+        const integrations = ScmIntegrations.fromConfig(config);
+        const gitHosts = new GitHostPolicy({ integrations, repositories });
+        const tenancy = readTenancyConfig(config);
         const clients = new Map(
           argocd.instances.map(instance => [
             instance.name,
@@ -44,10 +49,11 @@ export const scaffolderModuleDatastack = createBackendModule({
           createRenderAction({
             registry,
             argocdInstances: argocd.instances.map(i => i.name),
-            repositories,
+            gitHosts,
+            naming: tenancy,
           }),
           createPublishAction({
-            integrations: ScmIntegrations.fromConfig(config),
+            integrations,
             repositories,
             config,
           }),

@@ -26,6 +26,7 @@ import yaml from 'yaml';
 import { createApplyAction } from './actions/apply';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
+import { testGitHosts } from './__testUtils__/gitHosts';
 
 /**
  * The software templates under /templates: their shape, their coverage of the
@@ -262,7 +263,7 @@ describe('software templates in a dry run of the real scaffolder', () => {
               createRenderAction({
                 registry,
                 argocdInstances: ['dev', 'staging', 'prod'],
-                repositories,
+                gitHosts: testGitHosts(repositories),
               }),
               createPublishAction({
                 integrations: ScmIntegrations.fromConfig(config),

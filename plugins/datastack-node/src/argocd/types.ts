@@ -149,6 +149,17 @@ export interface AppProject {
       namespace?: string;
     }>;
     clusterResourceWhitelist?: Array<{ group: string; kind: string }>;
+    clusterResourceBlacklist?: Array<{ group: string; kind: string }>;
+    namespaceResourceWhitelist?: Array<{ group: string; kind: string }>;
+    namespaceResourceBlacklist?: Array<{ group: string; kind: string }>;
+    /** Namespaces (globs) whose Applications may use this project. */
+    sourceNamespaces?: string[];
+    roles?: Array<{
+      name: string;
+      description?: string;
+      policies?: string[];
+      groups?: string[];
+    }>;
   };
 }
 

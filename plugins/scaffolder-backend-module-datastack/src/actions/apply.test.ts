@@ -19,6 +19,7 @@ import yaml from 'yaml';
 import { createApplyAction } from './apply';
 import { examples } from './apply.examples';
 import { createRenderAction } from './render';
+import { testGitHosts } from '../__testUtils__/gitHosts';
 
 /** Secrets that must never reach a log line, an output or an error. */
 const DEV_TOKEN = 'canary-argocd-token-7e1d';
@@ -80,6 +81,7 @@ const COMPONENT_APPS = APPLY_ORDER.map(([, name]) => name).filter(
 const renderAction = createRenderAction({
   registry: createDefaultRegistry(),
   argocdInstances: ['dev', 'prod'],
+  gitHosts: testGitHosts(),
 });
 
 function clients(

@@ -24,6 +24,7 @@ import { examples } from './bump.examples';
 import { createPublishAction } from './publish';
 import { createRenderAction } from './render';
 import { examples as renderExamples } from './render.examples';
+import { testGitHosts } from '../__testUtils__/gitHosts';
 
 const TRINO_DEFAULT = createDefaultRegistry().get('trino').chart!.version;
 
@@ -45,7 +46,7 @@ describe('datastack:gitops:bump', () => {
     await createRenderAction({
       registry: createDefaultRegistry(),
       argocdInstances: ['dev', 'prod'],
-      repositories,
+      gitHosts: testGitHosts(repositories),
     }).handler(
       createMockActionContext({
         input: renderInput,

@@ -8,11 +8,13 @@ import yaml from 'yaml';
 import { validateApplications } from '../__testUtils__/validateApplications';
 import { createRenderAction } from './render';
 import { examples } from './render.examples';
+import { testGitHosts } from '../__testUtils__/gitHosts';
 
 const registry = createDefaultRegistry();
 const action = createRenderAction({
   registry,
   argocdInstances: ['dev', 'staging', 'prod'],
+  gitHosts: testGitHosts(),
 });
 
 const baseInput = {
@@ -87,6 +89,15 @@ describe('datastack:gitops:render', () => {
           'datastack.io/component':
             app.metadata.labels['datastack.io/component'],
           'datastack.io/environment': env,
+          'datastack.io/team': 'data-platform',
+          'app.kubernetes.io/managed-by': 'datastack',
+        });
+        // The team's Application namespace and project, never argocd/default.
+        expect(app.metadata.namespace).toBe('argocd-apps-data-platform');
+        expect(app.spec.project).toBe('team-data-platform');
+        expect(app.metadata.annotations).toMatchObject({
+          'datastack.io/owner': 'group:default/data-platform',
+          'datastack.io/entity-ref': `component:default/orders-${app.metadata.labels['datastack.io/component']}`,
         });
         expect(app.metadata.finalizers).toEqual([
           'resources-finalizer.argocd.argoproj.io',
@@ -116,6 +127,44 @@ describe('datastack:gitops:render', () => {
       );
       rendered.push(root);
       expect(root.spec.source.path).toBe(`environments/${env}/applications`);
+      expect(root.metadata.namespace).toBe('argocd-apps-data-platform');
+      expect(root.spec.project).toBe('team-data-platform');
+      expect(root.spec.destination).toEqual({
+        server: 'https://kubernetes.default.svc',
+        namespace: 'argocd-apps-data-platform',
+      });
+      expect(root.metadata.annotations['datastack.io/entity-ref']).toBe(
+        'system:default/orders',
+      );
+      // What the team's project must allow here: exact namespaces, this
+      // repository and the charts, Namespace as the only cluster resource.
+      const [project] = readYamlDocs(
+        path.join(workspace.path, `environments/${env}/project.yaml`),
+      );
+      expect(project.metadata.name).toBe('team-data-platform');
+      expect(project.spec.sourceNamespaces).toEqual([
+        'argocd-apps-data-platform',
+      ]);
+      expect(project.spec.clusterResourceWhitelist).toEqual([
+        { group: '', kind: 'Namespace' },
+      ]);
+      expect(project.spec.sourceRepos).toContain(baseInput.repoUrl);
+      expect(project.spec.sourceRepos).toContain(
+        'https://trinodb.github.io/charts',
+      );
+      expect(
+        project.spec.destinations.every(
+          (d: { namespace: string }) => !d.namespace.includes('*'),
+        ),
+      ).toBe(true);
+      expect(project.spec.destinations).toContainEqual({
+        server: 'https://kubernetes.default.svc',
+        namespace: 'argocd-apps-data-platform',
+      });
+      expect(project.spec.destinations).toContainEqual(
+        expect.objectContaining({ namespace: `orders-${env}-trino` }),
+      );
+      expect(project.spec.roles[0].groups).toEqual(['data-platform']);
     }
     // Every Application validates against the Argo CD Application CRD schema.
     expect(rendered).toHaveLength(18);
@@ -317,6 +366,78 @@ describe('datastack:gitops:render', () => {
         'an owner that is not an entity reference',
         { owner: 'not a ref' },
         /^owner "not a ref" is not an entity reference/,
+      ],
+      [
+        'an owner that is a path',
+        { owner: '../etc' },
+        /^owner "\.\.\/etc" is not an entity reference/,
+      ],
+      [
+        'an owner that is a user, not a group',
+        { owner: 'user:default/alice' },
+        /^owner "user:default\/alice" is not an entity reference such as group/,
+      ],
+      [
+        'a version with a v prefix the writer would copy',
+        { components: [{ id: 'trino', version: 'v1.42.2' }] },
+        /^components\[0\]\.version "v1\.42\.2" must be a SemVer version/,
+      ],
+      [
+        'a version with whitespace',
+        { components: [{ id: 'trino', version: ' 1.42.2' }] },
+        /^components\[0\]\.version " 1\.42\.2" must be a SemVer version/,
+      ],
+      [
+        'a repoRevision that is not a git ref',
+        { repoRevision: 'main; rm -rf /' },
+        /^repoRevision "main; rm -rf \/" is not a branch, tag or commit/,
+      ],
+      [
+        'a repoRevision with ..',
+        { repoRevision: 'a/../b' },
+        /^repoRevision "a\/\.\.\/b" is not a branch/,
+      ],
+      [
+        'values with a !!binary tag',
+        { components: [{ id: 'trino', values: 'a: !!binary aGVsbG8=' }] },
+        /^components\[0\]\.values uses the YAML tag !!binary/,
+      ],
+      [
+        'values with a !!set tag',
+        { components: [{ id: 'trino', values: 'a: !!set {x}' }] },
+        /^components\[0\]\.values uses the YAML tag !!set/,
+      ],
+      [
+        'values with a !!js/function tag',
+        {
+          components: [{ id: 'trino', values: 'a: !!js/function "f(){}"' }],
+        },
+        /^components\[0\]\.values is not valid YAML: Unresolved tag/,
+      ],
+      [
+        'values with a self-referencing anchor',
+        { components: [{ id: 'trino', values: 'a: &x { b: *x }' }] },
+        /^components\[0\]\.values has an alias that refers to its own anchor/,
+      ],
+      [
+        'a repoUrl on a host without an integration',
+        { repoUrl: 'https://evil.example.net/x.git' },
+        /^repoUrl "https:\/\/evil\.example\.net\/x\.git": evil\.example\.net has no Backstage integration/,
+      ],
+      [
+        'a file:// repoUrl outside the local root',
+        { repoUrl: 'file:///etc/passwd' },
+        /^repoUrl "file:\/\/\/etc\/passwd": local repositories are not available here/,
+      ],
+      [
+        'an ssh repoUrl',
+        { repoUrl: 'ssh://git@github.com/acme/x.git' },
+        /^repoUrl "ssh:\/\/git@github\.com\/acme\/x\.git" uses ssh:\/\//,
+      ],
+      [
+        'a project input, which tenancy sets',
+        { project: 'default' },
+        /^project is no longer an input/,
       ],
     ];
     it.each(cases)('%s', async (_label, patch, message) => {

@@ -1,6 +1,9 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import type { ComponentRegistry } from '@datastack/plugin-datastack-common';
-import type { LocalGitRepositories } from '@datastack/plugin-datastack-node';
+import type {
+  ComponentRegistry,
+  TenancyNaming,
+} from '@datastack/plugin-datastack-common';
+import type { GitHostPolicy } from '@datastack/plugin-datastack-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,8 +15,10 @@ export interface RenderActionOptions {
   registry: ComponentRegistry;
   /** Names of the configured Argo CD instances; environments must name one of them when any is configured. */
   argocdInstances: string[];
-  /** The embedded GitOps default, for `localRepository`. */
-  repositories?: LocalGitRepositories;
+  /** Which repositories may be named: integration hosts and the local default. */
+  gitHosts: GitHostPolicy;
+  /** How a team's AppProject and Application namespace are named (datastack.tenancy). */
+  naming?: TenancyNaming;
 }
 
 /**
@@ -34,14 +39,20 @@ export function createRenderAction(options: RenderActionOptions) {
         name: z =>
           z
             .string()
+            .max(30)
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
             .describe(
               'Pipeline name: a DNS-1123 label of at most 30 characters',
             ),
         owner: z =>
           z
             .string()
+            .max(253)
+            .regex(
+              /^(group:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[A-Za-z0-9][-_.A-Za-z0-9]*$/,
+            )
             .describe(
-              'Owner entity reference, for example group:default/data-platform',
+              'Owning group entity reference, for example group:default/data-platform',
             ),
         system: z =>
           z
@@ -67,20 +78,12 @@ export function createRenderAction(options: RenderActionOptions) {
         repoRevision: z =>
           z
             .string()
+            .max(200)
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/)
             .optional()
             .describe(
               'Branch or revision of the GitOps repository; default HEAD',
             ),
-        project: z =>
-          z
-            .string()
-            .optional()
-            .describe('Argo CD AppProject; default "default"'),
-        argocdNamespace: z =>
-          z
-            .string()
-            .optional()
-            .describe('Namespace of Argo CD Applications; default "argocd"'),
         automatedSync: z =>
           z
             .boolean()
@@ -172,6 +175,14 @@ export function createRenderAction(options: RenderActionOptions) {
           z
             .string()
             .describe('Path of catalog-info.yaml, relative to the workspace'),
+        project: z =>
+          z.string().describe("The owning team's Argo CD AppProject"),
+        applicationNamespace: z =>
+          z
+            .string()
+            .describe(
+              "The namespace of the team's Argo CD Applications and app of apps",
+            ),
       },
     },
     async handler(ctx) {
@@ -179,9 +190,13 @@ export function createRenderAction(options: RenderActionOptions) {
         ctx.input as RenderInput,
         options.registry,
         options.argocdInstances,
-        options.repositories
-          ? name => options.repositories!.cloneUrl(name)
-          : undefined,
+        {
+          resolveRepository: (value, field) =>
+            options.gitHosts.resolve(value, field, {
+              allowName: field === 'localRepository',
+            }).url,
+          naming: options.naming,
+        },
       );
       const rendered = renderPipeline(pipeline, options.registry);
       const base = resolveSafeChildPath(ctx.workspacePath, pipeline.targetPath);
@@ -215,6 +230,8 @@ export function createRenderAction(options: RenderActionOptions) {
           ]),
         ),
       );
+      ctx.output('project', pipeline.project);
+      ctx.output('applicationNamespace', pipeline.argocdNamespace);
       ctx.output(
         'catalogInfoPath',
         path.relative(

@@ -1,12 +1,22 @@
 import { InputError } from '@backstage/errors';
 import {
   ComponentRegistry,
+  DEFAULT_TENANCY_NAMING,
   DNS_1123_LABEL,
   ENVIRONMENT_SIZES,
   EnvironmentSize,
+  TeamPlacement,
+  TenancyNaming,
+  formatEntityRef,
+  parseStrictEntityRef,
+  teamPlacement,
 } from '@datastack/plugin-datastack-common';
+import {
+  YamlDataError,
+  assertPlainData,
+  parseYamlData,
+} from '@datastack/plugin-datastack-node';
 import semver from 'semver';
-import { parse as parseYaml } from 'yaml';
 
 /** A component of a pipeline, as the user picked it. */
 export interface PipelineComponentInput {
@@ -34,8 +44,6 @@ export interface RenderInput {
   /** A local bare repository name; its clone URL is used as repoUrl. */
   localRepository?: string;
   repoRevision?: string;
-  project?: string;
-  argocdNamespace?: string;
   automatedSync?: boolean;
   targetPath?: string;
   components: PipelineComponentInput[];
@@ -45,12 +53,17 @@ export interface RenderInput {
 /** The validated, normalised input the renderer works from. */
 export interface Pipeline {
   name: string;
+  /** The owning group, normalised: `group:default/data-engineering`. */
   owner: string;
   system: string;
+  /** Where the team's Argo CD objects live: project and Application namespace. */
+  placement: TeamPlacement;
   description: string;
   repoUrl: string;
   repoRevision: string;
+  /** The team's AppProject (from datastack.tenancy, never from the template). */
   project: string;
+  /** The namespace of the team's Applications and app of apps. */
   argocdNamespace: string;
   automatedSync: boolean;
   targetPath: string;
@@ -90,24 +103,26 @@ function label(value: unknown, field: string, max: number): string {
   return value;
 }
 
-/** Parses values given as a mapping or as YAML text; anything else is an InputError naming the field. */
+/**
+ * Parses values given as a mapping or as YAML text: plain data only (no YAML
+ * tags, no self-referencing anchors, bounded aliases); anything else is an
+ * InputError naming the field.
+ */
 export function parseValues(
   value: unknown,
   field: string,
 ): Record<string, unknown> {
   if (value === undefined || value === null || value === '') return {};
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = parseYaml(value);
-    } catch (error) {
-      throw new InputError(
-        `${field} is not valid YAML: ${
-          (error as Error).message.split('\n')[0]
-        }`,
-      );
+  let parsed: unknown = value;
+  try {
+    if (typeof value === 'string') {
+      parsed = parseYamlData(value, field, { maxLength: 256 * 1024 });
+      if (parsed === null || parsed === undefined) return {};
     }
-    if (parsed === null || parsed === undefined) return {};
+    assertPlainData(parsed, field);
+  } catch (error) {
+    if (error instanceof YamlDataError) throw new InputError(error.message);
+    throw error;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InputError(`${field} must be a YAML mapping of Helm values`);
@@ -135,17 +150,47 @@ export function safeRelativePath(value: unknown, field: string): string {
   return segments.filter(s => s && s !== '.').join('/') || '.';
 }
 
-function entityRef(value: unknown, field: string): string {
+function ownerRef(value: unknown, field: string): string {
   if (typeof value !== 'string' || !value.trim()) {
     throw new InputError(`${field} is required`);
   }
-  if (!/^([a-z]+:)?([a-z0-9-_.]+\/)?[a-zA-Z0-9][a-zA-Z0-9-_.]*$/.test(value)) {
+  const parsed = parseStrictEntityRef(value, { kind: 'group' });
+  if (!parsed || parsed.kind !== 'group') {
     throw new InputError(
       `${field} "${value}" is not an entity reference such as group:default/data-platform`,
     );
   }
+  return formatEntityRef(parsed);
+}
+
+/**
+ * A git ref as `git check-ref-format` accepts it (and `HEAD`), so the value
+ * Argo CD and git are given is exactly the branch, tag or commit meant.
+ */
+export function gitRevision(value: unknown, field: string): string {
+  if (value === undefined || value === '') return 'HEAD';
+  if (
+    typeof value !== 'string' ||
+    value.length > 200 ||
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value) ||
+    value.includes('..') ||
+    value.includes('//') ||
+    value.endsWith('/') ||
+    value.endsWith('.') ||
+    value.endsWith('.lock') ||
+    value.split('/').some(part => part.startsWith('.'))
+  ) {
+    throw new InputError(
+      `${field} "${String(
+        value,
+      )}" is not a branch, tag or commit (letters, digits, ".", "_", "-" and "/", as git allows)`,
+    );
+  }
   return value;
 }
+
+/** Resolves the GitOps repository a render names, or throws an InputError naming the field. */
+export type RepositoryResolver = (value: string, field: string) => string;
 
 /**
  * Validates every field of a render before anything is written, and throws an
@@ -157,30 +202,32 @@ export function validateRenderInput(
   input: RenderInput,
   registry: ComponentRegistry,
   argocdInstances: string[] | undefined,
-  localCloneUrl: (name: string) => string = () => {
-    throw new InputError('localRepository is not available here');
+  options: {
+    /** Resolves repoUrl and localRepository through the git host policy. */
+    resolveRepository: RepositoryResolver;
+    naming?: TenancyNaming;
   },
 ): Pipeline {
   const name = label(input.name, 'name', MAX_PIPELINE_NAME);
-  const owner = entityRef(input.owner, 'owner');
+  const owner = ownerRef(input.owner, 'owner');
   const system = input.system ? label(input.system, 'system', 63) : name;
+  for (const legacy of ['project', 'argocdNamespace'] as const) {
+    if ((input as unknown as Record<string, unknown>)[legacy] !== undefined) {
+      throw new InputError(
+        `${legacy} is no longer an input: the team's AppProject and Application namespace come from datastack.tenancy and the owner`,
+      );
+    }
+  }
   if (Boolean(input.repoUrl) === Boolean(input.localRepository)) {
     throw new InputError('Give exactly one of repoUrl or localRepository');
   }
   const repoUrl = input.localRepository
-    ? localCloneUrl(input.localRepository)
-    : input.repoUrl!;
-  if (!/^(https?:\/\/|file:\/\/|git@)[^\s]+$/.test(repoUrl)) {
-    throw new InputError(
-      `repoUrl "${repoUrl}" must be an http(s), file:// or git@ clone URL`,
-    );
-  }
-  const project = input.project
-    ? label(input.project, 'project', 63)
-    : 'default';
-  const argocdNamespace = input.argocdNamespace
-    ? label(input.argocdNamespace, 'argocdNamespace', 63)
-    : 'argocd';
+    ? options.resolveRepository(input.localRepository, 'localRepository')
+    : options.resolveRepository(input.repoUrl!, 'repoUrl');
+  const placement = teamPlacement(
+    owner,
+    options.naming ?? DEFAULT_TENANCY_NAMING,
+  );
 
   if (!Array.isArray(input.components) || input.components.length === 0) {
     throw new InputError('components must list at least one component');
@@ -203,7 +250,12 @@ export function validateRenderInput(
     }
     seen.add(id);
     if (c.version !== undefined && c.version !== '') {
-      if (typeof c.version !== 'string' || !semver.valid(c.version)) {
+      // semver.valid() trims and drops a leading "v"; the writer would copy
+      // the raw text into targetRevision, so only the exact form is taken.
+      if (
+        typeof c.version !== 'string' ||
+        semver.valid(c.version) !== c.version
+      ) {
         throw new InputError(
           `${field}.version "${c.version}" must be a SemVer version such as ${
             definition.chart?.version ?? definition.dbt?.coreVersion
@@ -301,14 +353,15 @@ export function validateRenderInput(
     name,
     owner,
     system,
+    placement,
     description:
       typeof input.description === 'string' && input.description
         ? input.description
         : `Data pipeline ${name}`,
     repoUrl,
-    repoRevision: input.repoRevision || 'HEAD',
-    project,
-    argocdNamespace,
+    repoRevision: gitRevision(input.repoRevision, 'repoRevision'),
+    project: placement.project,
+    argocdNamespace: placement.applicationNamespace,
     automatedSync: input.automatedSync ?? true,
     targetPath: safeRelativePath(input.targetPath, 'targetPath'),
     components,

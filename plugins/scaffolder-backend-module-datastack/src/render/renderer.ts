@@ -6,14 +6,20 @@ import {
   ANNOTATION_DATASTACK_GITOPS_REPO,
   ANNOTATION_DATASTACK_PIPELINE,
   ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_DATASTACK_ENTITY_REF,
+  ANNOTATION_DATASTACK_OWNER,
   ComponentDefinition,
   ComponentRegistry,
   LABEL_COMPONENT,
   LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
   LABEL_PIPELINE,
+  LABEL_TEAM,
+  MANAGED_BY_DATASTACK,
   mergeValues,
 } from '@datastack/plugin-datastack-common';
 import type {
+  AppProject,
   Application,
   ApplicationSource,
 } from '@datastack/plugin-datastack-node';
@@ -24,6 +30,8 @@ import type { Pipeline } from './input';
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 /** Which configured Argo CD instance an Application is applied to, for datastack:argocd:apply. */
 export const ANNOTATION_ARGOCD_INSTANCE = 'datastack.io/argocd-instance';
+/** The cluster Argo CD itself runs in, where Applications are created. */
+export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** What a render produced: files by path, and the Applications per environment. */
 export interface RenderedPipeline {
@@ -32,6 +40,13 @@ export interface RenderedPipeline {
   applications: Record<string, Application[]>;
   /** The app-of-apps root Application per environment. */
   roots: Record<string, Application>;
+  /**
+   * Per environment, what the team's AppProject must allow for this
+   * pipeline there: the repositories, destinations and Application
+   * namespace (datastack:argocd:apply creates or extends the project when
+   * datastack.tenancy.createProjects allows it, and checks it otherwise).
+   */
+  projects: Record<string, AppProject>;
 }
 
 /**
@@ -100,6 +115,22 @@ export function renderPipeline(
   if (dbt) Object.assign(files, dbt.files);
 
   const componentEntityName = (id: string) => `${pipeline.name}-${id}`;
+  const { placement } = pipeline;
+  const projects: Record<string, AppProject> = {};
+  /** Labels and annotations that let every later write prove the object is this pipeline's. */
+  const ownership = (entityRef: string) => ({
+    labels: {
+      [LABEL_TEAM]: placement.team,
+      [LABEL_MANAGED_BY]: MANAGED_BY_DATASTACK,
+    },
+    annotations: {
+      [ANNOTATION_DATASTACK_OWNER]: placement.owner,
+      [ANNOTATION_DATASTACK_ENTITY_REF]: entityRef,
+    },
+  });
+  const componentRef = (id: string) =>
+    `component:default/${componentEntityName(id)}`;
+  const systemRef = `system:default/${pipeline.system}`;
   const appName = (id: string, env: string) => `${pipeline.name}-${id}-${env}`;
   const selector = (id: string) =>
     `${LABEL_PIPELINE}=${pipeline.name},${LABEL_COMPONENT}=${id}`;
@@ -132,6 +163,7 @@ export function renderPipeline(
         `Helm values of ${definition.title} in ${env.name} (size ${env.size}).`,
       );
       const name = appName(component.id, env.name);
+      const owned = ownership(componentRef(component.id));
       const source: ApplicationSource = {
         repoURL: helmRepoUrl(chart.repository),
         chart: chart.name,
@@ -157,12 +189,14 @@ export function renderPipeline(
             [LABEL_PIPELINE]: pipeline.name,
             [LABEL_COMPONENT]: component.id,
             [LABEL_ENVIRONMENT]: env.name,
+            ...owned.labels,
           },
           annotations: {
             'argocd.argoproj.io/sync-wave': String(
               waves.get(component.id) ?? 0,
             ),
             [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance,
+            ...owned.annotations,
           },
           finalizers: [RESOURCES_FINALIZER],
         },
@@ -204,6 +238,7 @@ export function renderPipeline(
     }
     applications[env.name] = envApps;
 
+    const rootOwned = ownership(systemRef);
     const root: Application = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
@@ -213,8 +248,12 @@ export function renderPipeline(
         labels: {
           [LABEL_PIPELINE]: pipeline.name,
           [LABEL_ENVIRONMENT]: env.name,
+          ...rootOwned.labels,
         },
-        annotations: { [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance },
+        annotations: {
+          [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance,
+          ...rootOwned.annotations,
+        },
         finalizers: [RESOURCES_FINALIZER],
       },
       spec: {
@@ -227,9 +266,11 @@ export function renderPipeline(
             `environments/${env.name}/applications`,
           ),
         },
-        // The component Applications live in Argo CD's own namespace.
+        // The component Applications live in the team's Application
+        // namespace of the cluster Argo CD runs in: whatever the team pushes
+        // there is admitted only by its own project (sourceNamespaces).
         destination: {
-          server: 'https://kubernetes.default.svc',
+          server: IN_CLUSTER,
           namespace: pipeline.argocdNamespace,
         },
         syncPolicy: pipeline.automatedSync
@@ -242,6 +283,11 @@ export function renderPipeline(
       `App of apps of ${pipeline.name} in ${env.name}: apply this one Application and Argo CD creates the others.`,
     );
     roots[env.name] = root;
+    projects[env.name] = teamProject(pipeline, env, envApps, root);
+    files[`environments/${env.name}/project.yaml`] = yamlFile(
+      projects[env.name],
+      `What AppProject ${pipeline.project} on Argo CD instance ${env.argocdInstance} must allow for ${pipeline.name} in ${env.name}. Outside the app of apps' path: only the platform (or datastack:argocd:apply where datastack.tenancy.createProjects allows it) applies it.`,
+    );
   }
 
   // Catalog entities: the pipeline as a System, each component as a Component.
@@ -319,7 +365,82 @@ export function renderPipeline(
     .map(e => stringify(e, { lineWidth: 0 }))
     .join('---\n');
   files['README.md'] = renderReadme(pipeline, registry, applications, roots);
-  return { files, applications, roots };
+  return { files, applications, roots, projects };
+}
+
+/**
+ * The team's AppProject as one environment of this pipeline needs it: the
+ * pipeline's repository and the charts it installs as sources, exactly the
+ * namespaces it deploys to (no globs, so no other team's namespace can ever
+ * match), the team's Application namespace as the only source namespace,
+ * Namespace as the only cluster-scoped kind, and a role for the team's group.
+ */
+export function teamProject(
+  pipeline: Pipeline,
+  env: Pipeline['environments'][number],
+  apps: Application[],
+  root: Application,
+): AppProject {
+  const { placement } = pipeline;
+  const repos = new Set<string>([pipeline.repoUrl]);
+  const destinations = new Map<
+    string,
+    { server?: string; name?: string; namespace: string }
+  >();
+  for (const app of [...apps, root]) {
+    for (const source of app.spec.sources ?? [app.spec.source!]) {
+      if (source?.repoURL) repos.add(source.repoURL);
+    }
+    const dest = app.spec.destination;
+    const key = `${dest.server ?? ''}|${dest.name ?? ''}|${dest.namespace}`;
+    destinations.set(key, {
+      ...(dest.server ? { server: dest.server } : { name: dest.name }),
+      namespace: dest.namespace!,
+    });
+  }
+  const team = placement.team;
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: {
+      name: placement.project,
+      namespace: 'argocd',
+      labels: {
+        [LABEL_TEAM]: team,
+        [LABEL_MANAGED_BY]: MANAGED_BY_DATASTACK,
+      },
+      annotations: {
+        [ANNOTATION_DATASTACK_OWNER]: placement.owner,
+        [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance,
+      },
+    },
+    spec: {
+      description: `Applications of ${placement.owner}, managed by Datastack`,
+      sourceRepos: [...repos].sort(),
+      destinations: [...destinations.values()].sort((a, b) =>
+        `${a.server ?? a.name}/${a.namespace}`.localeCompare(
+          `${b.server ?? b.name}/${b.namespace}`,
+        ),
+      ),
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+      namespaceResourceBlacklist: [
+        { group: '', kind: 'ResourceQuota' },
+        { group: '', kind: 'LimitRange' },
+      ],
+      sourceNamespaces: [placement.applicationNamespace],
+      roles: [
+        {
+          name: 'team',
+          description: `Members of ${placement.owner}`,
+          policies: [
+            `p, proj:${placement.project}:team, applications, get, ${placement.project}/*, allow`,
+            `p, proj:${placement.project}:team, applications, sync, ${placement.project}/*, allow`,
+          ],
+          groups: [team],
+        },
+      ],
+    },
+  };
 }
 
 function renderReadme(
