@@ -65,6 +65,10 @@ const kafkaApp = {
   metadata: {
     name: 'orders-kafka-dev',
     namespace: 'argocd',
+    annotations: {
+      'datastack.io/owner': 'group:default/team-a',
+      'datastack.io/entity-ref': 'component:default/orders-kafka',
+    },
     labels: {
       'datastack.io/pipeline': 'orders',
       'datastack.io/component': 'kafka',
@@ -551,7 +555,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
         .set('authorization', mockCredentials.user.header());
       expect(res.status).toBe(200);
       expect(upstream).toContain(
-        'sync-body {"name":"orders-kafka-dev","prune":false}',
+        'sync-body {"name":"orders-kafka-dev","appNamespace":"argocd","prune":false}',
       );
       expect(res.body.rows[0].applications[0].name).toBe('orders-kafka-dev');
     });

@@ -8,6 +8,8 @@ import {
   readArgoCdConfig,
   readTimeout,
   ChartBumper,
+  GitHostPolicy,
+  LocalGitRepositories,
 } from '@datastack/plugin-datastack-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
@@ -24,6 +26,8 @@ import { ChartVersionsService } from './services/upgrades/ChartVersionsService';
 import { ChartValuesService } from './services/upgrades/ChartValuesService';
 import { DeploymentInventory } from './services/upgrades/DeploymentInventory';
 import { UpgradeService } from './services/upgrades/UpgradeService';
+import { ProposeService } from './services/upgrades/ProposeService';
+import { SyncService } from './services/health/SyncService';
 import { catalogOwners } from './services/health/catalogOwners';
 import { commitUrl } from './services/scm';
 
@@ -127,6 +131,20 @@ export const datastackPlugin = createBackendPlugin({
           maxCandidates: upgradesConfig.maxCandidates,
         });
 
+        const health = EntityHealthService.create({
+          clients: instances.clients(),
+          registry,
+          cache,
+          logger,
+          cacheTtlMs,
+          workloads: selector => clusters.workloads(selector),
+          commitUrl: (repoURL, sha) => commitUrl(integrations, repoURL, sha),
+        });
+        const hosts = new GitHostPolicy({
+          integrations,
+          repositories: LocalGitRepositories.fromConfig(config),
+        });
+
         httpRouter.use(
           await createRouter({
             status: async () => ({
@@ -136,16 +154,8 @@ export const datastackPlugin = createBackendPlugin({
             }),
             registry,
             instances,
-            health: EntityHealthService.create({
-              clients: instances.clients(),
-              registry,
-              cache,
-              logger,
-              cacheTtlMs,
-              workloads: selector => clusters.workloads(selector),
-              commitUrl: (repoURL, sha) =>
-                commitUrl(integrations, repoURL, sha),
-            }),
+            health,
+            sync: SyncService.create({ health, auditor, logger }),
             fleet: FleetService.create({
               clients: instances.clients(),
               registry,
@@ -156,10 +166,17 @@ export const datastackPlugin = createBackendPlugin({
             }),
             clusters,
             upgrades,
+            propose: ProposeService.create({
+              catalog,
+              permissions,
+              auditor,
+              logger,
+              chartVersions,
+              bumper: ChartBumper.fromConfig(config, { logger }),
+              hosts,
+            }),
             chartVersions,
-            bumper: ChartBumper.fromConfig(config, { logger }),
             catalog,
-            auditor,
             httpAuth,
             permissions,
           }),

@@ -1,0 +1,144 @@
+import type {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import express from 'express';
+import { z } from 'zod';
+
+/** One segment of an entity reference in a path. */
+export const entityPart = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be an entity name part');
+
+export const entityParams = z.object({
+  namespace: entityPart,
+  kind: entityPart,
+  name: entityPart,
+});
+
+/** What a parsed value is, for the error message: `query parameter`, `body`, … */
+export type InputPlace = 'path parameter' | 'query parameter' | 'body';
+
+/**
+ * Parses with zod; a failure is an InputError naming the place and the
+ * field once (`query parameter limit: …`, `query parameter colour: is not a
+ * known query parameter`, `body: must be an object`).
+ */
+export function parse<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  place: InputPlace,
+): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map(k => [...path, k].join('.'));
+    throw new InputError(
+      `${place} ${keys.join(', ')}: ${
+        keys.length > 1 ? 'are not known' : 'is not a known'
+      } ${place}${keys.length > 1 ? 's' : ''}`,
+    );
+  }
+  throw new InputError(
+    path.length
+      ? `${place} ${path.join('.')}: ${issue.message}`
+      : `${place}: ${issue.message}`,
+  );
+}
+
+/**
+ * The JSON body parser, and an error handler right after it that turns a
+ * body express cannot parse into an InputError saying so (body-parser's
+ * own error is a SyntaxError that would reach the browser as such).
+ */
+export function jsonBody(): [
+  express.RequestHandler,
+  express.ErrorRequestHandler,
+] {
+  const notJson: express.ErrorRequestHandler = (error, _req, _res, next) => {
+    const type = (error as { type?: unknown } | undefined)?.type;
+    if (type === 'entity.parse.failed') {
+      next(
+        new InputError(
+          `body: the request body is not JSON (${(error as Error).message})`,
+        ),
+      );
+      return;
+    }
+    if (type === 'entity.too.large') {
+      next(new InputError('body: the request body is larger than 1 MiB'));
+      return;
+    }
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      next(new InputError(`body: ${(error as Error).message}`));
+      return;
+    }
+    next(error);
+  };
+  return [express.json({ limit: '1mb' }), notJson];
+}
+
+export interface AuthorizeDeps {
+  catalog: CatalogService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+}
+
+/** The permission checks every route module shares. */
+export function authorizers(deps: AuthorizeDeps) {
+  /** The entity of the path, after the permission check on it. */
+  async function authorizedEntity(
+    req: express.Request,
+    ref: { namespace: string; kind: string; name: string },
+    permission: ResourcePermission<'catalog-entity'>,
+    verb: string,
+  ): Promise<Entity> {
+    const credentials = await deps.httpAuth.credentials(req);
+    const entityRef = stringifyEntityRef(ref);
+    // Both calls at once: the entity is only used once the decision allows it.
+    const [[decision], entity] = await Promise.all([
+      deps.permissions.authorize([{ permission, resourceRef: entityRef }], {
+        credentials,
+      }),
+      deps.catalog.getEntityByRef(entityRef, { credentials }),
+    ]);
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
+    }
+    if (!entity) {
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    }
+    return entity;
+  }
+
+  /** Asks the policy for a permission that concerns no one entity. */
+  async function authorizeBasic(
+    req: express.Request,
+    permission: BasicPermission,
+    verb: string,
+  ): Promise<void> {
+    const credentials = await deps.httpAuth.credentials(req);
+    const [decision] = await deps.permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed to ${verb}`);
+    }
+  }
+
+  return { authorizedEntity, authorizeBasic };
+}
+
+export type Authorizers = ReturnType<typeof authorizers>;
