@@ -163,6 +163,7 @@ function entity(
   name: string,
   annotations: Record<string, string>,
   kind = 'Component',
+  spec: { owner?: string; system?: string } = {},
 ): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
@@ -170,21 +171,32 @@ function entity(
     metadata: { name, namespace: 'default', annotations },
     spec: {
       type: 'data-stack-component',
-      owner: 'team-a',
+      owner: spec.owner ?? 'team-a',
       lifecycle: 'production',
+      ...(spec.system ? { system: spec.system } : {}),
     },
   };
 }
 
 const entities = [
-  entity('orders-trino', {
-    'datastack.io/component': 'trino',
-    'datastack.io/pipeline': 'orders',
-  }),
-  entity('orders-kafka', {
-    'datastack.io/component': 'kafka',
-    'datastack.io/pipeline': 'orders',
-  }),
+  entity(
+    'orders-trino',
+    {
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'orders',
+    },
+    'Component',
+    { system: 'orders' },
+  ),
+  entity(
+    'orders-kafka',
+    {
+      'datastack.io/component': 'kafka',
+      'datastack.io/pipeline': 'orders',
+    },
+    'Component',
+    { system: 'orders' },
+  ),
   entity(
     'orders',
     {
@@ -195,6 +207,61 @@ const entities = [
   ),
   entity('plain-system', {}, 'System'),
   entity('mystery', { 'datastack.io/component': 'nope' }),
+  // Team B's pipeline, and Components of team B aimed at team A's pipeline.
+  entity(
+    'payments',
+    {
+      'datastack.io/pipeline': 'payments',
+      'datastack.io/gitops-repo': 'payments',
+    },
+    'System',
+    { owner: 'team-b' },
+  ),
+  entity(
+    'payments-trino',
+    {
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'orders',
+    },
+    'Component',
+    { owner: 'team-b', system: 'payments' },
+  ),
+  entity(
+    'sneaky-trino',
+    {
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'orders',
+    },
+    'Component',
+    { owner: 'team-b', system: 'orders' },
+  ),
+  entity(
+    'detached-trino',
+    {
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'orders',
+    },
+    'Component',
+    { owner: 'team-b' },
+  ),
+  // A pipeline whose repository is on a host without an integration.
+  entity(
+    'elsewhere',
+    {
+      'datastack.io/pipeline': 'elsewhere',
+      'datastack.io/gitops-repo': 'https://git.evil.example.com/a/b.git',
+    },
+    'System',
+  ),
+  entity(
+    'elsewhere-trino',
+    {
+      'datastack.io/component': 'trino',
+      'datastack.io/pipeline': 'elsewhere',
+    },
+    'Component',
+    { system: 'elsewhere' },
+  ),
 ];
 
 async function request2(
@@ -383,6 +450,7 @@ describe.each(databases.eachSupportedId())(
     async function start(
       options: {
         permissions?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+        features?: any[];
       } = {},
     ) {
       const knex = await databases.init(databaseId);
@@ -425,6 +493,7 @@ describe.each(databases.eachSupportedId())(
                 }),
               ]
             : []),
+          ...(options.features ?? []),
         ],
       });
       const get = (url: string) =>
@@ -710,6 +779,81 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await post(url, { version: '1.41.0', environments: ['dev'] })).status,
       ).toBe(409);
+    });
+
+    describe('writes only to the repository of a System the caller may propose on', () => {
+      const url = (name: string) =>
+        `/upgrades/entity/default/component/${name}/propose`;
+      const branches = async () =>
+        runGit(['--git-dir', new URL(repoURL).pathname, 'branch', '--list']);
+
+      it("refuses a Component whose datastack.io/pipeline names another team's pipeline, pushing nothing", async () => {
+        const { post } = await start();
+        const res = await post(url('payments-trino'), { version: '1.42.2' });
+        expect(res.status).toBe(403);
+        expect(res.body.error.name).toBe('NotAllowedError');
+        expect(res.body.error.message).toContain(
+          'component:default/payments-trino says it belongs to pipeline "orders" (datastack.io/pipeline), but its System system:default/payments is pipeline "payments"',
+        );
+        const detached = await post(url('detached-trino'), {
+          version: '1.42.2',
+        });
+        expect(detached.status).toBe(400);
+        expect(detached.body.error.message).toContain('has no spec.system');
+        expect(await branches()).not.toContain(
+          'datastack/upgrade-trino-1.42.2',
+        );
+      });
+
+      it("refuses a Component placed in another team's System when the policy denies proposing on that System", async () => {
+        const asked: string[] = [];
+        const permissions = mockServices.permissions.mock({
+          authorize: async requests =>
+            requests.map(r => {
+              const ref = 'resourceRef' in r ? String(r.resourceRef) : '';
+              asked.push(`${r.permission.name} ${ref}`);
+              // Team B's user owns neither team A's System nor its pipeline.
+              return {
+                result:
+                  ref === 'system:default/orders'
+                    ? AuthorizeResult.DENY
+                    : AuthorizeResult.ALLOW,
+              };
+            }),
+        });
+        const { post } = await start({ features: [permissions.factory] });
+        const res = await post(url('sneaky-trino'), { version: '1.42.2' });
+        expect(res.status).toBe(403);
+        expect(res.body.error.message).toBe(
+          'Not allowed to propose upgrades of system:default/orders, the System of component:default/sneaky-trino',
+        );
+        expect(asked).toEqual(
+          expect.arrayContaining([
+            'datastack.upgrade.propose component:default/sneaky-trino',
+            'datastack.upgrade.propose system:default/orders',
+          ]),
+        );
+        expect(await branches()).not.toContain(
+          'datastack/upgrade-trino-1.42.2',
+        );
+      });
+
+      it('refuses a System repository on a host without an integration before any git call', async () => {
+        const hosts: string[] = [];
+        server.use(
+          http.all('https://git.evil.example.com/*', ({ request: req }) => {
+            hosts.push(req.url);
+            return new HttpResponse(null, { status: 404 });
+          }),
+        );
+        const { post } = await start();
+        const res = await post(url('elsewhere-trino'), { version: '1.42.2' });
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(
+          'git.evil.example.com has no Backstage integration',
+        );
+        expect(hosts).toEqual([]);
+      });
     });
 
     it('refuses every upgrade route without the permission', async () => {
