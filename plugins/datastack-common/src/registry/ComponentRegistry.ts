@@ -219,10 +219,41 @@ function applyOverride(
   base: ComponentDefinition,
   override: ComponentOverride,
 ): ComponentDefinition {
-  const { chart, values, ...rest } = override;
+  const { chart, values, operator, instance, ...rest } = override;
   return {
     ...base,
     ...rest,
+    operator:
+      operator && base.operator
+        ? {
+            ...base.operator,
+            ...operator,
+            watchValues: mergeValues(
+              base.operator.watchValues,
+              operator.watchValues ?? {},
+            ),
+          }
+        : (operator as ComponentDefinition['operator']) ?? base.operator,
+    instance:
+      instance?.sizes && base.instance
+        ? ({
+            ...base.instance,
+            sizes: {
+              small: mergeValues(
+                base.instance.sizes.small,
+                instance.sizes.small ?? {},
+              ),
+              medium: mergeValues(
+                base.instance.sizes.medium,
+                instance.sizes.medium ?? {},
+              ),
+              large: mergeValues(
+                base.instance.sizes.large,
+                instance.sizes.large ?? {},
+              ),
+            },
+          } as ComponentDefinition['instance'])
+        : base.instance,
     chart:
       chart && base.chart
         ? { ...base.chart, ...chart }

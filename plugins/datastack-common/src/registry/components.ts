@@ -11,7 +11,14 @@ import type { ComponentDefinition } from './schema';
  * - `chart.repository` is the URL the chart's `index.yaml` is published
  *   under, or an `oci://` registry path to which `/<name>` is appended.
  * - `operatorDeployment` assumes the Helm release is named after the
- *   component id (what the GitOps renderer does).
+ *   component id (what the "Platform operators" template does:
+ *   `operator.releaseName` is the id).
+ * - Operator-based components (`operator` and `instance`) are installed once
+ *   per cluster by the platform team; `chart`, `crds`, `kubeVersion`,
+ *   `upgradeHops` and `breakingNotes` describe that operator chart, and
+ *   `values` are its Helm values per cluster size. A pipeline gets the
+ *   `instance`: namespaced custom resources sized per environment, whose
+ *   apiVersions follow the operator version (`instance.resources[].versions`).
  * - `requires` orders deployment (sync waves) between components of the same
  *   pipeline and is checked by the upgrade planner; a constraint on a
  *   component that is not in the pipeline does not apply.
@@ -393,6 +400,109 @@ export const defaultComponents: ComponentDefinition[] = [
       },
     ],
     operatorDeployment: 'clickhouse-altinity-clickhouse-operator',
+    // Platform layer: deploy/helm/clickhouse-operator values.yaml
+    // (configs.files.config.yaml watch.namespaces: an empty list watches
+    // every namespace; rbac.namespaceScoped false keeps the ClusterRole).
+    operator: {
+      namespace: 'clickhouse-operator',
+      releaseName: 'clickhouse',
+      deployment: 'clickhouse-altinity-clickhouse-operator',
+      watchValues: {
+        rbac: { namespaceScoped: false },
+        configs: {
+          files: { 'config.yaml': { watch: { namespaces: [] } } },
+        },
+      },
+      clusterScoped: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      source:
+        'Altinity/clickhouse-operator deploy/helm/clickhouse-operator values.yaml (watch.namespaces, rbac.namespaceScoped)',
+    },
+    // Instance: docs/chi-examples (configuration.clusters[].layout,
+    // zookeeper.nodes) and docs/chk-examples/01-chi-simple-with-keeper.yaml
+    // (a CHK named x is served as Service keeper-x on port 2181).
+    instance: {
+      type: 'clickhouse-installation',
+      source:
+        'Altinity/clickhouse-operator docs/chi-examples, docs/chk-examples/01-chi-simple-with-keeper.yaml',
+      resources: [
+        {
+          group: 'clickhouse.altinity.com',
+          kind: 'ClickHouseInstallation',
+          versions: [
+            {
+              version: 'v1',
+              operator: '>=0.18.0',
+              source: 'curated: Altinity operator 0.18.0 (CRD v1)',
+            },
+          ],
+        },
+        {
+          group: 'clickhouse-keeper.altinity.com',
+          kind: 'ClickHouseKeeperInstallation',
+          versions: [
+            {
+              version: 'v1',
+              operator: '>=0.24.0',
+              source:
+                'curated: Altinity operator 0.24.0 release notes (ClickHouseKeeperInstallation with the CHI layout)',
+            },
+          ],
+        },
+      ],
+      sizes: {
+        small: {
+          image: 'clickhouse/clickhouse-server:25.8',
+          cluster: 'main',
+          shards: 1,
+          replicas: 1,
+          storage: { size: '20Gi' },
+          resources: {
+            requests: { cpu: '500m', memory: '2Gi' },
+            limits: { memory: '4Gi' },
+          },
+          keeper: {
+            image: 'clickhouse/clickhouse-keeper:25.8',
+            replicas: 1,
+            storage: { size: '5Gi' },
+          },
+        },
+        medium: {
+          image: 'clickhouse/clickhouse-server:25.8',
+          cluster: 'main',
+          shards: 1,
+          replicas: 2,
+          storage: { size: '100Gi' },
+          resources: {
+            requests: { cpu: '2', memory: '8Gi' },
+            limits: { memory: '8Gi' },
+          },
+          keeper: {
+            image: 'clickhouse/clickhouse-keeper:25.8',
+            replicas: 3,
+            storage: { size: '10Gi' },
+          },
+        },
+        large: {
+          image: 'clickhouse/clickhouse-server:25.8',
+          cluster: 'main',
+          shards: 3,
+          replicas: 2,
+          storage: { size: '500Gi' },
+          resources: {
+            requests: { cpu: '8', memory: '32Gi' },
+            limits: { memory: '32Gi' },
+          },
+          keeper: {
+            image: 'clickhouse/clickhouse-keeper:25.8',
+            replicas: 3,
+            storage: { size: '20Gi' },
+          },
+        },
+      },
+    },
     requires: [],
     conflicts: [],
     values: {
@@ -559,6 +669,93 @@ export const defaultComponents: ComponentDefinition[] = [
       },
     ],
     operatorDeployment: 'spark-spark-operator-controller',
+    // Platform layer: charts/spark-operator-chart values.yaml
+    // (spark.jobNamespaces: "If empty string is included, all namespaces
+    // will be allowed"; the chart then creates the drivers' service account
+    // and Role in no tenant namespace, so the instance brings them:
+    // templates/spark/rbac.yaml).
+    operator: {
+      namespace: 'spark-operator',
+      releaseName: 'spark',
+      deployment: 'spark-spark-operator-controller',
+      watchValues: { spark: { jobNamespaces: [''] } },
+      clusterScoped: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'MutatingWebhookConfiguration',
+        },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'ValidatingWebhookConfiguration',
+        },
+      ],
+      source:
+        'kubeflow/spark-operator charts/spark-operator-chart values.yaml (spark.jobNamespaces)',
+    },
+    // Instance: the Role of templates/spark/rbac.yaml in the pipeline
+    // namespace and examples/spark-pi.yaml as the job the orchestrator runs.
+    instance: {
+      type: 'spark-namespace',
+      source:
+        'kubeflow/spark-operator charts/spark-operator-chart/templates/spark/rbac.yaml, examples/spark-pi.yaml',
+      resources: [
+        {
+          group: 'sparkoperator.k8s.io',
+          kind: 'SparkApplication',
+          versions: [
+            {
+              version: 'v1beta2',
+              operator: '>=1.1.0',
+              source:
+                'curated: kubeflow/spark-operator chart 1.1.0 (v1beta2 CRDs)',
+            },
+          ],
+        },
+      ],
+      sizes: {
+        small: {
+          serviceAccount: 'spark',
+          example: {
+            image: 'docker.io/library/spark:4.0.0',
+            sparkVersion: '4.0.0',
+            mainClass: 'org.apache.spark.examples.SparkPi',
+            mainApplicationFile:
+              'local:///opt/spark/examples/jars/spark-examples.jar',
+            arguments: ['1000'],
+            driver: { cores: 1, memory: '512m' },
+            executor: { instances: 1, cores: 1, memory: '512m' },
+          },
+        },
+        medium: {
+          serviceAccount: 'spark',
+          example: {
+            image: 'docker.io/library/spark:4.0.0',
+            sparkVersion: '4.0.0',
+            mainClass: 'org.apache.spark.examples.SparkPi',
+            mainApplicationFile:
+              'local:///opt/spark/examples/jars/spark-examples.jar',
+            arguments: ['1000'],
+            driver: { cores: 1, memory: '1g' },
+            executor: { instances: 2, cores: 2, memory: '2g' },
+          },
+        },
+        large: {
+          serviceAccount: 'spark',
+          example: {
+            image: 'docker.io/library/spark:4.0.0',
+            sparkVersion: '4.0.0',
+            mainClass: 'org.apache.spark.examples.SparkPi',
+            mainApplicationFile:
+              'local:///opt/spark/examples/jars/spark-examples.jar',
+            arguments: ['1000'],
+            driver: { cores: 2, memory: '4g' },
+            executor: { instances: 8, cores: 4, memory: '8g' },
+          },
+        },
+      },
+    },
     requires: [],
     conflicts: [],
     values: {
@@ -572,7 +769,6 @@ export const defaultComponents: ComponentDefinition[] = [
           },
         },
         webhook: { enable: true, replicas: 1 },
-        spark: { jobNamespaces: ['spark'] },
       },
       medium: {
         controller: {
@@ -584,7 +780,6 @@ export const defaultComponents: ComponentDefinition[] = [
           },
         },
         webhook: { enable: true, replicas: 2 },
-        spark: { jobNamespaces: ['spark'] },
       },
       large: {
         controller: {
@@ -596,7 +791,6 @@ export const defaultComponents: ComponentDefinition[] = [
           },
         },
         webhook: { enable: true, replicas: 3 },
-        spark: { jobNamespaces: ['spark'] },
       },
     },
     docsUrl: 'https://www.kubeflow.org/docs/components/spark-operator/',
@@ -639,6 +833,158 @@ export const defaultComponents: ComponentDefinition[] = [
       { group: 'core.strimzi.io', version: 'v1', kind: 'StrimziPodSet' },
     ],
     operatorDeployment: 'strimzi-cluster-operator',
+    // Platform layer: Strimzi's Helm chart README (watchAnyNamespace makes the
+    // Cluster Operator watch every namespace, through ClusterRoleBindings it
+    // creates). Served API versions: Strimzi 0.49.0 CHANGELOG (v1 added,
+    // v1beta2 still served), 1.0.0 CHANGELOG (v1beta2 removed).
+    operator: {
+      namespace: 'strimzi',
+      releaseName: 'kafka',
+      deployment: 'strimzi-cluster-operator',
+      watchValues: { watchAnyNamespace: true },
+      clusterScoped: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      source:
+        'strimzi/strimzi-kafka-operator helm-charts/helm3/strimzi-kafka-operator README (watchNamespaces, watchAnyNamespace)',
+    },
+    // Instance: examples/kafka/kafka-with-dual-role-nodes.yaml and
+    // examples/kafka/kafka-with-node-pools.yaml (KRaft, KafkaNodePool with
+    // roles and JBOD storage carrying the KRaft metadata), examples/topic/
+    // kafka-topic.yaml (strimzi.io/cluster label) and
+    // examples/metrics/prometheus-install/strimzi-pod-monitor.yaml.
+    instance: {
+      type: 'strimzi-kafka',
+      source:
+        'strimzi/strimzi-kafka-operator examples/kafka (node pools, KRaft), examples/topic',
+      resources: ['Kafka', 'KafkaNodePool', 'KafkaTopic'].map(kind => ({
+        group: 'kafka.strimzi.io',
+        kind,
+        versions: [
+          {
+            version: 'v1',
+            operator: '>=0.49.0',
+            source: 'curated: Strimzi 0.49.0 CHANGELOG (v1 API)',
+          },
+          {
+            version: 'v1beta2',
+            operator: '<1.0.0',
+            source: 'curated: Strimzi 1.0.0 CHANGELOG (v1beta2 removed)',
+          },
+        ],
+      })),
+      metrics: {
+        kind: 'PodMonitor',
+        selector: {
+          matchExpressions: [
+            { key: 'strimzi.io/kind', operator: 'In', values: ['Kafka'] },
+          ],
+        },
+        port: 'tcp-prometheus',
+        path: '/metrics',
+        source:
+          'strimzi/strimzi-kafka-operator examples/metrics/prometheus-install/strimzi-pod-monitor.yaml',
+      },
+      sizes: {
+        small: {
+          nodePools: [
+            {
+              name: 'dual-role',
+              roles: ['controller', 'broker'],
+              replicas: 1,
+              storage: { size: '10Gi' },
+              resources: {
+                requests: { cpu: '250m', memory: '1Gi' },
+                limits: { memory: '1Gi' },
+              },
+            },
+          ],
+          listeners: [
+            { name: 'plain', port: 9092, type: 'internal', tls: false },
+            { name: 'tls', port: 9093, type: 'internal', tls: true },
+          ],
+          config: {
+            'offsets.topic.replication.factor': 1,
+            'transaction.state.log.replication.factor': 1,
+            'transaction.state.log.min.isr': 1,
+            'default.replication.factor': 1,
+            'min.insync.replicas': 1,
+          },
+          topics: { partitions: 3, replicas: 1, config: {} },
+        },
+        medium: {
+          nodePools: [
+            {
+              name: 'dual-role',
+              roles: ['controller', 'broker'],
+              replicas: 3,
+              storage: { size: '50Gi' },
+              resources: {
+                requests: { cpu: '1', memory: '4Gi' },
+                limits: { memory: '4Gi' },
+              },
+            },
+          ],
+          listeners: [
+            { name: 'plain', port: 9092, type: 'internal', tls: false },
+            { name: 'tls', port: 9093, type: 'internal', tls: true },
+          ],
+          config: {
+            'offsets.topic.replication.factor': 3,
+            'transaction.state.log.replication.factor': 3,
+            'transaction.state.log.min.isr': 2,
+            'default.replication.factor': 3,
+            'min.insync.replicas': 2,
+          },
+          topics: {
+            partitions: 6,
+            replicas: 3,
+            config: { 'min.insync.replicas': 2 },
+          },
+        },
+        large: {
+          nodePools: [
+            {
+              name: 'controllers',
+              roles: ['controller'],
+              replicas: 3,
+              storage: { size: '20Gi' },
+              resources: {
+                requests: { cpu: '500m', memory: '2Gi' },
+                limits: { memory: '2Gi' },
+              },
+            },
+            {
+              name: 'brokers',
+              roles: ['broker'],
+              replicas: 5,
+              storage: { size: '500Gi' },
+              resources: {
+                requests: { cpu: '4', memory: '16Gi' },
+                limits: { memory: '16Gi' },
+              },
+            },
+          ],
+          listeners: [
+            { name: 'plain', port: 9092, type: 'internal', tls: false },
+            { name: 'tls', port: 9093, type: 'internal', tls: true },
+          ],
+          config: {
+            'offsets.topic.replication.factor': 3,
+            'transaction.state.log.replication.factor': 3,
+            'transaction.state.log.min.isr': 2,
+            'default.replication.factor': 3,
+            'min.insync.replicas': 2,
+          },
+          topics: {
+            partitions: 12,
+            replicas: 3,
+            config: { 'min.insync.replicas': 2 },
+          },
+        },
+      },
+    },
     requires: [
       {
         componentId: 'observability',
@@ -671,7 +1017,6 @@ export const defaultComponents: ComponentDefinition[] = [
     values: {
       small: {
         replicas: 1,
-        watchAnyNamespace: false,
         resources: {
           requests: { cpu: '200m', memory: '384Mi' },
           limits: { memory: '384Mi' },
@@ -679,7 +1024,6 @@ export const defaultComponents: ComponentDefinition[] = [
       },
       medium: {
         replicas: 1,
-        watchAnyNamespace: false,
         resources: {
           requests: { cpu: '500m', memory: '512Mi' },
           limits: { memory: '768Mi' },
@@ -687,7 +1031,6 @@ export const defaultComponents: ComponentDefinition[] = [
       },
       large: {
         replicas: 2,
-        watchAnyNamespace: false,
         resources: {
           requests: { cpu: '1', memory: '1Gi' },
           limits: { memory: '1536Mi' },
@@ -744,6 +1087,82 @@ export const defaultComponents: ComponentDefinition[] = [
       },
     ],
     operatorDeployment: 'flink-kubernetes-operator',
+    // Platform layer: helm/flink-kubernetes-operator values.yaml
+    // (watchNamespaces empty = every namespace, through a ClusterRole;
+    // the admission webhook needs cert-manager, which the platform layer
+    // does not install). The chart creates the jobs' `flink` service account
+    // only in the namespaces it lists, so the instance brings its own
+    // (templates/rbac/_helpers.tpl jobRbacRules).
+    operator: {
+      namespace: 'flink-operator',
+      releaseName: 'flink',
+      deployment: 'flink-kubernetes-operator',
+      watchValues: { watchNamespaces: [], webhook: { create: false } },
+      clusterScoped: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      source:
+        'apache/flink-kubernetes-operator helm/flink-kubernetes-operator values.yaml (watchNamespaces, webhook.create)',
+    },
+    // Instance: examples/basic-session-deployment-only.yaml (a FlinkDeployment
+    // without `job` is a session cluster); metrics through Flink's
+    // PrometheusReporter (docs/operations/metrics-logging.md).
+    instance: {
+      type: 'flink-session',
+      source:
+        'apache/flink-kubernetes-operator examples/basic-session-deployment-only.yaml',
+      resources: [
+        {
+          group: 'flink.apache.org',
+          kind: 'FlinkDeployment',
+          versions: [
+            {
+              version: 'v1beta1',
+              operator: '>=1.0.0',
+              source: 'curated: Flink Kubernetes Operator 1.0.0 release',
+            },
+          ],
+        },
+      ],
+      metrics: {
+        kind: 'PodMonitor',
+        selector: { matchLabels: { type: 'flink-native-kubernetes' } },
+        port: 'metrics',
+        path: '/',
+        source:
+          'apache/flink-kubernetes-operator docs/content/docs/operations/metrics-logging.md (PrometheusReporter)',
+      },
+      sizes: {
+        small: {
+          image: 'flink:1.20',
+          flinkVersion: 'v1_20',
+          serviceAccount: 'flink',
+          jobManager: { replicas: 1, resource: { cpu: 0.5, memory: '1024m' } },
+          taskManager: { replicas: 1, resource: { cpu: 1, memory: '2048m' } },
+          taskSlots: 2,
+          flinkConfiguration: {},
+        },
+        medium: {
+          image: 'flink:1.20',
+          flinkVersion: 'v1_20',
+          serviceAccount: 'flink',
+          jobManager: { replicas: 1, resource: { cpu: 1, memory: '2048m' } },
+          taskManager: { replicas: 2, resource: { cpu: 2, memory: '4096m' } },
+          taskSlots: 4,
+          flinkConfiguration: {},
+        },
+        large: {
+          image: 'flink:1.20',
+          flinkVersion: 'v1_20',
+          serviceAccount: 'flink',
+          jobManager: { replicas: 1, resource: { cpu: 2, memory: '4096m' } },
+          taskManager: { replicas: 4, resource: { cpu: 4, memory: '8192m' } },
+          taskSlots: 8,
+          flinkConfiguration: {},
+        },
+      },
+    },
     requires: [
       {
         componentId: 'kafka',
@@ -970,6 +1389,76 @@ export const defaultComponents: ComponentDefinition[] = [
       },
     ],
     operatorDeployment: 'observability-kube-prometh-operator',
+    // Platform layer: charts/kube-prometheus-stack values.yaml
+    // (*SelectorNilUsesHelmValues false: Prometheus selects the monitors of
+    // every namespace, not only those labelled with the release) and the
+    // grafana chart's sidecar.dashboards (label grafana_dashboard "1",
+    // searchNamespace ALL, folderAnnotation with foldersFromFilesStructure).
+    operator: {
+      namespace: 'monitoring',
+      releaseName: 'observability',
+      deployment: 'observability-kube-prometh-operator',
+      watchValues: {
+        prometheus: {
+          prometheusSpec: {
+            podMonitorSelectorNilUsesHelmValues: false,
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            ruleSelectorNilUsesHelmValues: false,
+          },
+        },
+        grafana: {
+          sidecar: {
+            dashboards: {
+              enabled: true,
+              label: 'grafana_dashboard',
+              labelValue: '1',
+              searchNamespace: 'ALL',
+              folderAnnotation: 'grafana_folder',
+              provider: { foldersFromFilesStructure: true },
+            },
+          },
+        },
+      },
+      clusterScoped: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'MutatingWebhookConfiguration',
+        },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'ValidatingWebhookConfiguration',
+        },
+      ],
+      source:
+        'prometheus-community/helm-charts charts/kube-prometheus-stack values.yaml; grafana/helm-charts charts/grafana values.yaml (sidecar.dashboards)',
+    },
+    // Instance: a PodMonitor/ServiceMonitor per pipeline component that
+    // exposes metrics (monitoring.coreos.com/v1) and the pipeline's Grafana
+    // dashboard ConfigMap in its own folder.
+    instance: {
+      type: 'monitoring',
+      source:
+        'prometheus-operator/prometheus-operator Documentation/api-reference (PodMonitor, ServiceMonitor)',
+      resources: ['PodMonitor', 'ServiceMonitor'].map(kind => ({
+        group: 'monitoring.coreos.com',
+        kind,
+        versions: [
+          {
+            version: 'v1',
+            operator: '>=9.0.0',
+            source:
+              'curated: kube-prometheus-stack 9.0.0 (prometheus-operator v0.38, monitoring.coreos.com/v1 CRDs)',
+          },
+        ],
+      })),
+      sizes: {
+        small: { scrapeInterval: '60s' },
+        medium: { scrapeInterval: '30s' },
+        large: { scrapeInterval: '15s' },
+      },
+    },
     requires: [],
     conflicts: [],
     values: {

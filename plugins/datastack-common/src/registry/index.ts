@@ -11,3 +11,4 @@ export { defaultCompositionRules } from './rules';
 export function createDefaultRegistry(): ComponentRegistry {
   return new ComponentRegistry(defaultComponents, defaultCompositionRules);
 }
+export * from './operators';

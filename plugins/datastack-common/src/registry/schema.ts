@@ -90,6 +90,342 @@ export type BreakingNote = z.infer<typeof breakingNoteSchema>;
 export const ENVIRONMENT_SIZES = ['small', 'medium', 'large'] as const;
 export type EnvironmentSize = (typeof ENVIRONMENT_SIZES)[number];
 
+/** A Kubernetes quantity such as `10Gi`, `512Mi`, `500m` or `2`. */
+const quantitySchema = z
+  .string()
+  .regex(
+    /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi)?$/,
+    'must be a Kubernetes quantity such as 10Gi or 500m',
+  );
+const resourcesSchema = z
+  .object({
+    requests: z
+      .object({ cpu: quantitySchema, memory: quantitySchema })
+      .partial()
+      .strict()
+      .optional(),
+    limits: z
+      .object({ cpu: quantitySchema, memory: quantitySchema })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict();
+const imageSchema = z
+  .string()
+  .regex(/^[a-z0-9][^\s]*$/, 'must be a container image reference')
+  .max(255);
+const scalarConfigSchema = z.record(
+  z.string().min(1),
+  z.union([z.string(), z.number(), z.boolean()]),
+);
+const storageSchema = z
+  .object({
+    size: quantitySchema,
+    /** StorageClass; the cluster default when absent. */
+    class: dnsLabelSchema.optional(),
+    /** Whether the volume is deleted with the cluster; kept when absent. */
+    deleteClaim: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * One API version of a custom resource kind and the operator chart versions
+ * that serve it: the CR ↔ operator constraint the upgrade engine and the
+ * pre-flight read.
+ */
+export const servedVersionSchema = z
+  .object({
+    /** The version part of the apiVersion, for example `v1`. */
+    version: z.string().regex(/^v[0-9]+((alpha|beta)[0-9]+)?$/),
+    /** Operator chart versions that serve it. */
+    operator: semverRangeSchema,
+    source: z.string().min(1),
+  })
+  .strict();
+export type ServedVersion = z.infer<typeof servedVersionSchema>;
+
+/**
+ * A namespaced custom resource kind a pipeline's instance renders. Its
+ * `versions` are in order of preference: the first whose operator range holds
+ * the operator version deployed on the cluster is the apiVersion rendered.
+ */
+export const instanceResourceSchema = z
+  .object({
+    group: z.string().min(1),
+    kind: z.string().min(1),
+    versions: z.array(servedVersionSchema).min(1),
+  })
+  .strict();
+export type InstanceResource = z.infer<typeof instanceResourceSchema>;
+
+/**
+ * The platform layer of an operator-based component: installed once per
+ * cluster by the platform team ("Platform operators" template), never by a
+ * pipeline. The chart it installs is the component's `chart` (whose version
+ * the upgrade engine compares); its cluster-scoped objects are the
+ * component's `crds` plus `clusterScoped`.
+ */
+export const operatorSchema = z
+  .object({
+    /** The platform namespace the operator runs in. */
+    namespace: dnsLabelSchema,
+    /** Helm release name of the platform install. */
+    releaseName: dnsLabelSchema,
+    /** The operator Deployment of that release. */
+    deployment: z.string().min(1),
+    /**
+     * Helm values, merged over the component's `values` of the cluster's
+     * size, that make the operator watch the tenant namespaces.
+     */
+    watchValues: valuesSchema,
+    /** Cluster-scoped kinds the chart installs besides CRDs. */
+    clusterScoped: z.array(
+      z.object({ group: z.string(), kind: z.string().min(1) }).strict(),
+    ),
+    source: z.string().min(1),
+  })
+  .strict();
+export type OperatorDefinition = z.infer<typeof operatorSchema>;
+
+/** How the pods of an instance expose Prometheus metrics (scraped by the pipeline's observability). */
+export const instanceMetricsSchema = z
+  .object({
+    kind: z.enum(['PodMonitor', 'ServiceMonitor']),
+    selector: z
+      .object({
+        matchLabels: z.record(z.string(), z.string()).optional(),
+        matchExpressions: z
+          .array(
+            z
+              .object({
+                key: z.string().min(1),
+                operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+                values: z.array(z.string()).optional(),
+              })
+              .strict(),
+          )
+          .optional(),
+      })
+      .strict(),
+    /** Name of the container (PodMonitor) or Service (ServiceMonitor) port. */
+    port: z.string().min(1).max(15),
+    path: z.string().startsWith('/'),
+    source: z.string().min(1),
+  })
+  .strict();
+export type InstanceMetrics = z.infer<typeof instanceMetricsSchema>;
+
+const kafkaListenerSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]{1,11}$/, 'must be 1-11 lower-case letters or digits'),
+    port: z.number().int().min(9092).max(65535),
+    type: z.enum(['internal', 'cluster-ip']),
+    tls: z.boolean(),
+  })
+  .strict();
+
+/** Parameters of a Strimzi Kafka cluster in KRaft mode with node pools. */
+export const kafkaInstanceParametersSchema = z
+  .object({
+    /** Kafka version; the operator's default when absent. */
+    version: z
+      .string()
+      .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/)
+      .optional(),
+    nodePools: z
+      .array(
+        z
+          .object({
+            name: dnsLabelSchema,
+            roles: z
+              .array(z.enum(['controller', 'broker']))
+              .min(1)
+              .max(2),
+            replicas: z.number().int().min(1).max(99),
+            storage: storageSchema,
+            resources: resourcesSchema.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    listeners: z.array(kafkaListenerSchema).min(1),
+    config: scalarConfigSchema,
+    /** Defaults of every KafkaTopic of the pipeline. */
+    topics: z
+      .object({
+        partitions: z.number().int().min(1).max(1000),
+        replicas: z.number().int().min(1).max(9),
+        config: scalarConfigSchema,
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const count = (role: 'controller' | 'broker') =>
+      p.nodePools
+        .filter(n => n.roles.includes(role))
+        .reduce((sum, n) => sum + n.replicas, 0);
+    for (const role of ['controller', 'broker'] as const) {
+      if (count(role) === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodePools'],
+          message: `needs at least one node with the ${role} role (KRaft)`,
+        });
+      }
+    }
+    if (p.topics.replicas > count('broker')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topics', 'replicas'],
+        message: `is ${p.topics.replicas}, more than the ${count(
+          'broker',
+        )} brokers of the node pools`,
+      });
+    }
+    const names = p.nodePools.map(n => n.name);
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodePools'],
+        message: 'names each node pool once',
+      });
+    }
+  });
+
+const flinkResourceSchema = z
+  .object({
+    cpu: z.number().positive().max(64),
+    memory: z.string().regex(/^[0-9]+(m|g|Mi|Gi)$/),
+  })
+  .strict();
+
+/** Parameters of a Flink session cluster (a FlinkDeployment without `job`). */
+export const flinkInstanceParametersSchema = z
+  .object({
+    image: imageSchema,
+    flinkVersion: z.string().regex(/^v[0-9]+_[0-9]+$/),
+    serviceAccount: dnsLabelSchema,
+    jobManager: z
+      .object({
+        replicas: z.number().int().min(1).max(3),
+        resource: flinkResourceSchema,
+      })
+      .strict(),
+    taskManager: z
+      .object({
+        replicas: z.number().int().min(1).max(100),
+        resource: flinkResourceSchema,
+      })
+      .strict(),
+    taskSlots: z.number().int().min(1).max(64),
+    flinkConfiguration: z.record(z.string().min(1), z.string()),
+  })
+  .strict();
+
+/** Parameters of an Altinity ClickHouseInstallation (and its Keeper). */
+export const clickhouseInstanceParametersSchema = z
+  .object({
+    image: imageSchema,
+    cluster: dnsLabelSchema,
+    shards: z.number().int().min(1).max(64),
+    replicas: z.number().int().min(1).max(9),
+    storage: storageSchema,
+    resources: resourcesSchema.optional(),
+    keeper: z
+      .object({
+        image: imageSchema,
+        replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]),
+        storage: storageSchema,
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Parameters of the Spark operator's wiring in a pipeline namespace. */
+export const sparkInstanceParametersSchema = z
+  .object({
+    /** The driver pods' service account, bound to the Role the operator's drivers need. */
+    serviceAccount: dnsLabelSchema,
+    /** The example SparkApplication the orchestrator submits. */
+    example: z
+      .object({
+        image: imageSchema,
+        sparkVersion: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/),
+        mainClass: z.string().min(1),
+        mainApplicationFile: z.string().min(1),
+        arguments: z.array(z.string()),
+        driver: z
+          .object({
+            cores: z.number().int().min(1).max(32),
+            memory: z.string().regex(/^[0-9]+(m|g)$/),
+          })
+          .strict(),
+        executor: z
+          .object({
+            instances: z.number().int().min(1).max(500),
+            cores: z.number().int().min(1).max(32),
+            memory: z.string().regex(/^[0-9]+(m|g)$/),
+          })
+          .strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Parameters of a pipeline's monitoring: its monitors and its Grafana dashboard folder. */
+export const monitoringInstanceParametersSchema = z
+  .object({
+    scrapeInterval: z.string().regex(/^[0-9]+(s|m)$/),
+    /** Grafana folder of the pipeline's dashboards; the pipeline name when absent. */
+    dashboardFolder: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** The parameter schema of each kind of instance. */
+export const INSTANCE_PARAMETER_SCHEMAS = {
+  'strimzi-kafka': kafkaInstanceParametersSchema,
+  'flink-session': flinkInstanceParametersSchema,
+  'clickhouse-installation': clickhouseInstanceParametersSchema,
+  'spark-namespace': sparkInstanceParametersSchema,
+  monitoring: monitoringInstanceParametersSchema,
+} as const;
+export type InstanceType = keyof typeof INSTANCE_PARAMETER_SCHEMAS;
+export type InstanceParameters<T extends InstanceType> = z.infer<
+  (typeof INSTANCE_PARAMETER_SCHEMAS)[T]
+>;
+
+function instanceOf<T extends InstanceType>(type: T) {
+  const parameters = INSTANCE_PARAMETER_SCHEMAS[type];
+  return z
+    .object({
+      type: z.literal(type),
+      resources: z.array(instanceResourceSchema).min(1),
+      metrics: instanceMetricsSchema.optional(),
+      sizes: z
+        .object({ small: parameters, medium: parameters, large: parameters })
+        .strict(),
+      source: z.string().min(1),
+    })
+    .strict();
+}
+
+/**
+ * What a pipeline gets of an operator-based component: namespaced custom
+ * resources in its own namespace, sized per environment.
+ */
+export const instanceSchema = z.discriminatedUnion('type', [
+  instanceOf('strimzi-kafka'),
+  instanceOf('flink-session'),
+  instanceOf('clickhouse-installation'),
+  instanceOf('spark-namespace'),
+  instanceOf('monitoring'),
+]);
+export type InstanceDefinition = z.infer<typeof instanceSchema>;
+
 /** One data-stack component: what it is, where its chart lives, what it needs. */
 export const componentDefinitionSchema = z
   .object({
@@ -130,6 +466,10 @@ export const componentDefinitionSchema = z
     upgradeHops: z.array(upgradeHopSchema).optional(),
     /** Curated breaking notes per chart version range. */
     breakingNotes: z.array(breakingNoteSchema).optional(),
+    /** For operator-based components: the platform layer (installed once per cluster). */
+    operator: operatorSchema.optional(),
+    /** For operator-based components: the namespaced resources a pipeline gets. */
+    instance: instanceSchema.optional(),
     values: z.object({
       small: valuesSchema,
       medium: valuesSchema,
@@ -145,6 +485,22 @@ export const componentDefinitionSchema = z
         code: 'custom',
         path: ['chart'],
         message: 'is required for a helm-chart component',
+      });
+    }
+    if (Boolean(c.operator) !== Boolean(c.instance)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.operator ? 'instance' : 'operator'],
+        message:
+          'is required with the other: an operator-based component has both an operator and an instance',
+      });
+    }
+    if (c.operator && c.type !== 'helm-chart') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operator'],
+        message:
+          'needs a helm-chart component (the chart is the operator chart)',
       });
     }
     if (c.type === 'dbt-project' && !c.dbt) {
@@ -196,6 +552,22 @@ export const componentOverrideSchema = z
     conflicts: z.array(constraintSchema),
     upgradeHops: z.array(upgradeHopSchema),
     breakingNotes: z.array(breakingNoteSchema),
+    /** Fields of the operator; `watchValues` merge deeply. */
+    operator: operatorSchema.partial(),
+    /** Instance parameters per size, merged deeply over the shipped ones (lists are replaced). */
+    instance: z
+      .object({
+        sizes: z
+          .object({
+            small: valuesSchema,
+            medium: valuesSchema,
+            large: valuesSchema,
+          })
+          .partial()
+          .strict(),
+      })
+      .partial()
+      .strict(),
     values: z
       .object({
         small: valuesSchema,
