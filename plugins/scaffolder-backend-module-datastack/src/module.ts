@@ -17,6 +17,7 @@ import { createApplyAction } from './actions/apply';
 import { createBumpAction } from './actions/bump';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
+import { OwnershipGuard } from './tenancy/OwnershipGuard';
 
 /**
  * The Datastack scaffolder actions: `datastack:gitops:render`,
@@ -30,15 +31,20 @@ export const scaffolderModuleDatastack = createBackendModule({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        userInfo: coreServices.userInfo,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, scaffolder }) {
+      async init({ config, userInfo, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
         const repositories = LocalGitRepositories.fromConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
         const gitHosts = new GitHostPolicy({ integrations, repositories });
         const tenancy = readTenancyConfig(config);
+        const guard = new OwnershipGuard({
+          userInfo,
+          adminGroups: tenancy.adminGroups,
+        });
         const clients = new Map(
           argocd.instances.map(instance => [
             instance.name,
@@ -57,7 +63,11 @@ export const scaffolderModuleDatastack = createBackendModule({
             repositories,
             config,
           }),
-          createApplyAction({ clients }),
+          createApplyAction({
+            clients,
+            guard,
+            createProjects: tenancy.createProjects,
+          }),
           // The action logs through each task's ctx.logger.
           createBumpAction({ bumper: ChartBumper.fromConfig(config) }),
         );

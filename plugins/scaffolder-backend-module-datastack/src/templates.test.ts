@@ -26,6 +26,7 @@ import yaml from 'yaml';
 import { createApplyAction } from './actions/apply';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
+import { OwnershipGuard } from './tenancy/OwnershipGuard';
 import { testGitHosts } from './__testUtils__/gitHosts';
 
 /**
@@ -271,7 +272,14 @@ describe('software templates in a dry run of the real scaffolder', () => {
                 config,
               }),
               // No Argo CD instance: the apply step reports what to apply by hand.
-              createApplyAction({ clients: new Map() }),
+              createApplyAction({
+                clients: new Map(),
+                guard: new OwnershipGuard({
+                  userInfo: mockServices.userInfo(),
+                  adminGroups: [],
+                }),
+                createProjects: false,
+              }),
               hostPublish('publish:github'),
               hostPublish('publish:gitlab'),
               hostPublish('publish:gitea'),

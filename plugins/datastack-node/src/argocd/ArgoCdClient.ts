@@ -164,6 +164,30 @@ export class ArgoCdClient {
     );
   }
 
+  /**
+   * The Application, or undefined when Argo CD has none of that name in that
+   * namespace. Argo CD answers a missing Application with 403 when no
+   * project is named (so as not to reveal what exists): for the admin
+   * account Datastack uses that means missing; for a narrower token it means
+   * invisible, and then Argo CD refuses to overwrite it as well.
+   */
+  async findApplication(
+    name: string,
+    options: { appNamespace?: string; signal?: AbortSignal } = {},
+  ): Promise<Application | undefined> {
+    try {
+      return await this.getApplication(name, options);
+    } catch (error) {
+      if (
+        error instanceof ArgoCdRequestError &&
+        (error.failure === 'not-found' || error.failure === 'forbidden')
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   /** Creates the Application, or updates it when it exists (`upsert=true`). */
   async upsertApplication(
     application: Application,
@@ -202,13 +226,20 @@ export class ArgoCdClient {
 
   async deleteApplication(
     name: string,
-    options: { cascade?: boolean; signal?: AbortSignal } = {},
+    options: {
+      cascade?: boolean;
+      appNamespace?: string;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<void> {
     await this.#request<unknown>(
       'DELETE',
       `/api/v1/applications/${encodeURIComponent(name)}`,
       {
-        query: { cascade: String(options.cascade ?? true) },
+        query: {
+          cascade: String(options.cascade ?? true),
+          appNamespace: options.appNamespace,
+        },
         signal: options.signal,
         subject: `Application "${name}"`,
       },
@@ -246,6 +277,25 @@ export class ArgoCdClient {
       signal: options.signal,
       subject: `AppProject "${project.metadata.name}"`,
     });
+  }
+
+  /**
+   * Replaces an AppProject's spec, labels and annotations. `project.metadata.resourceVersion`
+   * must be the one read, so a concurrent change is a conflict, not lost.
+   */
+  async updateProject(
+    project: AppProject,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AppProject> {
+    return this.#request<AppProject>(
+      'PUT',
+      `/api/v1/projects/${encodeURIComponent(project.metadata.name)}`,
+      {
+        body: { project },
+        signal: options.signal,
+        subject: `AppProject "${project.metadata.name}"`,
+      },
+    );
   }
 
   async listClusters(

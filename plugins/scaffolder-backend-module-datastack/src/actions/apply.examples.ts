@@ -4,14 +4,14 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
-      'Apply what datastack:gitops:render wrote to the workspace root, creating the AppProject when it is missing.',
+      "Apply what datastack:gitops:render wrote to the workspace root: the team's AppProject is checked (or created where datastack.tenancy.createProjects allows it), every existing Application must be this pipeline's, then the Applications are upserted in sync-wave order.",
     example: yaml.stringify({
       steps: [
         {
           id: 'apply',
           action: 'datastack:argocd:apply',
           name: 'Create the Argo CD Applications',
-          input: { createProject: true },
+          input: {},
         },
       ],
     }),

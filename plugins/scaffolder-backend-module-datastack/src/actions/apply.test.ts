@@ -3,7 +3,7 @@ import {
   mockServices,
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createDefaultRegistry } from '@datastack/plugin-datastack-common';
 import {
@@ -19,6 +19,7 @@ import yaml from 'yaml';
 import { createApplyAction } from './apply';
 import { examples } from './apply.examples';
 import { createRenderAction } from './render';
+import { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { testGitHosts } from '../__testUtils__/gitHosts';
 
 /** Secrets that must never reach a log line, an output or an error. */
@@ -96,12 +97,35 @@ function clients(
   );
 }
 
+/** The task's user: a member of the pipeline's owner group, as their token says. */
+const MEMBER = mockServices.userInfo({
+  userEntityRef: 'user:default/mock',
+  ownershipEntityRefs: ['user:default/mock', 'group:default/data-platform'],
+});
+
+/** The apply action as the module builds it, with test defaults. */
+function applyAction(
+  options: Partial<Parameters<typeof createApplyAction>[0]> & {
+    clients: Map<string, ArgoCdClient>;
+  },
+) {
+  return createApplyAction({
+    guard: new OwnershipGuard({ userInfo: MEMBER, adminGroups: [] }),
+    createProjects: false,
+    pollIntervalMs: 10,
+    ...options,
+  });
+}
+
 /** Argo CD's error body: a gRPC status mapped onto HTTP. */
 function argoError(status: number, code: number, message: string) {
   return HttpResponse.json({ error: message, code, message }, { status });
 }
 
-/** An AppProject as GET /api/v1/projects/{name} answers it. */
+/**
+ * An AppProject as GET /api/v1/projects/{name} answers it: one the platform
+ * team created for the team, admitting its Application namespace.
+ */
 function argoProject(name: string) {
   return {
     metadata: {
@@ -115,7 +139,8 @@ function argoProject(name: string) {
     spec: {
       sourceRepos: ['*'],
       destinations: [{ server: '*', namespace: '*' }],
-      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+      sourceNamespaces: ['argocd-apps-data-platform'],
     },
     status: {},
   };
@@ -182,11 +207,14 @@ describe('datastack:argocd:apply', () => {
   let requests: Array<{ method: string; url: string }>;
   /** Every POST Argo CD answered, with its body. */
   let writes: Write[];
+  /** Applications each instance holds (by namespace/name), as POSTed. */
+  let stored: Map<string, any>;
 
   beforeEach(() => {
     workspace.clear();
     requests = [];
     writes = [];
+    stored = new Map();
     server.events.on('request:start', ({ request }) => {
       requests.push({ method: request.method, url: request.url });
     });
@@ -223,6 +251,10 @@ describe('datastack:argocd:apply', () => {
       }),
       http.post(`${base}/api/v1/applications`, async ({ request }) => {
         const body = await record(request);
+        stored.set(
+          `${instance}/${body.metadata.namespace}/${body.metadata.name}`,
+          body,
+        );
         return HttpResponse.json({
           ...body,
           metadata: {
@@ -233,9 +265,19 @@ describe('datastack:argocd:apply', () => {
           },
         });
       }),
-      http.get(`${base}/api/v1/applications/:name`, ({ params }) =>
-        HttpResponse.json(argoApplication(String(params.name), 'Healthy')),
-      ),
+      http.get(`${base}/api/v1/applications/:name`, ({ params, request }) => {
+        const ns = new URL(request.url).searchParams.get('appNamespace');
+        const app = stored.get(`${instance}/${ns}/${params.name}`);
+        // Argo CD answers a missing Application without a project as 403.
+        if (!app) {
+          return argoError(403, 7, 'permission denied');
+        }
+        const live = argoApplication(String(params.name), 'Healthy');
+        return HttpResponse.json({
+          ...live,
+          metadata: { ...live.metadata, ...app.metadata },
+        });
+      }),
     ];
   }
 
@@ -307,10 +349,7 @@ describe('datastack:argocd:apply', () => {
     beforeEach(() => render());
 
     it('POSTs every Application and app of apps once, to its instance, in sync-wave order, with the rendered body and the bearer token', async () => {
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       await action.handler(ctx as any);
 
@@ -329,10 +368,7 @@ describe('datastack:argocd:apply', () => {
     });
 
     it('outputs the Applications per environment, their Argo CD UI URLs and applied: true', async () => {
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       await action.handler(ctx as any);
 
@@ -344,7 +380,7 @@ describe('datastack:argocd:apply', () => {
         urls: Object.fromEntries(
           APPLY_ORDER.map(([instance, name]) => [
             name,
-            `${INSTANCES[instance].uiUrl}/applications/${name}`,
+            `${INSTANCES[instance].uiUrl}/applications/argocd-apps-data-platform/${name}`,
           ]),
         ),
         applied: true,
@@ -364,10 +400,7 @@ describe('datastack:argocd:apply', () => {
           ),
         ),
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       await expect(action.handler(ctx as any)).rejects.toThrow(
         'orders-kafka-dev',
@@ -383,54 +416,60 @@ describe('datastack:argocd:apply', () => {
   describe('AppProject', () => {
     beforeEach(() => render());
 
+    const PROJECT = 'team-data-platform';
     const projectMissingOn = (base: string) =>
-      http.get(`${base}/api/v1/projects/default`, () =>
-        argoError(404, 5, 'appprojects.argoproj.io "default" not found'),
+      http.get(`${base}/api/v1/projects/${PROJECT}`, () =>
+        argoError(404, 5, `appprojects.argoproj.io "${PROJECT}" not found`),
+      );
+    /** The rendered project.yaml of an environment. */
+    const renderedProject = (env: string) =>
+      yaml.parse(
+        fs.readFileSync(
+          path.join(workspace.path, `environments/${env}/project.yaml`),
+          'utf8',
+        ),
       );
 
-    it('refuses a missing AppProject without createProject, naming it and the instance, before any Application is written', async () => {
+    it('refuses a missing AppProject when datastack.tenancy.createProjects is off, naming it and the instance, before any Application is written', async () => {
       server.use(projectMissingOn(PROD));
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       const result = action.handler(ctx as any);
       await expect(result).rejects.toThrow(InputError);
       await expect(result).rejects.toThrow(
-        'AppProject "default" does not exist on Argo CD instance "prod"',
+        `AppProject "${PROJECT}" does not exist on Argo CD instance "prod". The platform team creates it`,
       );
       expect(writes).toEqual([]);
       expect(requests.filter(r => r.method !== 'GET')).toEqual([]);
     });
 
-    it('creates a missing AppProject with createProject, with upsert: false, before the Applications', async () => {
+    it('creates a missing team AppProject where createProjects allows it: confined to the team, before the Applications', async () => {
       server.use(projectMissingOn(PROD));
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
-      const { ctx } = context({ createProject: true });
+      const action = applyAction({ clients: clients(), createProjects: true });
+      const { ctx } = context();
       await action.handler(ctx as any);
 
       expect(writes[0]).toEqual({
         instance: 'prod',
         path: '/api/v1/projects',
         authorization: `Bearer ${PROD_TOKEN}`,
-        body: {
-          project: {
-            apiVersion: 'argoproj.io/v1alpha1',
-            kind: 'AppProject',
-            metadata: { name: 'default', namespace: 'argocd' },
-            spec: {
-              description: 'Created by Datastack',
-              sourceRepos: ['*'],
-              destinations: [{ server: '*', name: '*', namespace: '*' }],
-              clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-            },
-          },
-          upsert: false,
-        },
+        body: { project: renderedProject('prod'), upsert: false },
+      });
+      const spec = writes[0].body.project.spec;
+      expect(spec.sourceNamespaces).toEqual(['argocd-apps-data-platform']);
+      expect(spec.clusterResourceWhitelist).toEqual([
+        { group: '', kind: 'Namespace' },
+      ]);
+      expect(spec.sourceRepos).not.toContain('*');
+      expect(spec.destinations.map((d: any) => d.namespace).sort()).toEqual([
+        'argocd-apps-data-platform',
+        'orders-prod-flink',
+        'orders-prod-kafka',
+        'orders-prod-observability',
+      ]);
+      expect(writes[0].body.project.metadata.labels).toEqual({
+        'datastack.io/team': 'data-platform',
+        'app.kubernetes.io/managed-by': 'datastack',
       });
       expect(
         writes.slice(1).map(w => [w.instance, w.body.metadata.name]),
@@ -438,16 +477,240 @@ describe('datastack:argocd:apply', () => {
       // The project exists on dev: it is not created there.
       expect(writes.filter(w => w.path === '/api/v1/projects')).toHaveLength(1);
     });
+
+    it("extends the team's own AppProject with what it lacks (PUT with the resourceVersion read), keeping what it had", async () => {
+      const ours = {
+        ...renderedProject('dev'),
+        metadata: {
+          ...renderedProject('dev').metadata,
+          resourceVersion: '777',
+        },
+      };
+      ours.spec.sourceRepos = ['https://git.example.com/acme/other.git'];
+      ours.spec.destinations = [
+        { server: 'https://kubernetes.default.svc', namespace: 'other-dev-x' },
+      ];
+      let put: any;
+      server.use(
+        http.get(`${DEV}/api/v1/projects/${PROJECT}`, () =>
+          HttpResponse.json(ours),
+        ),
+        http.put(`${DEV}/api/v1/projects/${PROJECT}`, async ({ request }) => {
+          put = await request.json();
+          return HttpResponse.json(put.project);
+        }),
+      );
+      const action = applyAction({ clients: clients(), createProjects: true });
+      await action.handler(context().ctx as any);
+      expect(put.project.metadata.resourceVersion).toBe('777');
+      expect(put.project.spec.sourceRepos).toEqual(
+        expect.arrayContaining([
+          'https://git.example.com/acme/other.git',
+          'https://git.example.com/acme/orders-gitops.git',
+        ]),
+      );
+      expect(put.project.spec.destinations).toEqual(
+        expect.arrayContaining([
+          {
+            server: 'https://kubernetes.default.svc',
+            namespace: 'other-dev-x',
+          },
+          {
+            server: 'https://kubernetes.default.svc',
+            namespace: 'orders-dev-kafka',
+          },
+        ]),
+      );
+    });
+
+    it("refuses an existing AppProject of that name that is not the team's and lacks what the pipeline needs, writing nothing", async () => {
+      server.use(
+        http.get(`${DEV}/api/v1/projects/${PROJECT}`, () =>
+          HttpResponse.json({
+            ...argoProject(PROJECT),
+            metadata: {
+              ...argoProject(PROJECT).metadata,
+              annotations: { 'datastack.io/owner': 'group:default/other' },
+            },
+            spec: { sourceRepos: [], destinations: [], sourceNamespaces: [] },
+          }),
+        ),
+      );
+      const action = applyAction({ clients: clients(), createProjects: true });
+      const result = action.handler(context().ctx as any);
+      await expect(result).rejects.toThrow(ConflictError);
+      await expect(result).rejects.toThrow(
+        `AppProject "${PROJECT}" on Argo CD instance "dev" is not Datastack's for group:default/data-platform`,
+      );
+      expect(requests.filter(r => r.method !== 'GET')).toEqual([]);
+    });
+
+    it('refuses a project that lacks the Application namespace when createProjects is off, saying what to add', async () => {
+      server.use(
+        http.get(`${DEV}/api/v1/projects/${PROJECT}`, () =>
+          HttpResponse.json({
+            ...argoProject(PROJECT),
+            spec: { ...argoProject(PROJECT).spec, sourceNamespaces: [] },
+          }),
+        ),
+      );
+      const action = applyAction({ clients: clients() });
+      await expect(action.handler(context().ctx as any)).rejects.toThrow(
+        /does not allow sourceNamespaces: argocd-apps-data-platform/,
+      );
+      expect(requests.filter(r => r.method !== 'GET')).toEqual([]);
+    });
+  });
+
+  describe('ownership before every write', () => {
+    beforeEach(() => render());
+
+    it('refuses when an Application of that name belongs to another team, before anything is written', async () => {
+      stored.set('prod/argocd-apps-data-platform/orders-kafka-prod', {
+        metadata: {
+          name: 'orders-kafka-prod',
+          namespace: 'argocd-apps-data-platform',
+          annotations: {
+            'datastack.io/owner': 'group:default/other-team',
+            'datastack.io/entity-ref': 'component:default/orders-kafka',
+          },
+        },
+      });
+      const action = applyAction({ clients: clients() });
+      const result = action.handler(context().ctx as any);
+      await expect(result).rejects.toThrow(ConflictError);
+      await expect(result).rejects.toThrow(
+        'Application "orders-kafka-prod" already exists on Argo CD instance "prod" in namespace argocd-apps-data-platform and is not component:default/orders-kafka\'s (it belongs to group:default/other-team)',
+      );
+      expect(requests.filter(r => r.method !== 'GET')).toEqual([]);
+    });
+
+    it('refuses an unlabelled Application of that name (one Datastack did not create)', async () => {
+      stored.set('dev/argocd-apps-data-platform/orders-dev', {
+        metadata: {
+          name: 'orders-dev',
+          namespace: 'argocd-apps-data-platform',
+        },
+      });
+      const action = applyAction({ clients: clients() });
+      await expect(action.handler(context().ctx as any)).rejects.toThrow(
+        /Application "orders-dev" already exists .* and is not system:default\/orders's/,
+      );
+      expect(writes).toEqual([]);
+    });
+
+    it('refuses a user who is not a member of the owner, with no request at all', async () => {
+      const action = applyAction({
+        clients: clients(),
+        guard: new OwnershipGuard({
+          userInfo: mockServices.userInfo({
+            userEntityRef: 'user:default/mock',
+            ownershipEntityRefs: [
+              'user:default/mock',
+              'group:default/analytics',
+            ],
+          }),
+          adminGroups: [],
+        }),
+      });
+      const result = action.handler(context().ctx as any);
+      await expect(result).rejects.toThrow(NotAllowedError);
+      await expect(result).rejects.toThrow(
+        'user:default/mock may not act for group:default/data-platform: not a member of it',
+      );
+      expect(requests).toEqual([]);
+    });
+
+    it('lets a platform admin act for any team', async () => {
+      const action = applyAction({
+        clients: clients(),
+        guard: new OwnershipGuard({
+          userInfo: mockServices.userInfo({
+            userEntityRef: 'user:default/pat',
+            ownershipEntityRefs: ['group:default/platform-team'],
+          }),
+          adminGroups: ['group:default/platform-team'],
+        }),
+      });
+      await action.handler(context().ctx as any);
+      expect(applicationWrites()).toHaveLength(APPLY_ORDER.length);
+    });
+
+    it('a retry after a failed apply resumes: the Applications it wrote are its own, not a conflict', async () => {
+      let failing = true;
+      server.use(
+        http.post(`${DEV}/api/v1/applications`, async info => {
+          const body: any = await info.request.clone().json();
+          if (failing && body.metadata.name === 'orders-kafka-dev') {
+            return argoError(503, 14, 'connection refused');
+          }
+          return undefined;
+        }),
+      );
+      const action = applyAction({ clients: clients() });
+      await expect(action.handler(context().ctx as any)).rejects.toThrow(
+        'orders-kafka-dev',
+      );
+      expect(
+        stored.has('dev/argocd-apps-data-platform/orders-observability-dev'),
+      ).toBe(true);
+      failing = false;
+      writes = [];
+      const { ctx } = context();
+      await action.handler(ctx as any);
+      expect(writes.map(w => [w.instance, w.body.metadata.name])).toEqual(
+        APPLY_ORDER,
+      );
+      expect(outputs(ctx).applied).toBe(true);
+    });
+
+    it('refuses a workspace whose manifests name no owner (not rendered for one pipeline)', async () => {
+      const file = path.join(
+        workspace.path,
+        'environments/dev/applications/orders-kafka-dev.yaml',
+      );
+      const app = yaml.parse(fs.readFileSync(file, 'utf8'));
+      delete app.metadata.annotations['datastack.io/owner'];
+      fs.writeFileSync(file, yaml.stringify(app));
+      const result = applyAction({ clients: clients() }).handler(
+        context().ctx as any,
+      );
+      await expect(result).rejects.toThrow(InputError);
+      await expect(result).rejects.toThrow(
+        'environments/dev/applications/orders-kafka-dev.yaml has no datastack.io/owner and datastack.io/entity-ref annotations',
+      );
+      expect(requests).toEqual([]);
+    });
+
+    it('refuses an alias bomb in a workspace file with an InputError, not a blocked loop', async () => {
+      const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+      for (let i = 1; i < 9; i++) {
+        const prev = String.fromCharCode(96 + i);
+        const next = String.fromCharCode(97 + i);
+        lines.push(
+          `${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`,
+        );
+      }
+      fs.writeFileSync(
+        path.join(workspace.path, 'environments/dev/root.yaml'),
+        lines.join('\n'),
+      );
+      const result = applyAction({ clients: clients() }).handler(
+        context().ctx as any,
+      );
+      await expect(result).rejects.toThrow(InputError);
+      await expect(result).rejects.toThrow(
+        /environments\/dev\/root.yaml is not usable YAML: .*alias/,
+      );
+      expect(requests).toEqual([]);
+    });
   });
 
   describe('dry run', () => {
     beforeEach(() => render());
 
     it('writes nothing to Argo CD and still outputs the Applications and URLs', async () => {
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx, logger } = context({}, { isDryRun: true });
       await action.handler(ctx as any);
 
@@ -466,25 +729,23 @@ describe('datastack:argocd:apply', () => {
       );
     });
 
-    it('does not create a missing AppProject even with createProject', async () => {
+    it('does not create a missing AppProject even where createProjects allows it', async () => {
       server.use(
-        http.get(`${DEV}/api/v1/projects/default`, () =>
-          argoError(404, 5, 'appprojects.argoproj.io "default" not found'),
+        http.get(`${DEV}/api/v1/projects/team-data-platform`, () =>
+          argoError(
+            404,
+            5,
+            'appprojects.argoproj.io "team-data-platform" not found',
+          ),
         ),
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
-      const { ctx, logger } = context(
-        { createProject: true },
-        { isDryRun: true },
-      );
+      const action = applyAction({ clients: clients(), createProjects: true });
+      const { ctx, logger } = context({}, { isDryRun: true });
       await action.handler(ctx as any);
 
       expect(requests.filter(r => r.method !== 'GET')).toEqual([]);
       expect(logger.info).toHaveBeenCalledWith(
-        'Dry run: would create AppProject dev/default',
+        'Dry run: would create AppProject team-data-platform on dev',
       );
     });
   });
@@ -493,10 +754,7 @@ describe('datastack:argocd:apply', () => {
     beforeEach(() => render());
 
     it('warns how to apply each app of apps with kubectl, outputs applied: false and makes no request', async () => {
-      const action = createApplyAction({
-        clients: new Map(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: new Map() });
       const { ctx, logger } = context();
       await action.handler(ctx as any);
 
@@ -504,10 +762,10 @@ describe('datastack:argocd:apply', () => {
       const [message] = logger.warn.mock.calls[0];
       expect(message).toContain('No Argo CD instance is configured');
       expect(message).toContain(
-        'kubectl apply -n argocd -f environments/dev/root.yaml',
+        'kubectl apply -n argocd-apps-data-platform -f environments/dev/root.yaml',
       );
       expect(message).toContain(
-        'kubectl apply -n argocd -f environments/prod/root.yaml',
+        'kubectl apply -n argocd-apps-data-platform -f environments/prod/root.yaml',
       );
       expect(outputs(ctx)).toMatchObject({ urls: {}, applied: false });
       expect(requests).toEqual([]);
@@ -589,10 +847,7 @@ describe('datastack:argocd:apply', () => {
 
     it.each(cases)('%s', async (_label, respond, detail) => {
       server.use(http.post(`${DEV}/api/v1/applications`, respond));
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       const error: Error = await action.handler(ctx as any).then(
         () => {
@@ -618,10 +873,7 @@ describe('datastack:argocd:apply', () => {
           ),
         ),
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx, logger } = context();
       await expect(action.handler(ctx as any)).rejects.toThrow(
         'Application "orders-kafka-dev"',
@@ -640,10 +892,7 @@ describe('datastack:argocd:apply', () => {
           argoError(401, 16, 'invalid session: token signature is invalid'),
         ),
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx, logger } = context();
       await expect(action.handler(ctx as any)).rejects.toThrow('401');
       expect(logger.error).not.toHaveBeenCalled();
@@ -691,10 +940,7 @@ describe('datastack:argocd:apply', () => {
       'in logs, outputs or errors: %s',
       async (_label, setup, input) => {
         setup();
-        const action = createApplyAction({
-          clients: clients(),
-          pollIntervalMs: 10,
-        });
+        const action = applyAction({ clients: clients() });
         const { ctx, logger } = context(input);
         const error = await action.handler(ctx as any).then(
           () => undefined,
@@ -723,15 +969,24 @@ describe('datastack:argocd:apply', () => {
 
     function answerHealth(health: (name: string, poll: number) => Health) {
       const polls = new Map<string, number>();
-      const resolver: HttpResponseResolver = ({ params }) => {
-        const name = String(params.name);
-        const poll = (polls.get(name) ?? 0) + 1;
-        polls.set(name, poll);
-        return HttpResponse.json(argoApplication(name, health(name, poll)));
-      };
+      const resolver =
+        (instance: string): HttpResponseResolver =>
+        ({ params, request }) => {
+          const name = String(params.name);
+          const ns = new URL(request.url).searchParams.get('appNamespace');
+          const app = stored.get(`${instance}/${ns}/${name}`);
+          if (!app) return argoError(403, 7, 'permission denied');
+          const poll = (polls.get(name) ?? 0) + 1;
+          polls.set(name, poll);
+          const live = argoApplication(name, health(name, poll));
+          return HttpResponse.json({
+            ...live,
+            metadata: { ...live.metadata, ...app.metadata },
+          });
+        };
       server.use(
-        http.get(`${DEV}/api/v1/applications/:name`, resolver),
-        http.get(`${PROD}/api/v1/applications/:name`, resolver),
+        http.get(`${DEV}/api/v1/applications/:name`, resolver('dev')),
+        http.get(`${PROD}/api/v1/applications/:name`, resolver('prod')),
       );
       return polls;
     }
@@ -740,10 +995,7 @@ describe('datastack:argocd:apply', () => {
       const polls = answerHealth((_name, poll) =>
         poll === 1 ? 'Progressing' : 'Healthy',
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx, logger } = context({ wait: true });
       await action.handler(ctx as any);
 
@@ -762,10 +1014,7 @@ describe('datastack:argocd:apply', () => {
         if (name === 'orders-kafka-prod') return 'Degraded';
         return poll === 1 ? 'Progressing' : 'Healthy';
       });
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context({ wait: true });
       await expect(action.handler(ctx as any)).rejects.toThrow(
         /Application orders-kafka-prod on Argo CD instance "prod" is Synced\/Degraded/,
@@ -776,10 +1025,7 @@ describe('datastack:argocd:apply', () => {
       answerHealth(name =>
         name === 'orders-flink-dev' ? 'Progressing' : 'Healthy',
       );
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context({ wait: true, timeoutSeconds: 1 });
       await expect(action.handler(ctx as any)).rejects.toThrow(
         'Timed out after 1 s waiting for orders-flink-dev to be Synced and Healthy',
@@ -789,7 +1035,7 @@ describe('datastack:argocd:apply', () => {
     it('stops waiting as soon as the task is cancelled, without sleeping out the poll interval', async () => {
       answerHealth(() => 'Progressing');
       const controller = new AbortController();
-      const action = createApplyAction({
+      const action = applyAction({
         clients: clients(),
         pollIntervalMs: 60_000,
       });
@@ -829,10 +1075,7 @@ describe('datastack:argocd:apply', () => {
       ],
     ])('%s', async (_label, input, message) => {
       await render();
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context(input);
       const result = action.handler(ctx as any);
       await expect(result).rejects.toThrow(InputError);
@@ -841,10 +1084,7 @@ describe('datastack:argocd:apply', () => {
     });
 
     it('an empty workspace: asks to render first', async () => {
-      const action = createApplyAction({
-        clients: clients(),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients() });
       const { ctx } = context();
       const result = action.handler(ctx as any);
       await expect(result).rejects.toThrow(InputError);
@@ -854,10 +1094,7 @@ describe('datastack:argocd:apply', () => {
 
     it('an Application naming an instance that is not configured: lists the configured ones, makes no request', async () => {
       await render();
-      const action = createApplyAction({
-        clients: clients(['dev']),
-        pollIntervalMs: 10,
-      });
+      const action = applyAction({ clients: clients(['dev']) });
       const { ctx } = context();
       const result = action.handler(ctx as any);
       await expect(result).rejects.toThrow(InputError);
@@ -874,10 +1111,7 @@ describe('datastack:argocd:apply', () => {
       async (_description, example) => {
         const step = yaml.parse(example).steps[0];
         await render(step.input.sourcePath);
-        const action = createApplyAction({
-          clients: clients(),
-          pollIntervalMs: 10,
-        });
+        const action = applyAction({ clients: clients() });
         const { ctx } = context(step.input);
         await action.handler(ctx as any);
 

@@ -1,21 +1,38 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type {
-  AppProject,
-  Application,
-  ArgoCdClient,
+import {
+  ANNOTATION_DATASTACK_ENTITY_REF,
+  ANNOTATION_DATASTACK_OWNER,
+  ownedBy,
+  sameEntityRef,
+} from '@datastack/plugin-datastack-common';
+import {
+  type AppProject,
+  type Application,
+  type ArgoCdClient,
+  YamlDataError,
+  parseYamlDocuments,
 } from '@datastack/plugin-datastack-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { safeRelativePath } from '../render/input';
 import { ANNOTATION_ARGOCD_INSTANCE } from '../render/renderer';
+import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
+import { mergeProjects, missingFromProject } from '../tenancy/projectRules';
 import { examples } from './apply.examples';
 
 export interface ApplyActionOptions {
   /** One client per configured Argo CD instance, by instance name. */
   clients: Map<string, ArgoCdClient>;
+  /** Proves the task's user may act for the pipeline's owner. */
+  guard: OwnershipGuard;
+  /**
+   * Whether a team's AppProject may be created or extended
+   * (datastack.tenancy.createProjects). Otherwise it must exist and allow
+   * what the pipeline needs.
+   */
+  createProjects: boolean;
   /** Milliseconds between two polls while waiting for sync and health. */
   pollIntervalMs?: number;
 }
@@ -25,9 +42,40 @@ interface Planned {
   instance: string;
   application: Application;
   root: boolean;
+  /** The workspace file it came from, for messages. */
+  file: string;
 }
 
-async function readManifests(base: string): Promise<Planned[]> {
+/** What one environment needs of its team's AppProject (environments/<env>/project.yaml). */
+interface PlannedProject {
+  environment: string;
+  instance: string;
+  project: AppProject;
+}
+
+async function readYamlFile(file: string, relative: string) {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new InputError(
+      `${relative} is missing: run datastack:gitops:render first`,
+    );
+  }
+  try {
+    return parseYamlDocuments(text, relative, {
+      maxDocuments: 20,
+      maxLength: 1024 * 1024,
+    });
+  } catch (error) {
+    if (error instanceof YamlDataError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+async function readManifests(
+  base: string,
+): Promise<{ planned: Planned[]; projects: PlannedProject[] }> {
   const environmentsDir = path.join(base, 'environments');
   let environments: string[];
   try {
@@ -41,6 +89,7 @@ async function readManifests(base: string): Promise<Planned[]> {
     );
   }
   const planned: Planned[] = [];
+  const projects: PlannedProject[] = [];
   for (const environment of environments) {
     const appsDir = path.join(environmentsDir, environment, 'applications');
     const files = (await fs.readdir(appsDir).catch(() => []))
@@ -53,21 +102,8 @@ async function readManifests(base: string): Promise<Planned[]> {
     });
     for (const { file, root } of files) {
       const relative = path.relative(base, file);
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch {
-        throw new InputError(
-          `${relative} is missing: run datastack:gitops:render first`,
-        );
-      }
-      for (const doc of parseAllDocuments(text)) {
-        if (doc.errors.length) {
-          throw new InputError(
-            `${relative} is not valid YAML: ${doc.errors[0].message}`,
-          );
-        }
-        const app = doc.toJS() as Application;
+      for (const doc of await readYamlFile(file, relative)) {
+        const app = doc as Application;
         if (app?.kind !== 'Application' || !app.metadata?.name) {
           throw new InputError(`${relative} is not an Argo CD Application`);
         }
@@ -77,9 +113,26 @@ async function readManifests(base: string): Promise<Planned[]> {
             `${relative} has no ${ANNOTATION_ARGOCD_INSTANCE} annotation naming its Argo CD instance`,
           );
         }
-        planned.push({ environment, instance, application: app, root });
+        planned.push({
+          environment,
+          instance,
+          application: app,
+          root,
+          file: relative,
+        });
       }
     }
+    const projectFile = path.join(environmentsDir, environment, 'project.yaml');
+    const relative = path.relative(base, projectFile);
+    const [project] = (await readYamlFile(projectFile, relative)) as [
+      AppProject | undefined,
+    ];
+    if (project?.kind !== 'AppProject' || !project.metadata?.name) {
+      throw new InputError(`${relative} is not an Argo CD AppProject`);
+    }
+    const instance =
+      project.metadata.annotations?.[ANNOTATION_ARGOCD_INSTANCE] ?? '';
+    projects.push({ environment, instance, project });
   }
   // Component Applications in sync-wave order, then the app of apps.
   const wave = (p: Planned) =>
@@ -90,9 +143,41 @@ async function readManifests(base: string): Promise<Planned[]> {
             'argocd.argoproj.io/sync-wave'
           ] ?? 0,
         );
-  return planned.sort(
+  planned.sort(
     (a, b) => a.environment.localeCompare(b.environment) || wave(a) - wave(b),
   );
+  return { planned, projects };
+}
+
+/**
+ * The owner every rendered Application names, and each one's entity ref.
+ * A workspace whose manifests name no owner, or two, was not rendered by
+ * datastack:gitops:render for one pipeline and is refused.
+ */
+function ownerOf(planned: Planned[], projects: PlannedProject[]): string {
+  const owners = new Set<string>();
+  for (const p of planned) {
+    const annotations = p.application.metadata.annotations ?? {};
+    const owner = annotations[ANNOTATION_DATASTACK_OWNER];
+    if (!owner || !annotations[ANNOTATION_DATASTACK_ENTITY_REF]) {
+      throw new InputError(
+        `${p.file} has no ${ANNOTATION_DATASTACK_OWNER} and ${ANNOTATION_DATASTACK_ENTITY_REF} annotations: render it with datastack:gitops:render`,
+      );
+    }
+    owners.add(owner.toLocaleLowerCase('en-US'));
+  }
+  for (const p of projects) {
+    const owner = p.project.metadata.annotations?.[ANNOTATION_DATASTACK_OWNER];
+    if (owner) owners.add(owner.toLocaleLowerCase('en-US'));
+  }
+  if (owners.size !== 1) {
+    throw new InputError(
+      `The rendered manifests name ${
+        owners.size ? [...owners].join(' and ') : 'no owner'
+      }; one pipeline has one owner`,
+    );
+  }
+  return [...owners][0];
 }
 
 /** Waits `ms`, or rejects as soon as `signal` aborts (also when it already has). */
@@ -115,20 +200,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function projectFor(app: Application): AppProject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AppProject',
-    metadata: { name: app.spec.project, namespace: app.metadata.namespace },
-    spec: {
-      description: 'Created by Datastack',
-      sourceRepos: ['*'],
-      destinations: [{ server: '*', name: '*', namespace: '*' }],
-      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-    },
-  };
 }
 
 /**
@@ -157,13 +228,6 @@ export function createApplyAction(options: ApplyActionOptions) {
             .describe(
               'Workspace sub-path datastack:gitops:render wrote to; default the workspace root',
             ),
-        createProject: z =>
-          z
-            .boolean()
-            .optional()
-            .describe(
-              'Create a missing AppProject (allowing every destination); default false',
-            ),
         wait: z =>
           z
             .boolean()
@@ -174,6 +238,9 @@ export function createApplyAction(options: ApplyActionOptions) {
         timeoutSeconds: z =>
           z
             .number()
+            .int()
+            .min(1)
+            .max(3600)
             .optional()
             .describe('How long to wait for sync and health; default 300'),
       },
@@ -207,7 +274,8 @@ export function createApplyAction(options: ApplyActionOptions) {
         );
       }
       const base = resolveSafeChildPath(ctx.workspacePath, sourcePath);
-      const planned = await readManifests(base);
+      const { planned, projects: neededProjects } = await readManifests(base);
+      const owner = ownerOf(planned, neededProjects);
 
       const byEnvironment: Record<string, string[]> = {};
       for (const p of planned) {
@@ -237,6 +305,8 @@ export function createApplyAction(options: ApplyActionOptions) {
         ctx.output('applied', false);
         return;
       }
+      // Before any request: the task's user must be a member of the owner.
+      await options.guard.assertMayActFor(ctx, owner);
       const unknown = [...new Set(planned.map(p => p.instance))].filter(
         i => !clients.has(i),
       );
@@ -252,42 +322,110 @@ export function createApplyAction(options: ApplyActionOptions) {
       for (const p of planned) {
         urls[p.application.metadata.name] = clients
           .get(p.instance)!
-          .applicationUrl(p.application.metadata.name);
+          .applicationUrl(
+            p.application.metadata.name,
+            p.application.metadata.namespace,
+          );
       }
 
-      // Projects first: a missing one stops the step before any Application is written.
-      const projects = new Map<string, Planned>();
-      for (const p of planned)
-        projects.set(`${p.instance}/${p.application.spec.project}`, p);
-      for (const [key, p] of projects) {
-        const client = clients.get(p.instance)!;
-        const existing = await client.findProject(p.application.spec.project, {
-          signal: ctx.signal,
-        });
-        if (existing) continue;
-        if (!ctx.input.createProject) {
+      // Every check before the first write: the team's AppProject on each
+      // instance, and every Application that already exists, must be this
+      // pipeline's (or absent). Nothing is written when one is not.
+      const projectWrites: Array<{
+        instance: string;
+        project: AppProject;
+        create: boolean;
+      }> = [];
+      const byInstance = new Map<string, AppProject>();
+      for (const p of neededProjects) {
+        if (!clients.has(p.instance)) {
           throw new InputError(
-            `AppProject "${p.application.spec.project}" does not exist on Argo CD instance "${p.instance}"; create it or set createProject`,
+            `environments/${p.environment}/project.yaml names Argo CD instance "${p.instance}", which is not configured`,
           );
         }
-        if (ctx.isDryRun) {
-          ctx.logger.info(`Dry run: would create AppProject ${key}`);
+        const known = byInstance.get(p.instance);
+        byInstance.set(
+          p.instance,
+          known ? mergeProjects(known, p.project) : p.project,
+        );
+      }
+      for (const [instance, needed] of byInstance) {
+        const client = clients.get(instance)!;
+        const name = needed.metadata.name;
+        const existing = await client.findProject(name, { signal: ctx.signal });
+        if (!existing) {
+          if (!options.createProjects) {
+            throw new InputError(
+              `AppProject "${name}" does not exist on Argo CD instance "${instance}". The platform team creates it (environments/<env>/project.yaml in the rendered repository says what it must allow), or sets datastack.tenancy.createProjects`,
+            );
+          }
+          projectWrites.push({ instance, project: needed, create: true });
           continue;
         }
-        await ctx.checkpoint({
-          key: `datastack-apply-project-${key}`,
-          fn: async () => {
-            await client.createProject(projectFor(p.application), {
-              signal: ctx.signal,
-            });
-          },
+        const missing = missingFromProject(existing, needed);
+        if (missing.length === 0) continue;
+        const ours = ownedBy(existing.metadata, owner);
+        if (!ours) {
+          throw new ConflictError(
+            `AppProject "${name}" on Argo CD instance "${instance}" is not Datastack's for ${owner} and does not allow ${missing.join(
+              '; ',
+            )}; nothing was written`,
+          );
+        }
+        if (!options.createProjects) {
+          throw new InputError(
+            `AppProject "${name}" on Argo CD instance "${instance}" does not allow ${missing.join(
+              '; ',
+            )}. Ask the platform team to add them, or set datastack.tenancy.createProjects`,
+          );
+        }
+        projectWrites.push({
+          instance,
+          project: mergeProjects(existing, needed),
+          create: false,
         });
-        ctx.logger.info(
-          `Created AppProject "${p.application.spec.project}" on Argo CD instance "${p.instance}"`,
-        );
+      }
+      for (const p of planned) {
+        const { name, namespace } = p.application.metadata;
+        const annotations = p.application.metadata.annotations ?? {};
+        const existing = await clients
+          .get(p.instance)!
+          .findApplication(name, {
+            appNamespace: namespace,
+            signal: ctx.signal,
+          });
+        if (
+          existing &&
+          !ownedBy(
+            existing.metadata,
+            owner,
+            annotations[ANNOTATION_DATASTACK_ENTITY_REF],
+          )
+        ) {
+          const theirs =
+            existing.metadata.annotations?.[ANNOTATION_DATASTACK_OWNER];
+          throw new ConflictError(
+            `Application "${name}" already exists on Argo CD instance "${
+              p.instance
+            }" in namespace ${
+              existing.metadata.namespace ?? namespace
+            } and is not ${annotations[ANNOTATION_DATASTACK_ENTITY_REF]}'s${
+              theirs && !sameEntityRef(theirs, owner)
+                ? ` (it belongs to ${theirs})`
+                : ''
+            }; pick another pipeline name. Nothing was written`,
+          );
+        }
       }
 
       if (ctx.isDryRun) {
+        for (const w of projectWrites) {
+          ctx.logger.info(
+            `Dry run: would ${w.create ? 'create' : 'extend'} AppProject ${
+              w.project.metadata.name
+            } on ${w.instance}`,
+          );
+        }
         for (const p of planned) {
           ctx.logger.info(
             `Dry run: would apply Application ${p.application.metadata.name} on ${p.instance}`,
@@ -296,6 +434,25 @@ export function createApplyAction(options: ApplyActionOptions) {
         ctx.output('urls', urls);
         ctx.output('applied', false);
         return;
+      }
+
+      for (const w of projectWrites) {
+        const client = clients.get(w.instance)!;
+        await ctx.checkpoint({
+          key: `datastack-apply-project-${w.instance}-${w.project.metadata.name}`,
+          fn: async () => {
+            if (w.create) {
+              await client.createProject(w.project, { signal: ctx.signal });
+            } else {
+              await client.updateProject(w.project, { signal: ctx.signal });
+            }
+          },
+        });
+        ctx.logger.info(
+          `${w.create ? 'Created' : 'Extended'} AppProject "${
+            w.project.metadata.name
+          }" on Argo CD instance "${w.instance}"`,
+        );
       }
 
       const applied: Planned[] = [];
