@@ -43,6 +43,34 @@ export const datastackClusterReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Administer the platform layer: the operators installed once per cluster
+ * and the platform AppProject. Only the platform-admin groups hold it.
+ */
+export const datastackPlatformManagePermission = createPermission({
+  name: 'datastack.platform.manage',
+  attributes: { action: 'update' },
+});
+
+/**
+ * The tag that the "Platform operators" template puts on its parameters and
+ * steps (`backstage:permissions: { tags: [datastack-platform] }`); the
+ * policy hides what carries it from everyone outside the admin groups.
+ */
+export const DATASTACK_PLATFORM_TEMPLATE_TAG = 'datastack-platform';
+
+/** Every scaffolder action of the platform layer has an id with this prefix. */
+export const DATASTACK_PLATFORM_ACTION_PREFIX = 'datastack:platform:';
+
+/**
+ * The scaffolder actions of the platform layer, which only the admin groups
+ * may run. The scaffolder matches action ids exactly, so a new
+ * `datastack:platform:*` action must be listed here.
+ */
+export const DATASTACK_PLATFORM_ACTION_IDS: readonly string[] = [
+  'datastack:platform:render',
+];
+
 /** Every permission Datastack declares, for the permission integration router. */
 export const datastackPermissions = [
   datastackHealthReadPermission,
@@ -51,4 +79,5 @@ export const datastackPermissions = [
   datastackUpgradeProposePermission,
   datastackFleetReadPermission,
   datastackClusterReadPermission,
+  datastackPlatformManagePermission,
 ];
