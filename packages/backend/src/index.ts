@@ -4,6 +4,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { datastackUrlReaderFactory } from '@datastack/plugin-datastack-node';
 import { searchModuleDatastackCollator } from '@datastack/plugin-catalog-backend-module-datastack';
+import { signInProviders } from './signIn';
 
 const backend = createBackend();
 
@@ -13,9 +14,11 @@ backend.add(datastackUrlReaderFactory);
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
-// Auth: guest sign-in for development (see app-config.yaml)
+// Auth: GitHub and OIDC where configured (app-config.production.yaml); guest
+// and the demo users of catalog/org.yaml in development only. Sign-in
+// resolves to catalog users; unknown users are refused.
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(signInProviders);
 
 // Catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -32,11 +35,9 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-gitea'));
 backend.add(import('@datastack/plugin-scaffolder-backend-module-datastack'));
 
-// Permissions: allow-all for development; replace with your policy module
+// Permissions: everyone signed in reads; owners and datastack.tenancy.adminGroups write
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('@datastack/plugin-permission-backend-module-datastack'));
 
 // Search: PostgreSQL engine when the database is PostgreSQL, Lunr otherwise
 backend.add(import('@backstage/plugin-search-backend'));

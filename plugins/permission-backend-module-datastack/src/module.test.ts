@@ -165,12 +165,13 @@ const authWithActors = createServiceFactory({
       getLimitedUserToken: auth.getLimitedUserToken.bind(auth),
       listPublicServiceKeys: auth.listPublicServiceKeys.bind(auth),
       async getPluginRequestToken(options) {
-        const { principal } = options.onBehalfOf;
-        if (principal.type === 'user') {
+        const { onBehalfOf } = options;
+        if (auth.isPrincipal(onBehalfOf, 'user')) {
           return {
-            token: mockCredentials.user.token(principal.userEntityRef, {
-              actor: { subject: `plugin:${plugin.getId()}` },
-            }),
+            token: mockCredentials.user.token(
+              onBehalfOf.principal.userEntityRef,
+              { actor: { subject: `plugin:${plugin.getId()}` } },
+            ),
           };
         }
         return auth.getPluginRequestToken(options);
