@@ -62,6 +62,8 @@ export const scaffolderModuleDatastack = createBackendModule({
             integrations,
             repositories,
             config,
+            gitHosts,
+            guard,
           }),
           createApplyAction({
             clients,

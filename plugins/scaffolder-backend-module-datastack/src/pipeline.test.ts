@@ -1,4 +1,8 @@
 import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -70,6 +74,8 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
           name,
           token: `sandbox-${name}`,
           syncDurationMs: 0,
+          // "Applications in any namespace", enabled for the teams' namespaces.
+          applicationNamespaces: ['argocd-apps-*'],
           // Like a real Argo CD, the sandbox refuses destinations it does not know.
           clusters: [
             {
@@ -88,6 +94,18 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
         catalogModuleScaffolderEntityModel,
         scaffolderModuleDatastack,
         datastackUrlReaderFactory,
+        // The signed-in user's token claims: a member of data-engineering.
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () =>
+            mockServices.userInfo({
+              ownershipEntityRefs: [
+                'user:default/mock',
+                'group:default/data-engineering',
+              ],
+            }),
+        }),
         mockServices.rootConfig.factory({
           data: {
             backend: {
@@ -109,6 +127,7 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
             },
             datastack: {
               gitops: { localRoot: path.join(root, 'gitops') },
+              tenancy: { createProjects: true },
               argocd: {
                 instances: sandboxes.map(s => ({
                   name: s.name,

@@ -37,6 +37,14 @@ import { testGitHosts } from './__testUtils__/gitHosts';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../../templates');
 
+/** The dry runs act as a platform admin: ownership is tested in the actions' own tests. */
+const platformAdmin = new OwnershipGuard({
+  userInfo: mockServices.userInfo({
+    ownershipEntityRefs: ['group:default/platform-team'],
+  }),
+  adminGroups: ['group:default/platform-team'],
+});
+
 const KNOWN_ACTIONS = [
   'datastack:gitops:render',
   'datastack:gitops:publish',
@@ -270,14 +278,13 @@ describe('software templates in a dry run of the real scaffolder', () => {
                 integrations: ScmIntegrations.fromConfig(config),
                 repositories,
                 config,
+                gitHosts: testGitHosts(repositories),
+                guard: platformAdmin,
               }),
               // No Argo CD instance: the apply step reports what to apply by hand.
               createApplyAction({
                 clients: new Map(),
-                guard: new OwnershipGuard({
-                  userInfo: mockServices.userInfo(),
-                  adminGroups: [],
-                }),
+                guard: platformAdmin,
                 createProjects: false,
               }),
               hostPublish('publish:github'),

@@ -25,6 +25,7 @@ import { createPublishAction } from './publish';
 import { createRenderAction } from './render';
 import { examples as renderExamples } from './render.examples';
 import { testGitHosts } from '../__testUtils__/gitHosts';
+import { OwnershipGuard } from '../tenancy/OwnershipGuard';
 
 const TRINO_DEFAULT = createDefaultRegistry().get('trino').chart!.version;
 
@@ -57,6 +58,13 @@ describe('datastack:gitops:bump', () => {
       integrations: ScmIntegrations.fromConfig(config),
       repositories,
       config,
+      gitHosts: testGitHosts(repositories),
+      guard: new OwnershipGuard({
+        userInfo: mockServices.userInfo({
+          ownershipEntityRefs: ['group:default/data-platform'],
+        }),
+        adminGroups: [],
+      }),
     }).handler(
       createMockActionContext({
         input: { localRepository: 'orders' },

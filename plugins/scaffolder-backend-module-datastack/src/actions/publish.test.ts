@@ -1,6 +1,7 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import { mockServices } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { ScmIntegrations } from '@backstage/integration';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -15,6 +16,21 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createPublishAction } from './publish';
 import { examples } from './publish.examples';
+import { testGitHosts } from '../__testUtils__/gitHosts';
+import { OwnershipGuard } from '../tenancy/OwnershipGuard';
+
+/** A pipeline System as datastack:gitops:render writes it. */
+const pipelineSystem = (owner: string, description = 'Orders') =>
+  `apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: orders\n  description: ${description}\n  annotations:\n    datastack.io/pipeline: orders\nspec:\n  owner: ${owner}\n`;
+
+const guardFor = (...groups: string[]) =>
+  new OwnershipGuard({
+    userInfo: mockServices.userInfo({
+      userEntityRef: 'user:default/mock',
+      ownershipEntityRefs: ['user:default/mock', ...groups],
+    }),
+    adminGroups: [],
+  });
 
 describe('datastack:gitops:publish', () => {
   const dir = createMockDirectory();
@@ -43,6 +59,8 @@ describe('datastack:gitops:publish', () => {
       integrations: ScmIntegrations.fromConfig(config),
       repositories,
       config,
+      gitHosts: testGitHosts(repositories),
+      guard: guardFor('group:default/data-platform'),
     });
   });
 
@@ -123,13 +141,106 @@ describe('datastack:gitops:publish', () => {
         workspacePath: workspace,
       }) as any,
     );
-    await expect(again).rejects.toThrow(InputError);
+    await expect(again).rejects.toThrow(ConflictError);
     await expect(again).rejects.toThrow(
-      'localRepository "orders" already has commits',
+      'localRepository "orders" already has commits that are not this one',
     );
     expect(
       (await runGit(['--git-dir', bare, 'rev-parse', 'main'])).trim(),
     ).toBe(before);
+  });
+
+  describe('a pipeline rendered by Datastack', () => {
+    const bare = () => path.join(dir.path, 'gitops-root/orders.git');
+    const run = (a = action) =>
+      a.handler(
+        createMockActionContext({
+          input: { localRepository: 'orders' },
+          workspacePath: workspace,
+        }) as any,
+      );
+
+    beforeEach(() => {
+      fs.writeFileSync(
+        path.join(workspace, 'catalog-info.yaml'),
+        pipelineSystem('group:default/data-platform'),
+      );
+    });
+
+    it('a re-run of the same pipeline with the same files keeps the commit', async () => {
+      await run();
+      const first = (
+        await runGit(['--git-dir', bare(), 'rev-parse', 'main'])
+      ).trim();
+      await run();
+      expect(
+        (await runGit(['--git-dir', bare(), 'rev-parse', 'main'])).trim(),
+      ).toBe(first);
+    });
+
+    it('a re-run with changed files continues the branch (fast-forward), never rewrites it', async () => {
+      await run();
+      const first = (
+        await runGit(['--git-dir', bare(), 'rev-parse', 'main'])
+      ).trim();
+      fs.writeFileSync(
+        path.join(workspace, 'catalog-info.yaml'),
+        pipelineSystem('group:default/data-platform', 'Orders, second run'),
+      );
+      await run();
+      const log = (
+        await runGit(['--git-dir', bare(), 'log', '--format=%H', 'main'])
+      )
+        .trim()
+        .split('\n');
+      expect(log).toHaveLength(2);
+      expect(log[1]).toBe(first);
+    });
+
+    it("refuses a repository holding another team's pipeline of the same name, changing nothing", async () => {
+      fs.writeFileSync(
+        path.join(workspace, 'catalog-info.yaml'),
+        pipelineSystem('group:default/analytics'),
+      );
+      await run(
+        createPublishAction({
+          integrations: ScmIntegrations.fromConfig(new ConfigReader({})),
+          repositories,
+          config: new ConfigReader({}),
+          gitHosts: testGitHosts(repositories),
+          guard: guardFor('group:default/analytics'),
+        }),
+      );
+      const before = (
+        await runGit(['--git-dir', bare(), 'rev-parse', 'main'])
+      ).trim();
+      fs.writeFileSync(
+        path.join(workspace, 'catalog-info.yaml'),
+        pipelineSystem('group:default/data-platform'),
+      );
+      const result = run();
+      await expect(result).rejects.toThrow(ConflictError);
+      await expect(result).rejects.toThrow(
+        "already has commits that are not pipeline orders's (group:default/data-platform)",
+      );
+      expect(
+        (await runGit(['--git-dir', bare(), 'rev-parse', 'main'])).trim(),
+      ).toBe(before);
+    });
+
+    it('refuses a user who is not a member of the owner, before creating anything', async () => {
+      const result = run(
+        createPublishAction({
+          integrations: ScmIntegrations.fromConfig(new ConfigReader({})),
+          repositories,
+          config: new ConfigReader({}),
+          gitHosts: testGitHosts(repositories),
+          guard: guardFor('group:default/analytics'),
+        }),
+      );
+      await expect(result).rejects.toThrow(NotAllowedError);
+      expect(fs.existsSync(path.join(dir.path, 'gitops-root'))).toBe(false);
+    });
   });
 
   it('writes nothing in a dry run but still outputs the URLs', async () => {
@@ -202,12 +313,27 @@ describe('datastack:gitops:publish', () => {
     [
       'a repoUrl with credentials in it',
       { repoUrl: 'https://u:p@git.example.com/x.git' },
-      /must be an http\(s\) URL without credentials/,
+      /^repoUrl must not carry credentials in the URL/,
     ],
     [
       'a repoUrl that is not http(s)',
       { repoUrl: 'ssh://git.example.com/x.git' },
-      /must be an http\(s\) URL/,
+      /^repoUrl "ssh:\/\/git.example.com\/x.git" uses ssh:\/\//,
+    ],
+    [
+      'a repoUrl on a host without an integration',
+      { repoUrl: 'https://attacker.example.net/x.git' },
+      /^repoUrl "https:\/\/attacker.example.net\/x.git": attacker.example.net has no Backstage integration/,
+    ],
+    [
+      'a repoUrl at the cloud metadata address',
+      { repoUrl: 'http://169.254.169.254/latest.git' },
+      /169.254.169.254 has no Backstage integration/,
+    ],
+    [
+      'a file:// repoUrl',
+      { repoUrl: 'file:///etc/passwd' },
+      /^repoUrl "file:\/\/\/etc\/passwd" is not a repository under datastack.gitops.localRoot/,
     ],
   ])(
     'rejects %s with an InputError naming the field, before writing',

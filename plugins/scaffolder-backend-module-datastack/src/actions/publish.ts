@@ -1,24 +1,78 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import type { ScmIntegrationRegistry } from '@backstage/integration';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  ANNOTATION_DATASTACK_PIPELINE,
+  sameEntityRef,
+} from '@datastack/plugin-datastack-common';
+import {
+  GitHostPolicy,
   LocalGitRepositories,
+  YamlDataError,
   gitConfigEnv,
   gitCredentialsFor,
+  parseYamlDocuments,
   runGit,
 } from '@datastack/plugin-datastack-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { safeRelativePath } from '../render/input';
+import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { examples } from './publish.examples';
 
 export interface PublishActionOptions {
   integrations: ScmIntegrationRegistry;
   repositories: LocalGitRepositories;
   config: Config;
+  /** Which hosts may be pushed to: integration hosts and the local default. */
+  gitHosts: GitHostPolicy;
+  /** Proves the task's user may act for the pipeline's owner. */
+  guard: OwnershipGuard;
+}
+
+/** The pipeline a catalog-info.yaml describes: its System's pipeline annotation and owner. */
+interface PipelineIdentity {
+  pipeline: string;
+  owner: string;
+}
+
+/** Reads the Datastack pipeline System out of a catalog-info.yaml text, if it has one. */
+function pipelineOf(
+  text: string | undefined,
+  field: string,
+): PipelineIdentity | undefined {
+  if (text === undefined) return undefined;
+  let docs: unknown[];
+  try {
+    docs = parseYamlDocuments(text, field, { maxLength: 1024 * 1024 });
+  } catch (error) {
+    if (error instanceof YamlDataError) throw new InputError(error.message);
+    throw error;
+  }
+  for (const doc of docs as Array<Record<string, any> | null>) {
+    const pipeline =
+      doc?.metadata?.annotations?.[ANNOTATION_DATASTACK_PIPELINE];
+    if (
+      doc?.kind === 'System' &&
+      typeof pipeline === 'string' &&
+      typeof doc.spec?.owner === 'string'
+    ) {
+      const owner = doc.spec.owner.includes(':')
+        ? doc.spec.owner
+        : `group:${doc.spec.owner.includes('/') ? '' : 'default/'}${
+            doc.spec.owner
+          }`;
+      return { pipeline, owner };
+    }
+  }
+  return undefined;
+}
+
+function samePipeline(a: PipelineIdentity, b: PipelineIdentity): boolean {
+  return a.pipeline === b.pipeline && sameEntityRef(a.owner, b.owner);
 }
 
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
@@ -28,10 +82,13 @@ const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
  * initial commit of a repository: a bare repository under
  * `datastack.gitops.localRoot` (the embedded default), or any existing, empty
  * http(s) git repository with credentials from Backstage's integrations.
- * Refuses to overwrite a repository that already has commits.
+ * Only hosts with a Backstage integration, or the local default, are
+ * reached. A repository that already has commits is refused unless they are
+ * this pipeline's own earlier push (same pipeline and owner in its
+ * catalog-info.yaml): then a re-run continues from them.
  */
 export function createPublishAction(options: PublishActionOptions) {
-  const { integrations, repositories, config } = options;
+  const { integrations, repositories, config, gitHosts, guard } = options;
   return createTemplateAction({
     id: 'datastack:gitops:publish',
     description:
@@ -60,7 +117,12 @@ export function createPublishAction(options: PublishActionOptions) {
               'Workspace sub-path to publish; default the workspace root',
             ),
         defaultBranch: z =>
-          z.string().optional().describe('Branch to push; default main'),
+          z
+            .string()
+            .max(100)
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/)
+            .optional()
+            .describe('Branch to push; default main'),
         commitMessage: z =>
           z.string().optional().describe('Message of the initial commit'),
       },
@@ -100,10 +162,28 @@ export function createPublishAction(options: PublishActionOptions) {
         );
       }
 
+      // What is being published: a Datastack pipeline names its owner in
+      // its System; the task's user must be allowed to act for it.
+      const ours = pipelineOf(
+        await fs
+          .readFile(path.join(source, 'catalog-info.yaml'), 'utf8')
+          .catch(() => undefined),
+        `${sourcePath}/catalog-info.yaml`,
+      );
+      if (ours) await guard.assertMayActFor(ctx, ours.owner);
+
       let remote: string;
       let env: Record<string, string> = {};
       let repoContentsUrl: string;
       let catalogInfoUrl: string;
+      /** The branch's current head, when the repository holds this pipeline's earlier push. */
+      let resumeFrom: string | undefined;
+      const refuseForeign = (field: string, value: string) =>
+        new ConflictError(
+          `${field} "${value}" already has commits that are not ${
+            ours ? `pipeline ${ours.pipeline}'s (${ours.owner})` : 'this one'
+          }; Datastack never overwrites a repository`,
+        );
       if (input.localRepository) {
         const name = input.localRepository;
         remote = repositories.cloneUrl(name); // validates the name
@@ -114,27 +194,21 @@ export function createPublishAction(options: PublishActionOptions) {
           'catalog-info.yaml',
         );
         if (await repositories.hasContent(name)) {
-          throw new InputError(
-            `localRepository "${name}" already has commits; Datastack never overwrites a repository`,
+          const theirs = pipelineOf(
+            await repositories
+              .readFile(repositories.fileUrl(name, branch, 'catalog-info.yaml'))
+              .then(b => b.toString('utf8'))
+              .catch(() => undefined),
+            `localRepository "${name}" catalog-info.yaml`,
           );
+          if (!ours || !theirs || !samePipeline(ours, theirs)) {
+            throw refuseForeign('localRepository', name);
+          }
+          resumeFrom = branch;
         }
       } else {
-        remote = input.repoUrl!;
-        let url: URL;
-        try {
-          url = new URL(remote);
-        } catch {
-          throw new InputError(`repoUrl "${remote}" is not a URL`);
-        }
-        if (
-          !['https:', 'http:'].includes(url.protocol) ||
-          url.username ||
-          url.password
-        ) {
-          throw new InputError(
-            `repoUrl "${remote}" must be an http(s) URL without credentials in it; credentials come from the integrations config`,
-          );
-        }
+        remote = gitHosts.resolve(input.repoUrl, 'repoUrl').url;
+        const url = new URL(remote);
         const credentials = await gitCredentialsFor(integrations, remote);
         if (credentials) {
           const basic = Buffer.from(
@@ -157,9 +231,12 @@ export function createPublishAction(options: PublishActionOptions) {
           );
         });
         if (refs.trim()) {
-          throw new InputError(
-            `repoUrl "${remote}" already has commits; Datastack never overwrites a repository`,
-          );
+          if (!ours || !refs.includes(`\trefs/heads/${branch}`)) {
+            throw refuseForeign('repoUrl', remote);
+          }
+          // Whether the commits are this pipeline's earlier push is read
+          // from the branch's catalog-info.yaml, in the push step below.
+          resumeFrom = branch;
         }
       }
 
@@ -204,7 +281,32 @@ export function createPublishAction(options: PublishActionOptions) {
               '--quiet',
               `--initial-branch=${branch}`,
             ]);
-            await git('add', '--all');
+            if (resumeFrom) {
+              // A re-run of the same pipeline: continue from its own branch
+              // (fast-forward), or keep it when nothing changed.
+              await git('fetch', '--quiet', '--depth', '1', remote, branch);
+              const theirs = pipelineOf(
+                await git('show', 'FETCH_HEAD:catalog-info.yaml').catch(
+                  () => undefined,
+                ),
+                `${remote} catalog-info.yaml`,
+              );
+              if (!ours || !theirs || !samePipeline(ours, theirs)) {
+                throw refuseForeign(
+                  input.localRepository ? 'localRepository' : 'repoUrl',
+                  input.localRepository ?? remote,
+                );
+              }
+              const head = (await git('rev-parse', 'FETCH_HEAD')).trim();
+              await git('update-ref', `refs/heads/${branch}`, head);
+              await git('add', '--all');
+              const tree = (await git('write-tree')).trim();
+              if (tree === (await git('rev-parse', 'FETCH_HEAD^{tree}')).trim()) {
+                return head;
+              }
+            } else {
+              await git('add', '--all');
+            }
             await git(
               '-c',
               `user.name=${author.name}`,
