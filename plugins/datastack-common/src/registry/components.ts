@@ -404,6 +404,7 @@ export const defaultComponents: ComponentDefinition[] = [
     // (configs.files.config.yaml watch.namespaces: an empty list watches
     // every namespace; rbac.namespaceScoped false keeps the ClusterRole).
     operator: {
+      title: 'Altinity ClickHouse operator',
       namespace: 'clickhouse-operator',
       releaseName: 'clickhouse',
       deployment: 'clickhouse-altinity-clickhouse-operator',
@@ -675,6 +676,7 @@ export const defaultComponents: ComponentDefinition[] = [
     // and Role in no tenant namespace, so the instance brings them:
     // templates/spark/rbac.yaml).
     operator: {
+      title: 'Kubeflow Spark operator',
       namespace: 'spark-operator',
       releaseName: 'spark',
       deployment: 'spark-spark-operator-controller',
@@ -838,6 +840,7 @@ export const defaultComponents: ComponentDefinition[] = [
     // creates). Served API versions: Strimzi 0.49.0 CHANGELOG (v1 added,
     // v1beta2 still served), 1.0.0 CHANGELOG (v1beta2 removed).
     operator: {
+      title: 'Strimzi operator',
       namespace: 'strimzi',
       releaseName: 'kafka',
       deployment: 'strimzi-cluster-operator',
@@ -1094,6 +1097,7 @@ export const defaultComponents: ComponentDefinition[] = [
     // only in the namespaces it lists, so the instance brings its own
     // (templates/rbac/_helpers.tpl jobRbacRules).
     operator: {
+      title: 'Flink Kubernetes operator',
       namespace: 'flink-operator',
       releaseName: 'flink',
       deployment: 'flink-kubernetes-operator',
@@ -1395,6 +1399,7 @@ export const defaultComponents: ComponentDefinition[] = [
     // grafana chart's sidecar.dashboards (label grafana_dashboard "1",
     // searchNamespace ALL, folderAnnotation with foldersFromFilesStructure).
     operator: {
+      title: 'Prometheus operator (kube-prometheus-stack)',
       namespace: 'monitoring',
       releaseName: 'observability',
       deployment: 'observability-kube-prometh-operator',

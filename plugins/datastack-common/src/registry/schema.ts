@@ -168,6 +168,8 @@ export type InstanceResource = z.infer<typeof instanceResourceSchema>;
  */
 export const operatorSchema = z
   .object({
+    /** How people name the operator: `Strimzi operator`. */
+    title: z.string().min(1),
     /** The platform namespace the operator runs in. */
     namespace: dnsLabelSchema,
     /** Helm release name of the platform install. */
