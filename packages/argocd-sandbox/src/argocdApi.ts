@@ -37,7 +37,11 @@ export interface ApiDeps {
   now: () => number;
 }
 
-type Handler = (req: ApiRequest, deps: ApiDeps, params: string[]) => unknown;
+type Handler = (
+  req: ApiRequest,
+  deps: ApiDeps,
+  params: string[],
+) => unknown | Promise<unknown>;
 
 interface Route {
   method: string;
@@ -200,29 +204,35 @@ const routes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/v1\/applications$/,
     auth: true,
-    handler: (req, deps) =>
-      deps.store.createApplication(
-        req.body(),
+    handler: async (req, deps) => {
+      const body = req.body();
+      await deps.store.git.refresh(isRecord(body) ? body.spec : undefined);
+      return deps.store.createApplication(
+        body,
         req.query.get('upsert') === 'true',
-      ),
+      );
+    },
   },
   {
     method: 'GET',
     pattern: /^\/api\/v1\/applications\/([^/]+)$/,
     auth: true,
-    handler: (req, deps, [name]) =>
-      deps.store.getApplication(
-        refOf(req, name),
-        req.query.get('refresh') ?? undefined,
-      ),
+    handler: async (req, deps, [name]) => {
+      const refresh = req.query.get('refresh') ?? undefined;
+      if (refresh === 'normal' || refresh === 'hard') {
+        await deps.store.git.refresh(deps.store.specOf(refOf(req, name)));
+      }
+      return deps.store.getApplication(refOf(req, name), refresh);
+    },
   },
   {
     method: 'PUT',
     pattern: /^\/api\/v1\/applications\/([^/]+)$/,
     auth: true,
-    handler: (req, deps, [name]) => {
+    handler: async (req, deps, [name]) => {
       const body = bodyRecord(req);
       const metadata = isRecord(body.metadata) ? body.metadata : {};
+      await deps.store.git.refresh(body.spec);
       return deps.store.updateApplication(
         {
           ...refOf(req, name),
@@ -249,9 +259,10 @@ const routes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/v1\/applications\/([^/]+)\/sync$/,
     auth: true,
-    handler: (req, deps, [name]) => {
+    handler: async (req, deps, [name]) => {
       const body = bodyRecord(req);
       const identity = deps.auth.authenticate(req.token);
+      await deps.store.git.refresh(deps.store.specOf(refOf(req, name, body)));
       const request: SyncRequest = {
         revision: str(body.revision),
         revisions: Array.isArray(body.revisions)
@@ -351,7 +362,10 @@ const routes: Route[] = [
  *
  * @throws ArgoCdApiError with the status and body Argo CD would answer
  */
-export function handleArgoCd(req: ApiRequest, deps: ApiDeps): ApiResponse {
+export async function handleArgoCd(
+  req: ApiRequest,
+  deps: ApiDeps,
+): Promise<ApiResponse> {
   let pathMatched = false;
   for (const route of routes) {
     const match = route.pattern.exec(req.pathname);
@@ -360,7 +374,7 @@ export function handleArgoCd(req: ApiRequest, deps: ApiDeps): ApiResponse {
     if (route.method !== req.method) continue;
     if (route.auth) deps.auth.authenticate(req.token);
     const params = match.slice(1).map(p => decodeURIComponent(p));
-    return { status: 200, body: route.handler(req, deps, params) };
+    return { status: 200, body: await route.handler(req, deps, params) };
   }
   if (pathMatched) {
     throw new ArgoCdApiError(GrpcCode.Unimplemented, 'Method Not Allowed', 405);

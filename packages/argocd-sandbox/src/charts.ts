@@ -5,6 +5,8 @@
  * resource tree look like the real thing.
  */
 
+import { isClusterScoped } from './projectRules';
+
 /** One Kubernetes resource an Application manages. */
 export interface InventoryItem {
   group: string;
@@ -18,6 +20,8 @@ export interface InventoryItem {
   replicas?: number;
   /** Host of an Ingress. */
   host?: string;
+  /** The manifest, for resources read from a Git repository. */
+  manifest?: Record<string, unknown>;
 }
 
 /** What the inventory of one Application depends on. */
@@ -95,6 +99,12 @@ const custom = (
   name: string,
 ): Item => ({ group, version, kind, name });
 
+/** What an operator chart installs cluster-wide: RBAC to watch every namespace. */
+const clusterRbac = (name: string): Item[] => [
+  custom('rbac.authorization.k8s.io', 'v1', 'ClusterRole', name),
+  custom('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', name),
+];
+
 const POSTGRES = 'docker.io/bitnami/postgresql:16.4.0-debian-12-r14';
 const REDIS = 'docker.io/bitnami/redis:7.4.1-debian-12-r2';
 
@@ -112,6 +122,7 @@ function strimziApiVersion(tag: string): string {
 const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
   'strimzi-kafka-operator': c => [
     serviceAccount('strimzi-cluster-operator'),
+    ...clusterRbac('strimzi-cluster-operator-namespaced'),
     configMap('strimzi-cluster-operator'),
     deployment('strimzi-cluster-operator', [
       `quay.io/strimzi/operator:${c.tag}`,
@@ -126,6 +137,7 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
   ],
   'flink-kubernetes-operator': c => [
     serviceAccount('flink-operator'),
+    ...clusterRbac('flink-operator'),
     configMap('flink-operator-config'),
     deployment('flink-kubernetes-operator', [
       `ghcr.io/apache/flink-kubernetes-operator:${c.tag}`,
@@ -135,6 +147,7 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
   ],
   'spark-operator': c => [
     serviceAccount(`${c.release}-spark-operator-controller`),
+    ...clusterRbac(`${c.release}-spark-operator-controller`),
     deployment(`${c.release}-spark-operator-controller`, [
       `ghcr.io/kubeflow/spark-operator/controller:${c.tag}`,
     ]),
@@ -151,6 +164,7 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
   ],
   'altinity-clickhouse-operator': c => [
     serviceAccount(`${c.release}-altinity-clickhouse-operator`),
+    ...clusterRbac(`${c.release}-altinity-clickhouse-operator`),
     configMap(`${c.release}-altinity-clickhouse-operator-files`),
     deployment(`${c.release}-altinity-clickhouse-operator`, [
       `altinity/clickhouse-operator:${c.tag}`,
@@ -263,6 +277,7 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
     pdb(`${c.release}-prefect-server`),
   ],
   'kube-prometheus-stack': c => [
+    ...clusterRbac(`${c.release}-operator`),
     deployment(`${c.release}-operator`, [
       'quay.io/prometheus-operator/prometheus-operator:v0.81.0',
     ]),
@@ -350,7 +365,10 @@ export function inventoryFor(
       },
     );
   }
-  return items.map(item => ({ ...item, namespace: c.namespace }));
+  return items.map(item => ({
+    ...item,
+    namespace: isClusterScoped(item.group, item.kind) ? '' : c.namespace,
+  }));
 }
 
 const WITHOUT_HEALTH = new Set([

@@ -14,6 +14,7 @@ export const GrpcCode = {
   AlreadyExists: 6,
   PermissionDenied: 7,
   FailedPrecondition: 9,
+  Aborted: 10,
   Unimplemented: 12,
   Internal: 13,
   Unauthenticated: 16,
@@ -35,6 +36,7 @@ function httpStatusOf(code: GrpcCodeValue): number {
     case GrpcCode.NotFound:
       return 404;
     case GrpcCode.AlreadyExists:
+    case GrpcCode.Aborted:
       return 409;
     case GrpcCode.Unimplemented:
       return 501;

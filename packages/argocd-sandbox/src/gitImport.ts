@@ -29,6 +29,13 @@ export interface ImportRequest {
   path?: string;
   /** Branch, tag or commit (default: the repository's HEAD). */
   revision?: string;
+  /**
+   * `namespace/name` (or `name`, in `argocd`) of the Application whose sync
+   * the import stands for: every manifest is checked against its project and
+   * each child Application is admitted by its own. Without it the import
+   * applies everything, as an admin would.
+   */
+  asApplication?: string;
 }
 
 /** One YAML document found under the path. */

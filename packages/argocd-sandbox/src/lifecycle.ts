@@ -25,6 +25,8 @@ import type {
   RevisionHistory,
   SyncOperation,
 } from './types';
+import type { GitSourceState } from './gitSource';
+import { manifestItems } from './gitSource';
 import { iso, sha1 } from './util';
 
 /** Label that decides how the sandbox's syncs of an Application end. */
@@ -43,6 +45,32 @@ export interface LifecycleContext {
   syncDurationMs: number;
   /** A fresh `metadata.resourceVersion`. */
   nextResourceVersion(): string;
+  /** What a Git source under the git root resolved to; undefined for other sources. */
+  gitSource?(source: ApplicationSource): GitSourceState | undefined;
+  /** Changes whenever Git sources were re-read (invalidates resolutions). */
+  gitEpoch?: number;
+  /**
+   * The resources of a sync the Application's project refuses, and why
+   * (the controller's permission check before anything is applied).
+   */
+  permissionErrors?(record: AppRecord, inventory: InventoryItem[]): Refusal[];
+  /**
+   * Applies the Argo CD objects a finished sync created (child
+   * Applications, AppProjects) and prunes the children it no longer
+   * renders; answers those that were refused.
+   */
+  applyObjects?(
+    record: AppRecord,
+    inventory: InventoryItem[],
+    previous: InventoryItem[] | undefined,
+    prune: boolean,
+  ): Refusal[];
+}
+
+/** A resource a sync could not create, and why. */
+export interface Refusal {
+  item: InventoryItem;
+  message: string;
 }
 
 /** The revisions an Application's sources resolve to. */
@@ -51,6 +79,8 @@ interface Resolved {
   sources: ApplicationSource[];
   revisions: string[];
   inventory: InventoryItem[];
+  /** Why the manifests of a Git source could not be read. */
+  manifestError?: string;
 }
 
 /** What the last successful (non dry-run) sync left in the cluster. */
@@ -68,6 +98,8 @@ interface Running extends Resolved {
   startedAt: number;
   dryRun: boolean;
   outcome: Outcome;
+  /** Resources the project refuses: the operation fails at once. */
+  refused: Refusal[];
 }
 
 /** Everything the sandbox keeps about one Application. */
@@ -89,7 +121,7 @@ export interface AppRecord {
   /** Set by a cascading delete of an Application with the resources finalizer. */
   deletingAt?: number;
   /** Resolution cache of the current generation. */
-  cache?: { generation: number; resolved: Resolved };
+  cache?: { generation: number; epoch: number; resolved: Resolved };
   /** Materialized view while nothing runs, keyed by resourceVersion. */
   view?: { resourceVersion: string; app: Application };
 }
@@ -154,7 +186,7 @@ function lastSegment(path: string | undefined): string {
   return parts[parts.length - 1] ?? '';
 }
 
-function inventoryOf(
+function simulatedInventory(
   metadata: ObjectMeta,
   spec: ApplicationSpec,
   sources: ApplicationSource[],
@@ -182,13 +214,22 @@ function inventoryOf(
 
 function resolve(
   record: AppRecord,
+  ctx: LifecycleContext,
   overrides?: { revision?: string; revisions?: string[]; positions?: number[] },
 ): Resolved {
-  if (!overrides && record.cache?.generation === record.metadata.generation) {
+  const epoch = ctx.gitEpoch ?? 0;
+  if (
+    !overrides &&
+    record.cache?.generation === record.metadata.generation &&
+    record.cache.epoch === epoch
+  ) {
     return record.cache.resolved;
   }
   const { multiSource, sources } = sourcesOf(record.spec);
+  const git = sources.map(source => ctx.gitSource?.(source));
   const revisions = sources.map((source, i) => {
+    const state = git[i];
+    if (state?.revision) return state.revision;
     let override: string | undefined;
     if (!multiSource) override = overrides?.revision;
     else if (overrides?.revisions) {
@@ -199,14 +240,38 @@ function resolve(
     }
     return resolveRevision(source, override);
   });
+  const local = git.some(state => state !== undefined);
+  const inventory: InventoryItem[] = [];
+  let manifestError: string | undefined;
+  if (!local || sources.some(source => source.chart)) {
+    const simulated = local ? sources.filter(s => s.chart) : sources;
+    inventory.push(
+      ...simulatedInventory(record.metadata, record.spec, simulated, [
+        ...revisions.filter((_, i) => !local || sources[i].chart),
+      ]),
+    );
+  }
+  for (const state of git) {
+    if (!state) continue;
+    if (state.error !== undefined) manifestError ??= state.error;
+    else {
+      inventory.push(
+        ...manifestItems(
+          state.documents,
+          record.spec.destination.namespace || 'default',
+        ),
+      );
+    }
+  }
   const resolved: Resolved = {
     multiSource,
     sources,
     revisions,
-    inventory: inventoryOf(record.metadata, record.spec, sources, revisions),
+    inventory,
+    ...(manifestError ? { manifestError } : {}),
   };
   if (!overrides) {
-    record.cache = { generation: record.metadata.generation, resolved };
+    record.cache = { generation: record.metadata.generation, epoch, resolved };
   }
   return resolved;
 }
@@ -303,6 +368,9 @@ function start(
     startedAt: at,
     dryRun: !!request.dryRun,
     outcome: outcomeOf(record.metadata),
+    refused: resolved.manifestError
+      ? []
+      : ctx.permissionErrors?.(record, resolved.inventory) ?? [],
   };
   record.metadata.resourceVersion = ctx.nextResourceVersion();
 }
@@ -310,56 +378,142 @@ function start(
 function resultsOf(
   running: Running,
   previous: Deployed | undefined,
-  failed: InventoryItem | undefined,
+  failed: Map<string, string>,
   phase: 'Running' | 'Succeeded' | 'Failed',
 ): ResourceResult[] {
   const before = new Set(previous?.inventory.map(itemKey) ?? []);
   return running.inventory.map(item => {
-    const isFailed = failed !== undefined && itemKey(item) === itemKey(failed);
+    const failure = failed.get(itemKey(item));
     let verb = before.has(itemKey(item)) ? 'configured' : 'created';
     if (running.dryRun) verb += ' (dry run)';
     let hookPhase: ResourceResult['hookPhase'] =
       phase === 'Running' ? 'Running' : 'Succeeded';
-    if (isFailed) hookPhase = 'Failed';
+    if (failure !== undefined) hookPhase = 'Failed';
     return {
       group: item.group,
       version: item.version,
       kind: item.kind,
       namespace: item.namespace,
       name: item.name,
-      status: isFailed ? 'SyncFailed' : 'Synced',
-      message: isFailed ? failureMessage(item) : `${apiName(item)} ${verb}`,
+      status: failure !== undefined ? 'SyncFailed' : 'Synced',
+      message: failure ?? `${apiName(item)} ${verb}`,
       hookPhase,
       syncPhase: 'Sync',
     };
   });
 }
 
+/**
+ * gitops-engine's answer when tasks fail validation: nothing is applied,
+ * only the refused resources have a result (without hook phase).
+ */
+function invalidResults(refused: Refusal[]): ResourceResult[] {
+  return refused.map(({ item, message }) => ({
+    group: item.group,
+    version: item.version,
+    kind: item.kind,
+    namespace: item.namespace,
+    name: item.name,
+    status: 'SyncFailed',
+    message,
+    syncPhase: 'Sync',
+  }));
+}
+
+/** How long an operation runs: at once over when it cannot start. */
+function durationOf(running: Running, ctx: LifecycleContext): number {
+  return running.manifestError || running.refused.length
+    ? 0
+    : ctx.syncDurationMs;
+}
+
 /** Ends the running operation at `at`. */
 function finish(record: AppRecord, at: number, ctx: LifecycleContext): void {
   const running = record.running;
   if (!running) return;
-  const failed = running.outcome === 'failed' && !running.dryRun;
-  const blamed = failed ? culprit(running.inventory) : undefined;
-  const message = failed
-    ? `one or more objects failed to apply, reason: ${failureMessage(blamed)}`
-    : 'successfully synced (all tasks run)';
+  if (running.manifestError || running.refused.length) {
+    const reasons = [...new Set(running.refused.map(r => r.message))].sort();
+    const message =
+      running.manifestError ??
+      `one or more synchronization tasks are not valid: ${reasons.join('; ')}`;
+    record.lastOperation = {
+      operation: running.operation,
+      phase: running.manifestError ? 'Error' : 'Failed',
+      message,
+      syncResult: {
+        ...(running.refused.length
+          ? { resources: invalidResults(running.refused) }
+          : {}),
+        ...revisionFields(running),
+      },
+      startedAt: iso(running.startedAt),
+      finishedAt: iso(at),
+    };
+    record.failedAttempt = {
+      generation: running.generation,
+      revisions: running.revisions,
+      message,
+    };
+    record.running = undefined;
+    record.reconciledAt = Math.max(record.reconciledAt, at);
+    record.metadata.resourceVersion = ctx.nextResourceVersion();
+    return;
+  }
+  let failed = running.outcome === 'failed' && !running.dryRun;
+  const failures = new Map<string, string>();
+  let message = 'successfully synced (all tasks run)';
+  if (failed) {
+    const blamed = culprit(running.inventory);
+    if (blamed) failures.set(itemKey(blamed), failureMessage(blamed));
+    message = `one or more objects failed to apply, reason: ${failureMessage(
+      blamed,
+    )}`;
+  } else if (!running.dryRun && ctx.applyObjects) {
+    const refused = ctx.applyObjects(
+      record,
+      running.inventory,
+      record.deployed?.inventory,
+      running.operation.sync.prune === true,
+    );
+    for (const r of refused) failures.set(itemKey(r.item), r.message);
+    if (refused.length) {
+      message = `one or more objects failed to apply, reason: ${refused
+        .map(r => r.message)
+        .join(',')}`;
+    }
+  }
+  const partial = !failed && failures.size > 0;
   record.lastOperation = {
     operation: running.operation,
-    phase: failed ? 'Failed' : 'Succeeded',
+    phase: failed || partial ? 'Failed' : 'Succeeded',
     message,
     syncResult: {
       resources: resultsOf(
         running,
         record.deployed,
-        blamed,
-        failed ? 'Failed' : 'Succeeded',
+        failures,
+        failed || partial ? 'Failed' : 'Succeeded',
       ),
       ...revisionFields(running),
     },
     startedAt: iso(running.startedAt),
     finishedAt: iso(at),
   };
+  if (partial) {
+    // What was applied is live; what was refused is not, and the failed
+    // attempt is remembered so that automated sync does not loop.
+    record.deployed = {
+      multiSource: running.multiSource,
+      sources: running.sources,
+      revisions: running.revisions,
+      inventory: running.inventory.filter(i => !failures.has(itemKey(i))),
+      generation: running.generation,
+      outcome: 'healthy',
+      startedAt: running.startedAt,
+      finishedAt: at,
+    };
+    failed = true;
+  }
   if (failed) {
     record.failedAttempt = {
       generation: running.generation,
@@ -420,13 +574,13 @@ export function advance(
   for (let i = 0; i < 8; i++) {
     const running = record.running;
     if (running) {
-      const end = running.startedAt + ctx.syncDurationMs;
+      const end = running.startedAt + durationOf(running, ctx);
       if (ctx.now < end) return 'present';
       finish(record, end, ctx);
       continue;
     }
     if (!isAutomated(record.spec)) return 'present';
-    const resolved = resolve(record);
+    const resolved = resolve(record, ctx);
     const generation = record.metadata.generation;
     const deployed = record.deployed;
     const inSync =
@@ -474,12 +628,12 @@ export function requestSync(
   }
   const overridden =
     request.revision || request.revisions?.length
-      ? resolve(record, {
+      ? resolve(record, ctx, {
           revision: request.revision,
           revisions: request.revisions,
           positions: request.sourcePositions,
         })
-      : resolve(record);
+      : resolve(record, ctx);
   start(record, overridden, ctx.now, { username }, request, ctx);
 }
 
@@ -488,7 +642,7 @@ export function requestSync(
  * seeded Applications start out.
  */
 export function markDeployed(record: AppRecord, ctx: LifecycleContext): void {
-  const resolved = resolve(record);
+  const resolved = resolve(record, ctx);
   const startedAt = record.createdAt;
   start(
     record,
@@ -526,7 +680,7 @@ export function liveResources(
   record: AppRecord,
   ctx: LifecycleContext,
 ): LiveResource[] {
-  const desired = new Set(resolve(record).inventory.map(itemKey));
+  const desired = new Set(resolve(record, ctx).inventory.map(itemKey));
   const live = new Map<string, LiveResource>();
   const deployed = record.deployed;
   if (deployed) {
@@ -549,7 +703,13 @@ export function liveResources(
     }
   }
   const running = record.running;
-  if (running && !running.dryRun && ctx.now >= running.startedAt) {
+  if (
+    running &&
+    !running.dryRun &&
+    !running.refused.length &&
+    !running.manifestError &&
+    ctx.now >= running.startedAt
+  ) {
     for (const item of running.inventory) {
       const existing = live.get(itemKey(item));
       live.set(itemKey(item), {
@@ -587,7 +747,7 @@ function runningState(
     phase: 'Running',
     message,
     syncResult: {
-      resources: resultsOf(running, record.deployed, undefined, 'Running'),
+      resources: resultsOf(running, record.deployed, new Map(), 'Running'),
       ...revisionFields(running),
     },
     startedAt: iso(running.startedAt),
@@ -620,16 +780,17 @@ export function materialize(
   record: AppRecord,
   ctx: LifecycleContext,
 ): Application {
-  const resolved = resolve(record);
+  const resolved = resolve(record, ctx);
   const deployed = record.deployed;
   const generation = record.metadata.generation;
-  const synced =
+  const live = liveResources(record, ctx);
+  const liveByKey = new Map(live.map(l => [itemKey(l.item), l]));
+  const current =
     deployed !== undefined &&
     deployed.generation === generation &&
     sameRevisions(deployed.revisions, resolved.revisions);
-
-  const live = liveResources(record, ctx);
-  const liveByKey = new Map(live.map(l => [itemKey(l.item), l]));
+  const synced =
+    current && resolved.inventory.every(item => liveByKey.has(itemKey(item)));
   const resources: ResourceStatus[] = resolved.inventory.map(item => {
     const existing = liveByKey.get(itemKey(item));
     let health: HealthStatus | undefined = existing?.health;
@@ -640,7 +801,7 @@ export function materialize(
       kind: item.kind,
       namespace: item.namespace,
       name: item.name,
-      status: synced ? 'Synced' : 'OutOfSync',
+      status: current && existing ? 'Synced' : 'OutOfSync',
       ...(health ? { health } : {}),
     };
   });

@@ -471,10 +471,16 @@ describe('argocd-sandbox', () => {
         '/api/v1/applications',
         application('z', {}, { project: 'nope' }),
       );
+      // server/application getAppProject (v2.6+): the same vague answer
+      // whether the project is missing or does not admit the namespace.
       expect(unknown.status).toBe(400);
-      expect(unknown.body.message).toBe(
-        'application references project nope which does not exist',
-      );
+      expect(unknown.body).toEqual({
+        error:
+          'app is not allowed in project "nope", or the project does not exist',
+        code: 3,
+        message:
+          'app is not allowed in project "nope", or the project does not exist',
+      });
 
       const noProject = await call(sandbox, 'GET', '/api/v1/projects/nope');
       expect(noProject.status).toBe(404);

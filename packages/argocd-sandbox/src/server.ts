@@ -75,8 +75,17 @@ export interface SandboxOptions {
   kubeVersion?: string;
   /** Clusters besides `in-cluster` (https://kubernetes.default.svc). */
   clusters?: SandboxClusterOptions[];
-  /** Directory of Git repositories POST /sandbox/import may read. */
+  /**
+   * Directory of Git repositories: POST /sandbox/import reads them, and
+   * Applications whose source is a `file://` repository under it sync the
+   * manifests of their `path` (an app of apps creates its children).
+   */
   gitRoot?: string;
+  /**
+   * Namespaces besides `argocd` that may hold Applications (Argo CD's
+   * `--application-namespaces`; globs, or `/regex/`). Default: none.
+   */
+  applicationNamespaces?: string[];
   /** Clock, epoch milliseconds (tests). */
   now?: () => number;
   /** How many requests {@link ArgoCdSandbox.requests} keeps (default 1000). */
@@ -112,6 +121,13 @@ export interface ImportResult {
   projects: string[];
   /** Documents not applied, and why. */
   skipped: Array<{ file: string; reason: string }>;
+  /**
+   * With `asApplication`: `Failed` when the parent's project refused a
+   * resource (then nothing was applied) or a child was refused.
+   */
+  phase?: 'Succeeded' | 'Failed';
+  /** With `asApplication`: the operation message Argo CD would show. */
+  message?: string;
 }
 
 /** A running sandbox instance. */
@@ -241,6 +257,8 @@ export async function startArgoCdSandbox(
     now,
     syncDurationMs: options.syncDurationMs ?? 3000,
     clusters,
+    applicationNamespaces: options.applicationNamespaces ?? [],
+    gitRoot: options.gitRoot,
   });
   const auth = new SandboxAuth({
     token: options.token,
@@ -272,6 +290,9 @@ export async function startArgoCdSandbox(
       );
     }
     const manifests = await readGitOpsManifests(options.gitRoot, request);
+    if (request.asApplication !== undefined) {
+      return importAsApplication(request.asApplication, manifests);
+    }
     const result: ImportResult = {
       revision: manifests.revision,
       applications: [],
@@ -318,6 +339,48 @@ export async function startArgoCdSandbox(
         });
       }
     }
+    return result;
+  };
+
+  const importAsApplication = (
+    parentRef: unknown,
+    manifests: Awaited<ReturnType<typeof readGitOpsManifests>>,
+  ): ImportResult => {
+    if (typeof parentRef !== 'string' || !parentRef) {
+      throw new ImportError(
+        'asApplication must be the namespace/name (or name, in argocd) of an Application',
+      );
+    }
+    const slash = parentRef.indexOf('/');
+    const ref =
+      slash < 0
+        ? { name: parentRef }
+        : {
+            appNamespace: parentRef.slice(0, slash),
+            name: parentRef.slice(slash + 1),
+          };
+    const outcome = store.applyAsApplication(ref, manifests.documents);
+    const fileOf = new Map<unknown, string>(
+      manifests.documents.map(d => [d.content, d.file]),
+    );
+    const result: ImportResult = {
+      revision: manifests.revision,
+      applications: outcome.applied
+        .filter(i => i.kind === 'Application')
+        .map(i => `${i.namespace}/${i.name}`),
+      projects: outcome.applied
+        .filter(i => i.kind === 'AppProject')
+        .map(i => i.name),
+      skipped: [
+        ...manifests.invalid,
+        ...outcome.refused.map(r => ({
+          file: fileOf.get(r.item.manifest) ?? '',
+          reason: r.message,
+        })),
+      ],
+      phase: outcome.phase,
+      message: outcome.message,
+    };
     return result;
   };
 
@@ -500,7 +563,7 @@ export async function startArgoCdSandbox(
     try {
       const text = method === 'GET' || method === 'HEAD' ? '' : await rawBody();
       let body: unknown;
-      const answer = handleArgoCd(
+      const answer = await handleArgoCd(
         {
           method,
           pathname: parsed.pathname.replace(/\/+$/, '') || '/',

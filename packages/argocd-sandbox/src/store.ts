@@ -12,15 +12,28 @@ import {
   permissionDenied,
   projectNotFound,
 } from './errors';
+import type { InventoryItem } from './charts';
+import type { ManifestDocument } from './gitImport';
+import { GitSources, manifestItems } from './gitSource';
 import {
   AppRecord,
   LifecycleContext,
+  Refusal,
   SyncRequest,
   advance,
   markDeployed,
   requestSync,
+  sourcesOf,
   view,
 } from './lifecycle';
+import {
+  appNotAllowedInProject,
+  isAppNamespacePermitted,
+  isDestinationPermitted as projectAdmitsDestination,
+  isNamespaceEnabled,
+  namespaceNotPermitted,
+  syncPermissionError,
+} from './projectRules';
 import { SeedTemplate, buildSeedApplication } from './seed';
 import { LabelSelector } from './selector';
 import { resourceTree } from './tree';
@@ -34,7 +47,12 @@ import type {
   ObjectMeta,
 } from './types';
 import { cloneJson, iso, isRecord, jsonEqual } from './util';
-import { KnownCluster, validateApplication, validateName } from './validation';
+import {
+  KnownCluster,
+  globMatch,
+  validateApplication,
+  validateName,
+} from './validation';
 
 /** The finalizer that makes Argo CD delete an Application's resources first. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -61,7 +79,14 @@ export interface StoreOptions {
   now: () => number;
   syncDurationMs: number;
   clusters: SandboxCluster[];
+  /** Namespaces (globs, `/regex/`) besides `argocd` that hold Applications. */
+  applicationNamespaces?: string[];
+  /** Where Applications' `file://` Git sources may live. */
+  gitRoot?: string;
 }
+
+/** Label Argo CD's annotation tracking writes on the resources it applies. */
+export const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 
 /** Query of GET /api/v1/applications. */
 export interface ListQuery {
@@ -101,16 +126,202 @@ export class SandboxStore {
   private readonly options: StoreOptions;
   private resourceVersion = 1000;
   private seedCounter = 0;
+  /** Apps of apps with a sync under way: settled before any read, so children appear. */
+  private readonly parents = new Set<AppRecord>();
+  private readonly enabledCache = new Map<string, boolean>();
+  /** Git sources under the git root. */
+  readonly git: GitSources;
 
   constructor(options: StoreOptions) {
     this.options = options;
+    this.git = new GitSources(options.gitRoot);
     this.reset();
+  }
+
+  /** Whether Applications may live in `namespace` ("Applications in any namespace"). */
+  namespaceEnabled(namespace: string): boolean {
+    let enabled = this.enabledCache.get(namespace);
+    if (enabled === undefined) {
+      enabled = isNamespaceEnabled(
+        namespace,
+        this.options.applicationNamespaces ?? [],
+      );
+      this.enabledCache.set(namespace, enabled);
+    }
+    return enabled;
+  }
+
+  /**
+   * The project of an Application in `namespace`, as server/application
+   * `getAppProject` finds it: missing, or not listing the namespace in
+   * `sourceNamespaces`, is the same vague InvalidArgument.
+   */
+  private admittingProject(projectName: string, namespace: string) {
+    const project = this.projects.get(projectName || 'default');
+    if (!project || !isAppNamespacePermitted(project, namespace)) {
+      throw appNotAllowedInProject(projectName || 'default');
+    }
+    return project;
+  }
+
+  private clusterOf(spec: ApplicationSpec) {
+    const dest = spec.destination ?? {};
+    return this.options.clusters.find(c =>
+      dest.name ? c.name === dest.name : c.server === dest.server,
+    );
+  }
+
+  /** The controller's permission check of every resource a sync would apply. */
+  private permissionErrors(
+    record: AppRecord,
+    inventory: InventoryItem[],
+  ): Refusal[] {
+    if (inventory.some(i => i.group === 'argoproj.io'))
+      this.parents.add(record);
+    const project = this.projects.get(record.spec.project);
+    const cluster = this.clusterOf(record.spec);
+    if (!project || !cluster) return [];
+    const refused: Refusal[] = [];
+    for (const item of inventory) {
+      const message = syncPermissionError(project, cluster, item);
+      if (message) refused.push({ item, message });
+    }
+    return refused;
+  }
+
+  /**
+   * What applying the Argo CD objects of a sync does: child Applications
+   * are created or updated and admitted by their own project (as the API
+   * would admit them), AppProjects in `argocd` become projects; children
+   * no longer rendered are deleted when the sync prunes.
+   */
+  applyObjects(
+    parent: { key: string; metadata: { name: string } },
+    inventory: InventoryItem[],
+    previous: InventoryItem[] | undefined,
+    prune: boolean,
+  ): Refusal[] {
+    const refused: Refusal[] = [];
+    for (const item of inventory) {
+      if (item.group !== 'argoproj.io' || !item.manifest) continue;
+      try {
+        if (item.kind === 'Application') {
+          const manifest = cloneJson(item.manifest) as Partial<Application>;
+          const metadata = (
+            isRecord(manifest.metadata) ? manifest.metadata : {}
+          ) as ObjectMeta;
+          metadata.namespace = item.namespace;
+          metadata.annotations = {
+            ...stringMap(metadata.annotations),
+            [TRACKING_ANNOTATION]: `${parent.metadata.name}:argoproj.io/Application:${item.namespace}/${item.name}`,
+          };
+          manifest.metadata = metadata;
+          this.createApplication(manifest, true);
+        } else if (
+          item.kind === 'AppProject' &&
+          item.namespace === ARGOCD_NAMESPACE
+        ) {
+          this.createProject({ project: item.manifest, upsert: true });
+        }
+      } catch (error) {
+        if (!(error instanceof ArgoCdApiError)) throw error;
+        refused.push({ item, message: error.message });
+      }
+    }
+    if (prune) {
+      const kept = new Set(
+        inventory
+          .filter(i => i.kind === 'Application')
+          .map(i => `${i.namespace}/${i.name}`),
+      );
+      for (const item of previous ?? []) {
+        const key = `${item.namespace}/${item.name}`;
+        if (
+          item.group !== 'argoproj.io' ||
+          item.kind !== 'Application' ||
+          kept.has(key)
+        ) {
+          continue;
+        }
+        const child = this.apps.get(key);
+        if (child) {
+          this.deleteRecord(child, true, this.context());
+        }
+      }
+    }
+    return refused;
+  }
+
+  /**
+   * POST /sandbox/import with `asApplication`: the manifests as a sync of
+   * that Application would apply them. A resource its project refuses fails
+   * the whole operation before anything is applied; a refused child fails
+   * it after the others were applied.
+   */
+  applyAsApplication(
+    ref: AppRef,
+    documents: ManifestDocument[],
+  ): {
+    applied: InventoryItem[];
+    refused: Refusal[];
+    phase: 'Succeeded' | 'Failed';
+    message: string;
+  } {
+    const record = this.lookup(ref, this.context());
+    const items = manifestItems(
+      documents,
+      record.spec.destination.namespace || 'default',
+    );
+    const invalid = this.permissionErrors(record, items);
+    if (invalid.length) {
+      const reasons = [...new Set(invalid.map(r => r.message))].sort();
+      return {
+        applied: [],
+        refused: invalid,
+        phase: 'Failed',
+        message: `one or more synchronization tasks are not valid: ${reasons.join(
+          '; ',
+        )}`,
+      };
+    }
+    const refused = this.applyObjects(record, items, undefined, false);
+    const failed = new Set(refused.map(r => r.item));
+    const applied = items.filter(
+      i =>
+        i.group === 'argoproj.io' &&
+        !failed.has(i) &&
+        (i.kind === 'Application' ||
+          (i.kind === 'AppProject' && i.namespace === ARGOCD_NAMESPACE)),
+    );
+    return {
+      applied,
+      refused,
+      phase: refused.length ? 'Failed' : 'Succeeded',
+      message: refused.length
+        ? `one or more objects failed to apply, reason: ${refused
+            .map(r => r.message)
+            .join(',')}`
+        : 'successfully synced (all tasks run)',
+    };
+  }
+
+  /** Ends the syncs of apps of apps that are due, so their children exist before any read. */
+  private settle(ctx: LifecycleContext): void {
+    for (const record of [...this.parents]) {
+      if (!this.apps.has(record.key) || !record.running) {
+        this.parents.delete(record);
+        continue;
+      }
+      this.current(record, ctx);
+      if (!record.running) this.parents.delete(record);
+    }
   }
 
   /** Clears Applications and AppProjects and recreates the `default` project. */
   reset(): void {
     this.apps.clear();
     this.projects.clear();
+    this.parents.clear();
     this.seedCounter = 0;
     const now = this.options.now();
     this.projects.set('default', {
@@ -150,6 +361,12 @@ export class SandboxStore {
       now: this.options.now(),
       syncDurationMs: this.options.syncDurationMs,
       nextResourceVersion: () => this.nextResourceVersion(),
+      gitSource: source => this.git.state(source),
+      gitEpoch: this.git.epoch,
+      permissionErrors: (record, inventory) =>
+        this.permissionErrors(record, inventory),
+      applyObjects: (record, inventory, previous, prune) =>
+        this.applyObjects(record, inventory, previous, prune),
     };
   }
 
@@ -171,8 +388,12 @@ export class SandboxStore {
    * Application is "permission denied" (403); with one it is "not found".
    */
   private lookup(ref: AppRef, ctx: LifecycleContext): AppRecord {
-    const key = `${ref.appNamespace || ARGOCD_NAMESPACE}/${ref.name}`;
-    const stored = this.apps.get(key);
+    const namespace = ref.appNamespace || ARGOCD_NAMESPACE;
+    // Outside the enabled namespaces the informer has nothing: Argo CD
+    // answers "permission denied" whether or not a project is named.
+    if (!this.namespaceEnabled(namespace)) throw permissionDenied();
+    this.settle(ctx);
+    const stored = this.apps.get(`${namespace}/${ref.name}`);
     const record = stored ? this.current(stored, ctx) : undefined;
     if (!record) {
       throw ref.project ? applicationNotFound(ref.name) : permissionDenied();
@@ -180,17 +401,26 @@ export class SandboxStore {
     if (ref.project && record.spec.project !== ref.project) {
       throw applicationNotFound(ref.name);
     }
+    this.admittingProject(record.spec.project, namespace);
     return record;
+  }
+
+  /** The spec of an Application, if it exists (for re-reading its Git sources). */
+  specOf(ref: AppRef): ApplicationSpec | undefined {
+    const namespace = ref.appNamespace || ARGOCD_NAMESPACE;
+    return this.apps.get(`${namespace}/${ref.name}`)?.spec;
   }
 
   /** GET /api/v1/applications: `null` when nothing matches, as Argo CD answers. */
   listApplications(query: ListQuery): Application[] | null {
     const ctx = this.context();
+    this.settle(ctx);
     const items: Application[] = [];
     for (const stored of [...this.apps.values()]) {
       const { metadata, spec } = stored;
       if (query.appNamespace && metadata.namespace !== query.appNamespace)
         continue;
+      if (!this.namespaceEnabled(metadata.namespace)) continue;
       if (query.name && metadata.name !== query.name) continue;
       if (query.projects?.length && !query.projects.includes(spec.project))
         continue;
@@ -289,8 +519,15 @@ export class SandboxStore {
     const app = isRecord(body) ? (body as Partial<Application>) : {};
     const name = validateName('Application', app.metadata);
     const metadata = app.metadata as ObjectMeta;
-    const spec = this.validate(name, cloneJson(app.spec));
     const namespace = metadata.namespace || ARGOCD_NAMESPACE;
+    this.admittingProject(
+      isRecord(app.spec) ? String(app.spec.project ?? '') : '',
+      namespace,
+    );
+    const spec = this.validate(name, cloneJson(app.spec));
+    if (!this.namespaceEnabled(namespace)) {
+      throw namespaceNotPermitted(namespace);
+    }
     const key = `${namespace}/${name}`;
     const ctx = this.context();
     const stored = this.apps.get(key);
@@ -373,6 +610,10 @@ export class SandboxStore {
     const app = isRecord(body) ? (body as Partial<Application>) : {};
     const ctx = this.context();
     const record = this.lookup(ref, ctx);
+    this.admittingProject(
+      isRecord(app.spec) ? String(app.spec.project ?? '') : '',
+      record.metadata.namespace,
+    );
     const spec = this.validate(ref.name, cloneJson(app.spec));
     this.applyUpdate(
       record,
@@ -391,7 +632,14 @@ export class SandboxStore {
    */
   deleteApplication(ref: AppRef, cascade: boolean): void {
     const ctx = this.context();
-    const record = this.lookup(ref, ctx);
+    this.deleteRecord(this.lookup(ref, ctx), cascade, ctx);
+  }
+
+  private deleteRecord(
+    record: AppRecord,
+    cascade: boolean,
+    ctx: LifecycleContext,
+  ): void {
     const finalizer = record.metadata.finalizers?.includes(RESOURCES_FINALIZER);
     if (cascade && finalizer && record.deployed) {
       if (record.deletingAt === undefined) {
@@ -537,25 +785,34 @@ export class SandboxStore {
     return project;
   }
 
-  /** POST /api/v1/projects `{project, upsert}` */
+  /** POST /api/v1/projects `{project, upsert}` (server/project `Create`). */
   createProject(body: unknown): AppProject {
     const request = isRecord(body) ? body : {};
-    const project = (
-      isRecord(request.project) ? request.project : {}
-    ) as Partial<AppProject>;
+    if (!isRecord(request.project)) {
+      throw new ArgoCdApiError(
+        GrpcCode.InvalidArgument,
+        "missing payload 'project' in request",
+      );
+    }
+    const project = request.project as Partial<AppProject>;
     const name = validateName('AppProject', project.metadata);
-    const spec = cloneJson(isRecord(project.spec) ? project.spec : {});
+    const spec = normalizeProjectSpec(project.spec);
     const existing = this.projects.get(name);
     if (existing) {
-      if (jsonEqual(existing.spec, spec)) return existing;
       if (request.upsert !== true) {
-        throw new ArgoCdApiError(
-          GrpcCode.InvalidArgument,
-          'existing project spec is different, use upsert flag to force update',
-        );
+        if (!jsonEqual(existing.spec, spec)) {
+          throw new ArgoCdApiError(
+            GrpcCode.InvalidArgument,
+            specIsDifferent('project', existing.spec, spec),
+          );
+        }
+        return existing;
       }
-      existing.spec = spec;
-      existing.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+      // Upsert replaces the spec only, as Argo CD does.
+      if (!jsonEqual(existing.spec, spec)) {
+        existing.spec = spec;
+        existing.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+      }
       existing.metadata.resourceVersion = this.nextResourceVersion();
       return existing;
     }
@@ -564,12 +821,7 @@ export class SandboxStore {
       metadata: {
         name,
         namespace: ARGOCD_NAMESPACE,
-        ...(stringMap(metadata.labels)
-          ? { labels: stringMap(metadata.labels) }
-          : {}),
-        ...(stringMap(metadata.annotations)
-          ? { annotations: stringMap(metadata.annotations) }
-          : {}),
+        ...metadataMaps(metadata),
         uid: randomUUID(),
         resourceVersion: this.nextResourceVersion(),
         generation: 1,
@@ -582,25 +834,107 @@ export class SandboxStore {
     return created;
   }
 
-  /** PUT /api/v1/projects/{name} `{project}` */
+  /**
+   * PUT /api/v1/projects/{name} `{project}`: a Kubernetes update, so
+   * `metadata.resourceVersion` must be the stored one; spec, labels and
+   * annotations are replaced. Refused when Applications in `argocd` that
+   * the old project admitted would lose their source or destination.
+   */
   updateProject(name: string, body: unknown): AppProject {
-    const existing = this.getProject(name);
     const request = isRecord(body) ? body : {};
-    const project = isRecord(request.project) ? request.project : {};
-    const spec = cloneJson(isRecord(project.spec) ? project.spec : {});
+    if (!isRecord(request.project)) {
+      throw new ArgoCdApiError(
+        GrpcCode.InvalidArgument,
+        "missing payload 'project' in request",
+      );
+    }
+    const project = request.project as Partial<AppProject>;
+    const metadata = (
+      isRecord(project.metadata) ? project.metadata : { name }
+    ) as ObjectMeta;
+    const existing = this.getProject(metadata.name || name);
+    const resourceVersion = metadata.resourceVersion;
+    if (!resourceVersion) {
+      throw new ArgoCdApiError(
+        GrpcCode.InvalidArgument,
+        `appprojects.argoproj.io "${existing.metadata.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+      );
+    }
+    if (resourceVersion !== existing.metadata.resourceVersion) {
+      throw new ArgoCdApiError(
+        GrpcCode.Aborted,
+        `Operation cannot be fulfilled on appprojects.argoproj.io "${existing.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+    const spec = normalizeProjectSpec(project.spec);
+    const next: AppProject = { ...existing, spec };
+    let invalidSources = 0;
+    let invalidDestinations = 0;
+    for (const record of this.apps.values()) {
+      if (
+        record.spec.project !== existing.metadata.name ||
+        record.metadata.namespace !== ARGOCD_NAMESPACE
+      ) {
+        continue;
+      }
+      const source = sourcesOf(record.spec).sources[0];
+      if (
+        source &&
+        repoPermitted(existing, source.repoURL) &&
+        !repoPermitted(next, source.repoURL)
+      ) {
+        invalidSources += 1;
+      }
+      const cluster = this.clusterOf(record.spec);
+      if (!cluster) continue;
+      const namespace = record.spec.destination.namespace ?? '';
+      if (
+        projectAdmitsDestination(existing, cluster, namespace) &&
+        !projectAdmitsDestination(next, cluster, namespace)
+      ) {
+        invalidDestinations += 1;
+      }
+    }
+    const parts: string[] = [];
+    if (invalidSources)
+      parts.push(`${invalidSources} applications source became invalid`);
+    if (invalidDestinations) {
+      parts.push(
+        `${invalidDestinations} applications destination became invalid`,
+      );
+    }
+    if (parts.length) {
+      throw new ArgoCdApiError(
+        GrpcCode.InvalidArgument,
+        `as a result of project update ${parts.join(' and ')}`,
+      );
+    }
     if (!jsonEqual(existing.spec, spec)) {
       existing.spec = spec;
       existing.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
+    const maps = metadataMaps(metadata);
+    delete existing.metadata.labels;
+    delete existing.metadata.annotations;
+    Object.assign(existing.metadata, maps);
     existing.metadata.resourceVersion = this.nextResourceVersion();
     return existing;
   }
 
-  /** DELETE /api/v1/projects/{name}: refused while Applications use it. */
+  /**
+   * DELETE /api/v1/projects/{name}: `default` is reserved; refused while
+   * Applications in `argocd` use the project (Argo CD counts only those).
+   */
   deleteProject(name: string): void {
+    if (name === 'default') {
+      throw new ArgoCdApiError(
+        GrpcCode.InvalidArgument,
+        `name 'default' is reserved and cannot be deleted`,
+      );
+    }
     this.getProject(name);
     const users = [...this.apps.values()].filter(
-      r => r.spec.project === name,
+      r => r.spec.project === name && r.metadata.namespace === ARGOCD_NAMESPACE,
     ).length;
     if (users > 0) {
       throw new ArgoCdApiError(
@@ -610,4 +944,91 @@ export class SandboxStore {
     }
     this.projects.delete(name);
   }
+}
+
+/** The spec of a posted project: a copy, JSON-normalized. */
+function normalizeProjectSpec(spec: unknown): AppProject['spec'] {
+  return cloneJson(isRecord(spec) ? spec : {}) as AppProject['spec'];
+}
+
+function metadataMaps(metadata: ObjectMeta): Partial<ObjectMeta> {
+  const labels = stringMap(metadata.labels);
+  const annotations = stringMap(metadata.annotations);
+  return {
+    ...(labels ? { labels } : {}),
+    ...(annotations ? { annotations } : {}),
+  };
+}
+
+function repoPermitted(project: AppProject, repoURL: string): boolean {
+  const patterns = project.spec.sourceRepos ?? [];
+  if (patterns.some(p => p.startsWith('!') && globMatch(p.slice(1), repoURL)))
+    return false;
+  return patterns.some(p => !p.startsWith('!') && globMatch(p, repoURL));
+}
+
+/** Go's field name of a JSON key, as r3labs/diff reports paths. */
+function goName(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}
+
+/**
+ * The changed paths between two specs, the way r3labs/diff (which Argo CD
+ * uses) reports them: Go field names, slices compared as sets with the
+ * unmatched items paired by index.
+ */
+function differentPaths(
+  a: unknown,
+  b: unknown,
+  path: string[],
+  out: string[],
+): void {
+  if (jsonEqual(a, b)) return;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    const left = Array.isArray(a) ? a : [];
+    const right = Array.isArray(b) ? b : [];
+    const keys: number[] = [];
+    const onlyLeft = new Map<number, unknown>();
+    const onlyRight = new Map<number, unknown>();
+    left.forEach((x, i) => {
+      if (!right.some(y => jsonEqual(x, y))) {
+        keys.push(i);
+        onlyLeft.set(i, x);
+      }
+    });
+    right.forEach((y, i) => {
+      if (!left.some(x => jsonEqual(x, y))) {
+        if (!keys.includes(i)) keys.push(i);
+        onlyRight.set(i, y);
+      }
+    });
+    for (const key of keys) {
+      differentPaths(
+        onlyLeft.get(key),
+        onlyRight.get(key),
+        [...path, String(key)],
+        out,
+      );
+    }
+    return;
+  }
+  if (isRecord(a) || isRecord(b)) {
+    const left = isRecord(a) ? a : {};
+    const right = isRecord(b) ? b : {};
+    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+      differentPaths(left[key], right[key], [...path, goName(key)], out);
+    }
+    return;
+  }
+  out.push(...path);
+}
+
+/** util/argo `GenerateSpecIsDifferentErrorMessage`. */
+function specIsDifferent(entity: string, a: unknown, b: unknown): string {
+  const basic = `existing ${entity} spec is different; use upsert flag to force update`;
+  const paths: string[] = [];
+  differentPaths(a, b, [], paths);
+  return paths.length
+    ? `${basic}; difference in keys ${JSON.stringify(paths.join(','))}`
+    : basic;
 }

@@ -116,7 +116,8 @@ export interface ResourceResult {
   name: string;
   status: 'Synced' | 'SyncFailed' | 'Pruned' | 'PruneSkipped';
   message: string;
-  hookPhase: 'Running' | 'Succeeded' | 'Failed';
+  /** Absent for resources refused before anything was applied. */
+  hookPhase?: 'Running' | 'Succeeded' | 'Failed';
   syncPhase: 'PreSync' | 'Sync' | 'PostSync';
 }
 
@@ -224,13 +225,46 @@ export interface Application {
   status?: ApplicationStatus;
 }
 
+/** A group/kind of a project's namespaced resource lists. */
+export interface GroupKind {
+  group: string;
+  kind: string;
+}
+
+/** A group/kind (and optional name glob) of a project's cluster resource lists. */
+export interface ClusterResourceRestrictionItem extends GroupKind {
+  name?: string;
+}
+
+/** An item of `spec.roles` of an AppProject. */
+export interface ProjectRole {
+  name: string;
+  description?: string;
+  /** Casbin lines: `p, proj:<project>:<role>, applications, sync, <project>/*, allow`. */
+  policies?: string[];
+  groups?: string[];
+  [key: string]: unknown;
+}
+
 /** `spec` of an AppProject. */
 export interface AppProjectSpec {
   description?: string;
   sourceRepos?: string[];
   destinations?: ApplicationDestination[];
-  clusterResourceWhitelist?: Array<{ group: string; kind: string }>;
+  /** Cluster-scoped kinds allowed; empty allows none. */
+  clusterResourceWhitelist?: ClusterResourceRestrictionItem[];
+  clusterResourceBlacklist?: ClusterResourceRestrictionItem[];
+  /** Namespaced kinds allowed; empty allows all. */
+  namespaceResourceWhitelist?: GroupKind[];
+  namespaceResourceBlacklist?: GroupKind[];
+  /** Namespaces (globs, `/regex/`) whose Applications may use the project. */
   sourceNamespaces?: string[];
+  destinationServiceAccounts?: Array<{
+    server: string;
+    namespace?: string;
+    defaultServiceAccount: string;
+  }>;
+  roles?: ProjectRole[];
   [key: string]: unknown;
 }
 
