@@ -853,13 +853,25 @@ describe('ChartBumper', () => {
         );
         expect(received).toHaveLength(1);
         expect(received[0].body).toEqual(expectedBody);
-        expect(received[0].headers.get('authorization')).toBe(
-          type === 'gitea'
-            ? `basic ${Buffer.from(host.credentials.join(':')).toString(
-                'base64',
-              )}`
-            : `Bearer ${CANARY_TOKEN}`,
-        );
+        // Through the libraries Backstage's own publish modules use:
+        // Octokit sends a token, gitbeaker GitLab's private-token header.
+        const headers: Record<string, unknown> = {
+          github: {
+            authorization: `token ${CANARY_TOKEN}`,
+            'user-agent': expect.stringMatching(/^octokit-rest\.js\//),
+          },
+          gitlab: { 'private-token': CANARY_TOKEN },
+          gitea: {
+            authorization: `basic ${Buffer.from(
+              host.credentials.join(':'),
+            ).toString('base64')}`,
+          },
+        }[type];
+        expect(
+          Object.fromEntries(
+            Object.keys(headers).map(h => [h, received[0].headers.get(h)]),
+          ),
+        ).toEqual(headers);
         expectNoSecret(JSON.stringify(proposal));
         expect(fs.readdirSync(workDir)).toEqual([]);
       },
@@ -954,6 +966,61 @@ describe('ChartBumper', () => {
           HttpResponse.json({ message: '401 Unauthorized' }, { status: 401 }),
         NotAllowedError,
         /GitLab answered 401 .*: 401 Unauthorized/,
+      ],
+      [
+        'GitHub 409 (the head branch moved)',
+        'github',
+        () =>
+          HttpResponse.json(
+            {
+              message: 'Reference update failed',
+              documentation_url:
+                'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+              status: '409',
+            },
+            { status: 409 },
+          ),
+        ConflictError,
+        /^GitHub answered 409 to opening a pull request .*: Reference update failed/,
+      ],
+      [
+        'GitLab 422 (a field)',
+        'gitlab',
+        () =>
+          HttpResponse.json(
+            { message: { target_branch: ['is invalid'] } },
+            { status: 422 },
+          ),
+        InputError,
+        /^GitLab answered 422 to opening a merge request \(POST https:\/\/gitlab.example.com\/api\/v4\/projects\/acme%2Forders-gitops\/merge_requests\): target_branch is invalid/,
+      ],
+      [
+        'GitLab 401, echoing the token back',
+        'gitlab',
+        () =>
+          HttpResponse.json(
+            { message: `401 Unauthorized: ${CANARY_TOKEN}` },
+            { status: 401 },
+          ),
+        NotAllowedError,
+        /GitLab answered 401 .*: 401 Unauthorized: \*\*\*; check the credentials of the gitlab integration/,
+      ],
+      [
+        'GitLab hanging past the timeout',
+        'gitlab',
+        async () => {
+          await delay(2_000);
+          return HttpResponse.json({}, { status: 201 });
+        },
+        ServiceUnavailableError,
+        /^GitLab did not answer within 250 ms when opening a merge request/,
+      ],
+      [
+        'GitLab answering 502 to every retry',
+        'gitlab',
+        () => HttpResponse.json({ message: 'Bad Gateway' }, { status: 502 }),
+        ServiceUnavailableError,
+        /^GitLab did not answer within 250 ms when opening a merge request/,
       ],
       [
         'Gitea 409 (a pull request exists)',
@@ -1056,14 +1123,25 @@ describe('ChartBumper', () => {
       expectNoSecret(error.message, error.stack ?? '');
     });
 
-    it('pushes only the branch to a host without an integration', async () => {
-      git.expect();
-      const proposal = await bumper().propose(input({ repository: repoUrl() }));
-      expect(proposal.pullRequestUrl).toBeUndefined();
-      expect((await heads(hosted))[proposal.branch]).toBe(proposal.commitHash);
-      expect(logText()).toContain(
-        `No pull request opened (no integration is configured for ${git.host})`,
-      );
-    });
+    it.each([false, true])(
+      'refuses a host without an integration before any git command (dry run %s)',
+      async dryRun => {
+        git.expect();
+        (runGit as jest.Mock).mockClear();
+        const seen = git.seen.length;
+        const result = bumper().propose(input({ repository: repoUrl() }), {
+          dryRun,
+        });
+        await expect(result).rejects.toThrow(InputError);
+        await expect(result).rejects.toThrow(
+          `repository "${repoUrl()}": ${
+            git.host
+          } has no Backstage integration (integrations.*); Datastack only talks to configured git hosts`,
+        );
+        expect(runGit).not.toHaveBeenCalled();
+        expect(git.seen.length).toBe(seen);
+        expect(Object.keys(await heads(hosted))).toEqual(['main']);
+      },
+    );
   });
 });
