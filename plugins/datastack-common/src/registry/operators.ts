@@ -91,7 +91,17 @@ export function instanceResources(
  */
 export function operatorRangeFor(rendered: RenderedResource[]): string {
   const ranges = [...new Set(rendered.map(r => r.operatorRange))];
-  return ranges.length ? ranges.join(' ') : '*';
+  // A range another one already implies adds nothing: keep the strictest.
+  const strictest = ranges.filter(
+    (range, i) =>
+      !ranges.some(
+        (other, j) =>
+          j !== i &&
+          semver.subset(other, range, { includePrerelease: true }) &&
+          (!semver.subset(range, other, { includePrerelease: true }) || j < i),
+      ),
+  );
+  return strictest.length ? strictest.join(' ') : '*';
 }
 
 /**
