@@ -4,11 +4,18 @@
  * server/version) that the sandbox serves.
  */
 
-import { SandboxAuth } from './auth';
-import { ArgoCdApiError, GrpcCode } from './errors';
+import { Identity, SandboxAuth } from './auth';
+import {
+  ArgoCdApiError,
+  GrpcCode,
+  applicationNotFound,
+  permissionDenied,
+} from './errors';
 import { SyncRequest } from './lifecycle';
+import { SandboxRbac, rbacName } from './rbac';
 import { SelectorParseError, parseSelector } from './selector';
 import { AppRef, SandboxStore } from './store';
+import type { Application } from './types';
 import { iso, isRecord, sha1 } from './util';
 
 /** One request, as the API handlers need it. */
@@ -20,6 +27,8 @@ export interface ApiRequest {
   token?: string;
   /** The JSON body, parsed on first use. */
   body(): unknown;
+  /** Who is calling (set for routes that need a session). */
+  identity?: Identity;
 }
 
 /** An answer of the API: HTTP status and JSON body. */
@@ -32,6 +41,7 @@ export interface ApiResponse {
 export interface ApiDeps {
   store: SandboxStore;
   auth: SandboxAuth;
+  rbac: SandboxRbac;
   instance: string;
   url: string;
   now: () => number;
@@ -81,6 +91,61 @@ function refOf(
     appNamespace: req.query.get('appNamespace') || str(body?.appNamespace),
     project: projectOf(req.query) ?? str(body?.project),
   };
+}
+
+const ADMIN: Identity = { username: 'admin', iss: 'argocd' };
+
+function identityOf(req: ApiRequest): Identity {
+  return req.identity ?? ADMIN;
+}
+
+/**
+ * server/application `getAppEnforceRBAC`: with a project in the request a
+ * denied caller learns nothing (403); an existing Application it may not
+ * `action` is 404 when a project was named, 403 otherwise.
+ */
+function readApp(
+  req: ApiRequest,
+  deps: ApiDeps,
+  ref: AppRef,
+  action: string,
+): Application {
+  const identity = identityOf(req);
+  const namespace = ref.appNamespace;
+  if (
+    ref.project &&
+    !deps.rbac.enforce(
+      identity,
+      'applications',
+      action,
+      rbacName(ref.project, namespace, ref.name),
+    )
+  ) {
+    throw permissionDenied();
+  }
+  const app = deps.store.getApplication(ref);
+  if (
+    !deps.rbac.enforce(
+      identity,
+      'applications',
+      action,
+      rbacName(app.spec.project, app.metadata.namespace, ref.name),
+    )
+  ) {
+    throw ref.project ? applicationNotFound(ref.name) : permissionDenied();
+  }
+  return app;
+}
+
+function appRbacName(body: unknown, fallbackName = ''): string {
+  const app = isRecord(body) ? body : {};
+  const metadata = isRecord(app.metadata) ? app.metadata : {};
+  const spec = isRecord(app.spec) ? app.spec : {};
+  return rbacName(
+    str(spec.project) ?? 'default',
+    str(metadata.namespace),
+    str(metadata.name) ?? fallbackName,
+  );
 }
 
 function bodyRecord(req: ApiRequest): Record<string, unknown> {
@@ -194,9 +259,24 @@ const routes: Route[] = [
         name: req.query.get('name') || undefined,
         repo: req.query.get('repo') || undefined,
       });
+      const identity = identityOf(req);
+      const visible = identity.projectRole
+        ? (items ?? []).filter(app =>
+            deps.rbac.enforce(
+              identity,
+              'applications',
+              'get',
+              rbacName(
+                app.spec.project,
+                app.metadata.namespace,
+                app.metadata.name,
+              ),
+            ),
+          )
+        : items;
       return {
         metadata: { resourceVersion: deps.store.listResourceVersion() },
-        items,
+        items: visible?.length ? visible : null,
       };
     },
   },
@@ -206,6 +286,20 @@ const routes: Route[] = [
     auth: true,
     handler: async (req, deps) => {
       const body = req.body();
+      const identity = identityOf(req);
+      const object = appRbacName(body);
+      deps.rbac.enforceErr(identity, 'applications', 'create', object);
+      const metadata =
+        isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
+      if (
+        req.query.get('upsert') === 'true' &&
+        deps.store.specOf({
+          name: str(metadata.name) ?? '',
+          appNamespace: str(metadata.namespace),
+        })
+      ) {
+        deps.rbac.enforceErr(identity, 'applications', 'update', object);
+      }
       await deps.store.git.refresh(isRecord(body) ? body.spec : undefined);
       return deps.store.createApplication(
         body,
@@ -219,6 +313,7 @@ const routes: Route[] = [
     auth: true,
     handler: async (req, deps, [name]) => {
       const refresh = req.query.get('refresh') ?? undefined;
+      readApp(req, deps, refOf(req, name), 'get');
       if (refresh === 'normal' || refresh === 'hard') {
         await deps.store.git.refresh(deps.store.specOf(refOf(req, name)));
       }
@@ -232,15 +327,19 @@ const routes: Route[] = [
     handler: async (req, deps, [name]) => {
       const body = bodyRecord(req);
       const metadata = isRecord(body.metadata) ? body.metadata : {};
-      await deps.store.git.refresh(body.spec);
-      return deps.store.updateApplication(
-        {
-          ...refOf(req, name),
-          appNamespace:
-            req.query.get('appNamespace') || str(metadata.namespace),
-        },
-        body,
+      const ref = {
+        ...refOf(req, name),
+        appNamespace: req.query.get('appNamespace') || str(metadata.namespace),
+      };
+      deps.rbac.enforceErr(
+        identityOf(req),
+        'applications',
+        'update',
+        appRbacName(body, name),
       );
+      readApp(req, deps, ref, 'update');
+      await deps.store.git.refresh(body.spec);
+      return deps.store.updateApplication(ref, body);
     },
   },
   {
@@ -248,6 +347,13 @@ const routes: Route[] = [
     pattern: /^\/api\/v1\/applications\/([^/]+)$/,
     auth: true,
     handler: (req, deps, [name]) => {
+      const app = readApp(req, deps, refOf(req, name), 'get');
+      deps.rbac.enforceErr(
+        identityOf(req),
+        'applications',
+        'delete',
+        rbacName(app.spec.project, app.metadata.namespace, name),
+      );
       deps.store.deleteApplication(
         refOf(req, name),
         req.query.get('cascade') !== 'false',
@@ -261,7 +367,14 @@ const routes: Route[] = [
     auth: true,
     handler: async (req, deps, [name]) => {
       const body = bodyRecord(req);
-      const identity = deps.auth.authenticate(req.token);
+      const identity = identityOf(req);
+      const app = readApp(req, deps, refOf(req, name, body), 'get');
+      deps.rbac.enforceErr(
+        identity,
+        'applications',
+        'sync',
+        rbacName(app.spec.project, app.metadata.namespace, name),
+      );
       await deps.store.git.refresh(deps.store.specOf(refOf(req, name, body)));
       const request: SyncRequest = {
         revision: str(body.revision),
@@ -293,14 +406,17 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/v1\/applications\/([^/]+)\/resource-tree$/,
     auth: true,
-    handler: (req, deps, [name]) => deps.store.resourceTree(refOf(req, name)),
+    handler: (req, deps, [name]) => {
+      readApp(req, deps, refOf(req, name), 'get');
+      return deps.store.resourceTree(refOf(req, name));
+    },
   },
   {
     method: 'GET',
     pattern: /^\/api\/v1\/applications\/([^/]+)\/revisions\/([^/]+)\/metadata$/,
     auth: true,
     handler: (req, deps, [name, revision]) => {
-      const app = deps.store.getApplication(refOf(req, name));
+      const app = readApp(req, deps, refOf(req, name), 'get');
       const seconds =
         Number.parseInt(sha1(revision).slice(0, 6), 16) % (86_400 * 30);
       return {
@@ -314,35 +430,67 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/v1\/projects$/,
     auth: true,
-    handler: (_req, deps) => ({
+    handler: (req, deps) => ({
       metadata: { resourceVersion: deps.store.listResourceVersion() },
-      items: deps.store.listProjects(),
+      items: deps.store
+        .listProjects()
+        .filter(p =>
+          deps.rbac.enforce(
+            identityOf(req),
+            'projects',
+            'get',
+            p.metadata.name,
+          ),
+        ),
     }),
   },
   {
     method: 'POST',
     pattern: /^\/api\/v1\/projects$/,
     auth: true,
-    handler: (req, deps) => deps.store.createProject(req.body()),
+    handler: (req, deps) => {
+      const body = req.body();
+      const project =
+        isRecord(body) && isRecord(body.project) ? body.project : {};
+      const metadata = isRecord(project.metadata) ? project.metadata : {};
+      const name = str(metadata.name) ?? '';
+      deps.rbac.enforceErr(identityOf(req), 'projects', 'create', name);
+      if (
+        isRecord(body) &&
+        body.upsert === true &&
+        deps.store.hasProject(name)
+      ) {
+        deps.rbac.enforceErr(identityOf(req), 'projects', 'update', name);
+      }
+      return deps.store.createProject(body);
+    },
   },
   {
     method: 'GET',
     pattern: /^\/api\/v1\/projects\/([^/]+)$/,
     auth: true,
-    handler: (_req, deps, [name]) => deps.store.getProject(name),
+    handler: (req, deps, [name]) => {
+      deps.rbac.enforceErr(identityOf(req), 'projects', 'get', name);
+      return deps.store.getProject(name);
+    },
   },
   {
     method: 'PUT',
     pattern: /^\/api\/v1\/projects\/([^/]+)$/,
     auth: true,
-    handler: (req, deps, [name]) => deps.store.updateProject(name, req.body()),
+    handler: (req, deps, [name]) => {
+      deps.rbac.enforceErr(identityOf(req), 'projects', 'update', name);
+      return deps.store.updateProject(name, req.body());
+    },
   },
   {
     method: 'DELETE',
     pattern: /^\/api\/v1\/projects\/([^/]+)$/,
     auth: true,
-    handler: (_req, deps, [name]) => {
-      deps.store.deleteProject(name);
+    handler: (req, deps, [name]) => {
+      deps.store.deleteProject(name, () =>
+        deps.rbac.enforceErr(identityOf(req), 'projects', 'delete', name),
+      );
       return {};
     },
   },
@@ -350,9 +498,13 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/v1\/clusters$/,
     auth: true,
-    handler: (_req, deps) => ({
+    handler: (req, deps) => ({
       metadata: {},
-      items: deps.store.listClusters(),
+      items: deps.store
+        .listClusters()
+        .filter(c =>
+          deps.rbac.enforce(identityOf(req), 'clusters', 'get', c.server),
+        ),
     }),
   },
 ];
@@ -372,7 +524,7 @@ export async function handleArgoCd(
     if (!match) continue;
     pathMatched = true;
     if (route.method !== req.method) continue;
-    if (route.auth) deps.auth.authenticate(req.token);
+    if (route.auth) req.identity = deps.auth.authenticate(req.token);
     const params = match.slice(1).map(p => decodeURIComponent(p));
     return { status: 200, body: await route.handler(req, deps, params) };
   }

@@ -11,6 +11,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { ArgoCdApiError, GrpcCode } from './errors';
+import { ProjectRoleRef, parseProjectRole } from './rbac';
 
 /** A local account of the sandbox. */
 export interface SandboxUser {
@@ -23,6 +24,8 @@ export interface Identity {
   username: string;
   /** Token issuer, `argocd` for local accounts. */
   iss: string;
+  /** Set for a project-scoped token: RBAC follows that role's policies. */
+  projectRole?: ProjectRoleRef;
 }
 
 const SESSION_SECONDS = 24 * 60 * 60;
@@ -47,12 +50,26 @@ export class SandboxAuth {
       token?: string;
       users: SandboxUser[];
       now: () => number;
+      /** Project-scoped tokens: token → `proj:<project>:<role>`. */
+      projectTokens?: Record<string, string>;
     },
-  ) {}
+  ) {
+    for (const role of Object.values(options.projectTokens ?? {})) {
+      if (!parseProjectRole(role)) {
+        throw new Error(
+          `project token role "${role}" is not of the form proj:<project>:<role>`,
+        );
+      }
+    }
+  }
 
   /** Without a token and users the API is open, like `argocd-server --disable-auth`. */
   get enabled(): boolean {
-    return this.options.token !== undefined || this.options.users.length > 0;
+    return (
+      this.options.token !== undefined ||
+      this.options.users.length > 0 ||
+      Object.keys(this.options.projectTokens ?? {}).length > 0
+    );
   }
 
   /**
@@ -130,6 +147,17 @@ export class SandboxAuth {
       safeEqual(token, this.options.token)
     ) {
       return { username: 'admin', iss: 'argocd' };
+    }
+    for (const [candidate, role] of Object.entries(
+      this.options.projectTokens ?? {},
+    )) {
+      if (safeEqual(token, candidate)) {
+        return {
+          username: role,
+          iss: 'argocd',
+          projectRole: parseProjectRole(role),
+        };
+      }
     }
     const invalid = (why: string) =>
       new ArgoCdApiError(GrpcCode.Unauthenticated, `invalid session: ${why}`);

@@ -431,6 +431,9 @@ function durationOf(running: Running, ctx: LifecycleContext): number {
 function finish(record: AppRecord, at: number, ctx: LifecycleContext): void {
   const running = record.running;
   if (!running) return;
+  // Over before anything it applies is read back (an app of apps may
+  // manage itself).
+  record.running = undefined;
   if (running.manifestError || running.refused.length) {
     const reasons = [...new Set(running.refused.map(r => r.message))].sort();
     const message =

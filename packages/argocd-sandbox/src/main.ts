@@ -4,7 +4,8 @@
  *   node --require @backstage/cli/config/nodeTransform.cjs \
  *     packages/argocd-sandbox/src/main.ts \
  *     --instances dev:8081,staging:8082,prod:8083 --token sandbox-token \
- *     --sync-duration 3000 --git-root .datastack/gitops --charts 8084
+ *     --sync-duration 3000 --git-root .datastack/gitops --charts 8084 \
+ *     --application-namespaces 'argocd-apps-*'
  */
 
 import { existsSync } from 'node:fs';
@@ -27,7 +28,11 @@ Options:
   --users user:password[,…]           local accounts for POST /api/v1/session
   --sync-duration MS                  duration of a sync operation (default 3000)
   --latency MS                        delay before every API answer (default 0)
-  --git-root DIR                      repositories POST /sandbox/import may read
+  --git-root DIR                      repositories POST /sandbox/import may read;
+                                      Applications with a file:// source under
+                                      it sync the manifests of their path
+  --application-namespaces NS[,NS…]   namespaces besides argocd that may hold
+                                      Applications (globs, /regex/; default none)
   --host HOST                         interface to listen on (default 127.0.0.1)
   --kube-version VERSION              Kubernetes version of in-cluster (default v1.30.4)
   --clusters name=server@version[,…]  more clusters on every instance
@@ -47,6 +52,7 @@ interface CliOptions {
   syncDurationMs?: number;
   latencyMs?: number;
   gitRoot?: string;
+  applicationNamespaces: string[];
   host?: string;
   kubeVersion?: string;
   clusters: SandboxClusterOptions[];
@@ -73,6 +79,7 @@ function parseArgs(argv: string[]): CliOptions {
     instances: [{ name: 'dev', port: 8081 }],
     users: [],
     clusters: [],
+    applicationNamespaces: [],
     seed: 0,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -119,6 +126,12 @@ function parseArgs(argv: string[]): CliOptions {
         break;
       case '--git-root':
         options.gitRoot = resolve(value);
+        break;
+      case '--application-namespaces':
+        options.applicationNamespaces = value
+          .split(',')
+          .map(ns => ns.trim())
+          .filter(Boolean);
         break;
       case '--host':
         options.host = value;
@@ -177,6 +190,7 @@ async function main(): Promise<void> {
       kubeVersion: options.kubeVersion,
       clusters: options.clusters,
       gitRoot: options.gitRoot,
+      applicationNamespaces: options.applicationNamespaces,
     });
     sandboxes.push(sandbox);
     if (options.seed > 0) sandbox.seedApplications(options.seed);
@@ -185,6 +199,11 @@ async function main(): Promise<void> {
       `sync ${options.syncDurationMs ?? 3000} ms`,
     ];
     if (options.seed > 0) details.push(`${options.seed} seeded apps`);
+    if (options.applicationNamespaces.length) {
+      details.push(
+        `application namespaces ${options.applicationNamespaces.join(',')}`,
+      );
+    }
     if (options.gitRoot) {
       const missing = existsSync(options.gitRoot)
         ? ''

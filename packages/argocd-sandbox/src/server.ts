@@ -14,6 +14,7 @@ import {
 import { AddressInfo } from 'node:net';
 import { handleArgoCd } from './argocdApi';
 import { SandboxAuth, SandboxUser } from './auth';
+import { SandboxRbac } from './rbac';
 import { ArgoCdApiError, GrpcCode, KubernetesApiError } from './errors';
 import { ImportError, ImportRequest, readGitOpsManifests } from './gitImport';
 import { handleKubernetes } from './kubernetes';
@@ -67,6 +68,12 @@ export interface SandboxOptions {
   token?: string;
   /** Local accounts for POST /api/v1/session. Without token and users the API is open. */
   users?: SandboxUser[];
+  /**
+   * Project-scoped tokens: token → `proj:<project>:<role>`. Such a token may
+   * do what the role's `policies` in that AppProject allow (Argo CD's
+   * Casbin rules), and is answered `permission denied` otherwise.
+   */
+  projectTokens?: Record<string, string>;
   /** Delay before every Argo CD and Kubernetes answer. */
   latencyMs?: number;
   /** How long a sync operation runs (default 3000). */
@@ -264,8 +271,10 @@ export async function startArgoCdSandbox(
     token: options.token,
     users: options.users ?? [],
     now,
+    projectTokens: options.projectTokens,
   });
   const startedAt = now();
+  const rbac = new SandboxRbac(name => store.findProject(name), startedAt);
   const logLimit = options.requestLogLimit ?? 1000;
 
   let failureMode: FailureMode = 'none';
@@ -279,6 +288,48 @@ export async function startArgoCdSandbox(
     if (!FAILURE_MODES.includes(mode))
       throw new Error(`unknown failure mode ${mode}`);
     failureMode = mode;
+  };
+
+  const importAsApplication = (
+    parentRef: unknown,
+    manifests: Awaited<ReturnType<typeof readGitOpsManifests>>,
+  ): ImportResult => {
+    if (typeof parentRef !== 'string' || !parentRef) {
+      throw new ImportError(
+        'asApplication must be the namespace/name (or name, in argocd) of an Application',
+      );
+    }
+    const slash = parentRef.indexOf('/');
+    const ref =
+      slash < 0
+        ? { name: parentRef }
+        : {
+            appNamespace: parentRef.slice(0, slash),
+            name: parentRef.slice(slash + 1),
+          };
+    const outcome = store.applyAsApplication(ref, manifests.documents);
+    const fileOf = new Map<unknown, string>(
+      manifests.documents.map(d => [d.content, d.file]),
+    );
+    const result: ImportResult = {
+      revision: manifests.revision,
+      applications: outcome.applied
+        .filter(i => i.kind === 'Application')
+        .map(i => `${i.namespace}/${i.name}`),
+      projects: outcome.applied
+        .filter(i => i.kind === 'AppProject')
+        .map(i => i.name),
+      skipped: [
+        ...manifests.invalid,
+        ...outcome.refused.map(r => ({
+          file: fileOf.get(r.item.manifest) ?? '',
+          reason: r.message,
+        })),
+      ],
+      phase: outcome.phase,
+      message: outcome.message,
+    };
+    return result;
   };
 
   const importRepository = async (
@@ -339,48 +390,6 @@ export async function startArgoCdSandbox(
         });
       }
     }
-    return result;
-  };
-
-  const importAsApplication = (
-    parentRef: unknown,
-    manifests: Awaited<ReturnType<typeof readGitOpsManifests>>,
-  ): ImportResult => {
-    if (typeof parentRef !== 'string' || !parentRef) {
-      throw new ImportError(
-        'asApplication must be the namespace/name (or name, in argocd) of an Application',
-      );
-    }
-    const slash = parentRef.indexOf('/');
-    const ref =
-      slash < 0
-        ? { name: parentRef }
-        : {
-            appNamespace: parentRef.slice(0, slash),
-            name: parentRef.slice(slash + 1),
-          };
-    const outcome = store.applyAsApplication(ref, manifests.documents);
-    const fileOf = new Map<unknown, string>(
-      manifests.documents.map(d => [d.content, d.file]),
-    );
-    const result: ImportResult = {
-      revision: manifests.revision,
-      applications: outcome.applied
-        .filter(i => i.kind === 'Application')
-        .map(i => `${i.namespace}/${i.name}`),
-      projects: outcome.applied
-        .filter(i => i.kind === 'AppProject')
-        .map(i => i.name),
-      skipped: [
-        ...manifests.invalid,
-        ...outcome.refused.map(r => ({
-          file: fileOf.get(r.item.manifest) ?? '',
-          reason: r.message,
-        })),
-      ],
-      phase: outcome.phase,
-      message: outcome.message,
-    };
     return result;
   };
 
@@ -571,7 +580,7 @@ export async function startArgoCdSandbox(
           token,
           body: () => (body ??= parseJson(text)),
         },
-        { store, auth, instance: options.name, url, now },
+        { store, auth, rbac, instance: options.name, url, now },
       );
       send(res, answer.status, answer.body, truncate);
     } catch (error) {

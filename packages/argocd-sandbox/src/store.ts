@@ -778,6 +778,16 @@ export class SandboxStore {
     );
   }
 
+  /** Whether an AppProject of that name exists. */
+  hasProject(name: string): boolean {
+    return this.projects.has(name);
+  }
+
+  /** The AppProject, if any (RBAC reads role policies from it). */
+  findProject(name: string): AppProject | undefined {
+    return this.projects.get(name);
+  }
+
   /** GET /api/v1/projects/{name} */
   getProject(name: string): AppProject {
     const project = this.projects.get(name);
@@ -925,13 +935,14 @@ export class SandboxStore {
    * DELETE /api/v1/projects/{name}: `default` is reserved; refused while
    * Applications in `argocd` use the project (Argo CD counts only those).
    */
-  deleteProject(name: string): void {
+  deleteProject(name: string, authorize: () => void = () => {}): void {
     if (name === 'default') {
       throw new ArgoCdApiError(
         GrpcCode.InvalidArgument,
         `name 'default' is reserved and cannot be deleted`,
       );
     }
+    authorize();
     this.getProject(name);
     const users = [...this.apps.values()].filter(
       r => r.spec.project === name && r.metadata.namespace === ARGOCD_NAMESPACE,

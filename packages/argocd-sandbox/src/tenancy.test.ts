@@ -31,11 +31,12 @@ async function call<T = ErrorBody>(
   method: string,
   path: string,
   body?: unknown,
+  token = TOKEN,
 ): Promise<Answer<T>> {
   const res = await fetch(`${sandbox.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${TOKEN}`,
+      authorization: `Bearer ${token}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -113,7 +114,7 @@ function app(
 
 describe('argocd-sandbox tenancy', () => {
   let clock = Date.parse('2025-06-01T10:00:00Z');
-  let root: string;
+  let gitRoot: string;
   let sandbox: ArgoCdSandbox;
 
   function git(args: string[], cwd?: string): string {
@@ -136,8 +137,8 @@ describe('argocd-sandbox tenancy', () => {
     name: string,
     files: Record<string, unknown[]>,
   ): { url: string; head: string } {
-    const bare = join(root, `${name}.git`);
-    const work = join(root, `${name}-work`);
+    const bare = join(gitRoot, `${name}.git`);
+    const work = join(gitRoot, `${name}-work`);
     rmSync(bare, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
     git(['init', '--quiet', '--bare', '--initial-branch=main', bare]);
@@ -159,11 +160,11 @@ describe('argocd-sandbox tenancy', () => {
   }
 
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'argocd-sandbox-tenancy-'));
+    gitRoot = mkdtempSync(join(tmpdir(), 'argocd-sandbox-tenancy-'));
   });
 
   afterAll(() => {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(gitRoot, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -173,7 +174,7 @@ describe('argocd-sandbox tenancy', () => {
       token: TOKEN,
       syncDurationMs: 1000,
       now: () => clock,
-      gitRoot: root,
+      gitRoot,
       applicationNamespaces: ['argocd-apps-*'],
     });
     for (const project of [
@@ -184,7 +185,9 @@ describe('argocd-sandbox tenancy', () => {
       const res = await call(sandbox, 'POST', '/api/v1/projects', {
         project,
       });
-      expect(res.status).toBe(200);
+      if (res.status !== 200) {
+        throw new Error(`project setup failed: ${JSON.stringify(res.body)}`);
+      }
     }
   });
 
@@ -797,6 +800,205 @@ describe('argocd-sandbox tenancy', () => {
       expect(
         ((await admin.json()) as { applications: string[] }).applications,
       ).toEqual(['argocd/airflow', 'argocd/escalate']);
+    });
+  });
+
+  describe('project-scoped tokens', () => {
+    let scoped: ArgoCdSandbox;
+    const iat = '2025-06-01T10:00:00Z';
+
+    beforeEach(async () => {
+      scoped = await startArgoCdSandbox({
+        name: 'scoped',
+        token: TOKEN,
+        syncDurationMs: 1000,
+        now: () => clock,
+        applicationNamespaces: ['argocd-apps-*'],
+        projectTokens: {
+          'ci-a': 'proj:team-a:ci',
+          'viewer-a': 'proj:team-a:viewer',
+          'ghost-a': 'proj:team-a:ghost',
+        },
+      });
+      const a = teamProject('a', '*');
+      a.spec.roles = [
+        {
+          name: 'ci',
+          policies: ['p, proj:team-a:ci, applications, *, team-a/*, allow'],
+        },
+        {
+          name: 'viewer',
+          policies: [
+            'p, proj:team-a:viewer, applications, *, team-a/*, allow',
+            'p, proj:team-a:viewer, applications, sync, team-a/*, deny',
+          ],
+        },
+      ];
+      for (const project of [a, teamProject('b', '*')]) {
+        await call(scoped, 'POST', '/api/v1/projects', { project });
+      }
+      await call(
+        scoped,
+        'POST',
+        '/api/v1/applications',
+        app('airflow', 'argocd-apps-a', 'team-a'),
+      );
+      await call(
+        scoped,
+        'POST',
+        '/api/v1/applications',
+        app('trino', undefined, 'team-b', {
+          destination: { server: IN_CLUSTER, namespace: 'b-trino' },
+        }),
+      );
+    });
+
+    afterEach(async () => {
+      await scoped.close();
+    });
+
+    it('lets a project role do what its policies allow, and nothing else', async () => {
+      const listed = await call<{ items: Application[] | null }>(
+        scoped,
+        'GET',
+        '/api/v1/applications',
+        undefined,
+        'ci-a',
+      );
+      expect(listed.body.items?.map(a => a.metadata.name)).toEqual(['airflow']);
+      const sync = await call(
+        scoped,
+        'POST',
+        '/api/v1/applications/airflow/sync',
+        { appNamespace: 'argocd-apps-a' },
+        'ci-a',
+      );
+      expect(sync.status).toBe(200);
+
+      // Another team's Application does not exist for it, named project or not.
+      expect(
+        await call(
+          scoped,
+          'POST',
+          '/api/v1/applications/trino/sync',
+          {},
+          'ci-a',
+        ),
+      ).toEqual({ status: 403, body: argoError(7, 'permission denied') });
+      expect(
+        await call(
+          scoped,
+          'GET',
+          '/api/v1/applications/trino?project=team-b',
+          undefined,
+          'ci-a',
+        ),
+      ).toEqual({ status: 403, body: argoError(7, 'permission denied') });
+
+      expect(
+        await call(
+          scoped,
+          'POST',
+          '/api/v1/applications',
+          app('escalate', 'argocd-apps-a', 'platform'),
+          'ci-a',
+        ),
+      ).toEqual({
+        status: 403,
+        body: argoError(
+          7,
+          `permission denied: applications, create, platform/argocd-apps-a/escalate, sub: proj:team-a:ci, iat: ${iat}`,
+        ),
+      });
+
+      expect(
+        (
+          await call(
+            scoped,
+            'GET',
+            '/api/v1/projects/team-a',
+            undefined,
+            'ci-a',
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        await call(scoped, 'GET', '/api/v1/projects/team-b', undefined, 'ci-a'),
+      ).toEqual({
+        status: 403,
+        body: argoError(
+          7,
+          `permission denied: projects, get, team-b, sub: proj:team-a:ci, iat: ${iat}`,
+        ),
+      });
+      expect(
+        await call(
+          scoped,
+          'POST',
+          '/api/v1/projects',
+          { project: teamProject('a', '*'), upsert: true },
+          'ci-a',
+        ),
+      ).toEqual({
+        status: 403,
+        body: argoError(
+          7,
+          `permission denied: projects, create, team-a, sub: proj:team-a:ci, iat: ${iat}`,
+        ),
+      });
+      const clusters = await call<{ items: unknown[] }>(
+        scoped,
+        'GET',
+        '/api/v1/clusters',
+        undefined,
+        'ci-a',
+      );
+      expect(clusters.body.items).toEqual([]);
+    });
+
+    it('lets deny policies win, and a role the project lacks do nothing', async () => {
+      const read = await call(
+        scoped,
+        'GET',
+        '/api/v1/applications/airflow?appNamespace=argocd-apps-a',
+        undefined,
+        'viewer-a',
+      );
+      expect(read.status).toBe(200);
+      expect(
+        await call(
+          scoped,
+          'POST',
+          '/api/v1/applications/airflow/sync',
+          { appNamespace: 'argocd-apps-a' },
+          'viewer-a',
+        ),
+      ).toEqual({
+        status: 403,
+        body: argoError(
+          7,
+          `permission denied: applications, sync, team-a/argocd-apps-a/airflow, sub: proj:team-a:viewer, iat: ${iat}`,
+        ),
+      });
+      const ghost = await call<{ items: Application[] | null }>(
+        scoped,
+        'GET',
+        '/api/v1/applications',
+        undefined,
+        'ghost-a',
+      );
+      expect(ghost.body.items).toBeNull();
+      expect(
+        (
+          await call(
+            scoped,
+            'GET',
+            '/api/v1/applications/airflow?appNamespace=argocd-apps-a',
+            undefined,
+            'ghost-a',
+          )
+        ).status,
+      ).toBe(403);
     });
   });
 
