@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ScmIntegrations } from '@backstage/integration';
 import {
   ArgoCdClient,
@@ -17,12 +18,14 @@ import { createApplyAction } from './actions/apply';
 import { createBumpAction } from './actions/bump';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
+import { createPlatformRenderAction } from './actions/platformRender';
+import { createPreflightAction } from './actions/preflight';
 import { OwnershipGuard } from './tenancy/OwnershipGuard';
 
 /**
  * The Datastack scaffolder actions: `datastack:gitops:render`,
- * `datastack:gitops:publish`, `datastack:argocd:apply` and
- * `datastack:gitops:bump`.
+ * `datastack:gitops:publish`, `datastack:argocd:apply`,
+ * `datastack:gitops:bump` and `datastack:platform:render`.
  */
 export const scaffolderModuleDatastack = createBackendModule({
   pluginId: 'scaffolder',
@@ -32,9 +35,10 @@ export const scaffolderModuleDatastack = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         userInfo: coreServices.userInfo,
+        catalog: catalogServiceRef,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, userInfo, scaffolder }) {
+      async init({ config, userInfo, catalog, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
         const repositories = LocalGitRepositories.fromConfig(config);
@@ -58,12 +62,25 @@ export const scaffolderModuleDatastack = createBackendModule({
             gitHosts,
             naming: tenancy,
           }),
+          createPlatformRenderAction({
+            registry,
+            argocdInstances: argocd.instances.map(i => i.name),
+            gitHosts,
+            naming: tenancy,
+          }),
           createPublishAction({
             integrations,
             repositories,
             config,
             gitHosts,
             guard,
+          }),
+          createPreflightAction({
+            registry,
+            catalog,
+            clients,
+            guard,
+            createProjects: tenancy.createProjects,
           }),
           createApplyAction({
             clients,

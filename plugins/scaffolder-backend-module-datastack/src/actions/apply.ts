@@ -1,25 +1,15 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  ANNOTATION_DATASTACK_ENTITY_REF,
-  ANNOTATION_DATASTACK_OWNER,
-  ownedBy,
-  sameEntityRef,
-} from '@datastack/plugin-datastack-common';
-import {
-  type AppProject,
-  type Application,
-  type ArgoCdClient,
-  YamlDataError,
-  parseYamlDocuments,
-} from '@datastack/plugin-datastack-node';
-import fs from 'node:fs/promises';
+import type { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import path from 'node:path';
 import { safeRelativePath } from '../render/input';
-import { ANNOTATION_ARGOCD_INSTANCE } from '../render/renderer';
+import {
+  assertApplicationsOwned,
+  planProjectWrites,
+} from '../tenancy/preWriteChecks';
+import { type Planned, ownerOf, readManifests } from '../tenancy/workspace';
 import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
-import { mergeProjects, missingFromProject } from '../tenancy/projectRules';
 import { examples } from './apply.examples';
 
 export interface ApplyActionOptions {
@@ -35,149 +25,6 @@ export interface ApplyActionOptions {
   createProjects: boolean;
   /** Milliseconds between two polls while waiting for sync and health. */
   pollIntervalMs?: number;
-}
-
-interface Planned {
-  environment: string;
-  instance: string;
-  application: Application;
-  root: boolean;
-  /** The workspace file it came from, for messages. */
-  file: string;
-}
-
-/** What one environment needs of its team's AppProject (environments/<env>/project.yaml). */
-interface PlannedProject {
-  environment: string;
-  instance: string;
-  project: AppProject;
-}
-
-async function readYamlFile(file: string, relative: string) {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(
-      `${relative} is missing: run datastack:gitops:render first`,
-    );
-  }
-  try {
-    return parseYamlDocuments(text, relative, {
-      maxDocuments: 20,
-      maxLength: 1024 * 1024,
-    });
-  } catch (error) {
-    if (error instanceof YamlDataError) throw new InputError(error.message);
-    throw error;
-  }
-}
-
-async function readManifests(
-  base: string,
-): Promise<{ planned: Planned[]; projects: PlannedProject[] }> {
-  const environmentsDir = path.join(base, 'environments');
-  let environments: string[];
-  try {
-    environments = (await fs.readdir(environmentsDir, { withFileTypes: true }))
-      .filter(d => d.isDirectory())
-      .map(d => d.name)
-      .sort();
-  } catch {
-    throw new InputError(
-      'sourcePath has no environments/ directory: run datastack:gitops:render first',
-    );
-  }
-  const planned: Planned[] = [];
-  const projects: PlannedProject[] = [];
-  for (const environment of environments) {
-    const appsDir = path.join(environmentsDir, environment, 'applications');
-    const files = (await fs.readdir(appsDir).catch(() => []))
-      .filter(f => f.endsWith('.yaml'))
-      .sort()
-      .map(f => ({ file: path.join(appsDir, f), root: false }));
-    files.push({
-      file: path.join(environmentsDir, environment, 'root.yaml'),
-      root: true,
-    });
-    for (const { file, root } of files) {
-      const relative = path.relative(base, file);
-      for (const doc of await readYamlFile(file, relative)) {
-        const app = doc as Application;
-        if (app?.kind !== 'Application' || !app.metadata?.name) {
-          throw new InputError(`${relative} is not an Argo CD Application`);
-        }
-        const instance = app.metadata.annotations?.[ANNOTATION_ARGOCD_INSTANCE];
-        if (!instance) {
-          throw new InputError(
-            `${relative} has no ${ANNOTATION_ARGOCD_INSTANCE} annotation naming its Argo CD instance`,
-          );
-        }
-        planned.push({
-          environment,
-          instance,
-          application: app,
-          root,
-          file: relative,
-        });
-      }
-    }
-    const projectFile = path.join(environmentsDir, environment, 'project.yaml');
-    const relative = path.relative(base, projectFile);
-    const [project] = (await readYamlFile(projectFile, relative)) as [
-      AppProject | undefined,
-    ];
-    if (project?.kind !== 'AppProject' || !project.metadata?.name) {
-      throw new InputError(`${relative} is not an Argo CD AppProject`);
-    }
-    const instance =
-      project.metadata.annotations?.[ANNOTATION_ARGOCD_INSTANCE] ?? '';
-    projects.push({ environment, instance, project });
-  }
-  // Component Applications in sync-wave order, then the app of apps.
-  const wave = (p: Planned) =>
-    p.root
-      ? Infinity
-      : Number(
-          p.application.metadata.annotations?.[
-            'argocd.argoproj.io/sync-wave'
-          ] ?? 0,
-        );
-  planned.sort(
-    (a, b) => a.environment.localeCompare(b.environment) || wave(a) - wave(b),
-  );
-  return { planned, projects };
-}
-
-/**
- * The owner every rendered Application names, and each one's entity ref.
- * A workspace whose manifests name no owner, or two, was not rendered by
- * datastack:gitops:render for one pipeline and is refused.
- */
-function ownerOf(planned: Planned[], projects: PlannedProject[]): string {
-  const owners = new Set<string>();
-  for (const p of planned) {
-    const annotations = p.application.metadata.annotations ?? {};
-    const owner = annotations[ANNOTATION_DATASTACK_OWNER];
-    if (!owner || !annotations[ANNOTATION_DATASTACK_ENTITY_REF]) {
-      throw new InputError(
-        `${p.file} has no ${ANNOTATION_DATASTACK_OWNER} and ${ANNOTATION_DATASTACK_ENTITY_REF} annotations: render it with datastack:gitops:render`,
-      );
-    }
-    owners.add(owner.toLocaleLowerCase('en-US'));
-  }
-  for (const p of projects) {
-    const owner = p.project.metadata.annotations?.[ANNOTATION_DATASTACK_OWNER];
-    if (owner) owners.add(owner.toLocaleLowerCase('en-US'));
-  }
-  if (owners.size !== 1) {
-    throw new InputError(
-      `The rendered manifests name ${
-        owners.size ? [...owners].join(' and ') : 'no owner'
-      }; one pipeline has one owner`,
-    );
-  }
-  return [...owners][0];
 }
 
 /** Waits `ms`, or rejects as soon as `signal` aborts (also when it already has). */
@@ -331,92 +178,19 @@ export function createApplyAction(options: ApplyActionOptions) {
       // Every check before the first write: the team's AppProject on each
       // instance, and every Application that already exists, must be this
       // pipeline's (or absent). Nothing is written when one is not.
-      const projectWrites: Array<{
-        instance: string;
-        project: AppProject;
-        create: boolean;
-      }> = [];
-      const byInstance = new Map<string, AppProject>();
-      for (const p of neededProjects) {
-        if (!clients.has(p.instance)) {
-          throw new InputError(
-            `environments/${p.environment}/project.yaml names Argo CD instance "${p.instance}", which is not configured`,
-          );
-        }
-        const known = byInstance.get(p.instance);
-        byInstance.set(
-          p.instance,
-          known ? mergeProjects(known, p.project) : p.project,
-        );
-      }
-      for (const [instance, needed] of byInstance) {
-        const client = clients.get(instance)!;
-        const name = needed.metadata.name;
-        const existing = await client.findProject(name, { signal: ctx.signal });
-        if (!existing) {
-          if (!options.createProjects) {
-            throw new InputError(
-              `AppProject "${name}" does not exist on Argo CD instance "${instance}". The platform team creates it (environments/<env>/project.yaml in the rendered repository says what it must allow), or sets datastack.tenancy.createProjects`,
-            );
-          }
-          projectWrites.push({ instance, project: needed, create: true });
-          continue;
-        }
-        const missing = missingFromProject(existing, needed);
-        if (missing.length === 0) continue;
-        const ours = ownedBy(existing.metadata, owner);
-        if (!ours) {
-          throw new ConflictError(
-            `AppProject "${name}" on Argo CD instance "${instance}" is not Datastack's for ${owner} and does not allow ${missing.join(
-              '; ',
-            )}; nothing was written`,
-          );
-        }
-        if (!options.createProjects) {
-          throw new InputError(
-            `AppProject "${name}" on Argo CD instance "${instance}" does not allow ${missing.join(
-              '; ',
-            )}. Ask the platform team to add them, or set datastack.tenancy.createProjects`,
-          );
-        }
-        projectWrites.push({
-          instance,
-          project: mergeProjects(existing, needed),
-          create: false,
-        });
-      }
-      for (const p of planned) {
-        const { name, namespace } = p.application.metadata;
-        const annotations = p.application.metadata.annotations ?? {};
-        const existing = await clients
-          .get(p.instance)!
-          .findApplication(name, {
-            appNamespace: namespace,
-            signal: ctx.signal,
-          });
-        if (
-          existing &&
-          !ownedBy(
-            existing.metadata,
-            owner,
-            annotations[ANNOTATION_DATASTACK_ENTITY_REF],
-          )
-        ) {
-          const theirs =
-            existing.metadata.annotations?.[ANNOTATION_DATASTACK_OWNER];
-          throw new ConflictError(
-            `Application "${name}" already exists on Argo CD instance "${
-              p.instance
-            }" in namespace ${
-              existing.metadata.namespace ?? namespace
-            } and is not ${annotations[ANNOTATION_DATASTACK_ENTITY_REF]}'s${
-              theirs && !sameEntityRef(theirs, owner)
-                ? ` (it belongs to ${theirs})`
-                : ''
-            }; pick another pipeline name. Nothing was written`,
-          );
-        }
-      }
+      const projectWrites = await planProjectWrites({
+        projects: neededProjects,
+        clients,
+        owner,
+        createProjects: options.createProjects,
+        signal: ctx.signal,
+      });
+      await assertApplicationsOwned({
+        planned,
+        clients,
+        owner,
+        signal: ctx.signal,
+      });
 
       if (ctx.isDryRun) {
         for (const w of projectWrites) {
