@@ -26,6 +26,8 @@ Options:
   --instances name:port[,name:port…]  instances to start (default dev:8081; none for none)
   --token TOKEN                       static bearer token the API accepts
   --users user:password[,…]           local accounts for POST /api/v1/session
+  --project-tokens TOKEN=proj:P:R[,…] project-scoped tokens: each may do what
+                                      role R of AppProject P allows
   --sync-duration MS                  duration of a sync operation (default 3000)
   --latency MS                        delay before every API answer (default 0)
   --git-root DIR                      repositories POST /sandbox/import may read;
@@ -49,6 +51,7 @@ interface CliOptions {
   instances: Array<{ name: string; port: number }>;
   token?: string;
   users: SandboxUser[];
+  projectTokens: Record<string, string>;
   syncDurationMs?: number;
   latencyMs?: number;
   gitRoot?: string;
@@ -78,6 +81,7 @@ function parseArgs(argv: string[]): CliOptions {
   const options: CliOptions = {
     instances: [{ name: 'dev', port: 8081 }],
     users: [],
+    projectTokens: {},
     clusters: [],
     applicationNamespaces: [],
     seed: 0,
@@ -117,6 +121,17 @@ function parseArgs(argv: string[]): CliOptions {
             password: pair.slice(colon + 1),
           };
         });
+        break;
+      case '--project-tokens':
+        for (const pair of value.split(',')) {
+          const match = /^([^=]+)=(proj:[^:]+:[^:]+)$/.exec(pair.trim());
+          if (!match) {
+            fail(
+              `bad project token "${pair}", expected TOKEN=proj:project:role`,
+            );
+          }
+          options.projectTokens[match[1]] = match[2];
+        }
         break;
       case '--sync-duration':
         options.syncDurationMs = number(flag, value);
@@ -185,6 +200,7 @@ async function main(): Promise<void> {
       host: options.host,
       token: options.token,
       users: options.users,
+      projectTokens: options.projectTokens,
       latencyMs: options.latencyMs,
       syncDurationMs: options.syncDurationMs,
       kubeVersion: options.kubeVersion,
@@ -195,7 +211,11 @@ async function main(): Promise<void> {
     sandboxes.push(sandbox);
     if (options.seed > 0) sandbox.seedApplications(options.seed);
     const details = [
-      options.token || options.users.length ? 'token auth' : 'no auth',
+      options.token ||
+      options.users.length ||
+      Object.keys(options.projectTokens).length
+        ? 'token auth'
+        : 'no auth',
       `sync ${options.syncDurationMs ?? 3000} ms`,
     ];
     if (options.seed > 0) details.push(`${options.seed} seeded apps`);
