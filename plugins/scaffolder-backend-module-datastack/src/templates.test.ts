@@ -25,7 +25,10 @@ import request from 'supertest';
 import yaml from 'yaml';
 import { createApplyAction } from './actions/apply';
 import { createPublishAction } from './actions/publish';
+import { createPlatformRenderAction } from './actions/platformRender';
 import { createRenderAction } from './actions/render';
+import { createPreflightAction } from './actions/preflight';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { OwnershipGuard } from './tenancy/OwnershipGuard';
 import { testGitHosts } from './__testUtils__/gitHosts';
 
@@ -47,6 +50,8 @@ const platformAdmin = new OwnershipGuard({
 
 const KNOWN_ACTIONS = [
   'datastack:gitops:render',
+  'datastack:platform:render',
+  'datastack:pipeline:preflight',
   'datastack:gitops:publish',
   'datastack:argocd:apply',
   'catalog:register',
@@ -104,6 +109,9 @@ const registry = createDefaultRegistry();
 const pipelineTemplate = templates.find(
   t => t.entity.metadata.name === 'datastack-data-pipeline',
 )!;
+const platformTemplate = templates.find(
+  t => t.entity.metadata.name === 'datastack-platform-operators',
+)!;
 const componentTemplates = templates.filter(
   t => t.entity.metadata.annotations?.[ANNOTATION_DATASTACK_COMPONENT],
 );
@@ -131,7 +139,8 @@ function renderedComponents(catalogInfo: string): string[] {
 describe('software templates', () => {
   it('finds the data pipeline template and one template per component', () => {
     expect(pipelineTemplate).toBeDefined();
-    expect(templates.length).toBe(1 + registry.list().length);
+    expect(platformTemplate).toBeDefined();
+    expect(templates.length).toBe(2 + registry.list().length);
   });
 
   it.each(templates.map(t => [t.file, t.entity]))(
@@ -274,12 +283,25 @@ describe('software templates in a dry run of the real scaffolder', () => {
                 argocdInstances: ['dev', 'staging', 'prod'],
                 gitHosts: testGitHosts(repositories),
               }),
+              createPlatformRenderAction({
+                registry,
+                argocdInstances: ['dev', 'staging', 'prod'],
+                gitHosts: testGitHosts(repositories),
+              }),
               createPublishAction({
                 integrations: ScmIntegrations.fromConfig(config),
                 repositories,
                 config,
                 gitHosts: testGitHosts(repositories),
                 guard: platformAdmin,
+              }),
+              // An empty catalog and no Argo CD instance: nothing is taken yet.
+              createPreflightAction({
+                registry,
+                catalog: catalogServiceMock({ entities: [] }),
+                clients: new Map(),
+                guard: platformAdmin,
+                createProjects: false,
               }),
               // No Argo CD instance: the apply step reports what to apply by hand.
               createApplyAction({
@@ -421,6 +443,7 @@ describe('software templates in a dry run of the real scaffolder', () => {
       orchestrate: 'dagster',
       store: ['clickhouse', 'spark'],
       stream: ['kafka', 'flink'],
+      kafkaTopics: ['clicks', 'page-views'],
       visualise: 'metabase',
       observe: false,
       environments: [
@@ -458,6 +481,15 @@ describe('software templates in a dry run of the real scaffolder', () => {
     expect(dev.spec.destination).toEqual(
       expect.objectContaining({ name: 'in-cluster' }),
     );
+    // Kafka is an instance of the platform's Strimzi: its topics are KafkaTopics.
+    expect(dev.spec.source.path).toBe('environments/dev/instances/kafka');
+    expect(
+      yaml
+        .parseAllDocuments(
+          files['environments/prod/instances/kafka/topics.yaml'],
+        )
+        .map(d => d.toJS().metadata.name),
+    ).toEqual(['clicks', 'page-views']);
     const prod = yaml.parse(
       files['environments/prod/applications/clicks-kafka-prod.yaml'],
     );
@@ -552,6 +584,52 @@ describe('software templates in a dry run of the real scaffolder', () => {
     }
   });
 
+  it('renders the platform operators with their defaults into a local repository', async () => {
+    const { files, steps, output } = await dryRun(platformTemplate.entity, {
+      ...defaultValues(platformTemplate.entity),
+      owner: 'group:default/platform-team',
+    });
+    const apps = Object.keys(files)
+      .filter(f => f.startsWith('environments/dev/applications/'))
+      .sort();
+    expect(apps).toEqual(
+      ['clickhouse', 'flink', 'kafka', 'observability', 'spark'].map(
+        id => `environments/dev/applications/platform-${id}-in-cluster.yaml`,
+      ),
+    );
+    const strimzi = yaml.parse(
+      files['environments/dev/applications/platform-kafka-in-cluster.yaml'],
+    );
+    expect(strimzi.spec.project).toBe('platform');
+    expect(strimzi.spec.destination).toEqual({
+      name: 'in-cluster',
+      namespace: 'strimzi',
+    });
+    expect(yaml.parse(files['projects/platform.yaml']).spec).toEqual(
+      expect.objectContaining({
+        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+        sourceNamespaces: [],
+      }),
+    );
+    const [system] = yaml
+      .parseAllDocuments(files['catalog-info.yaml'])
+      .map(d => d.toJS());
+    expect(system.metadata.annotations['datastack.io/platform']).toBe('true');
+    expect(system.spec.owner).toBe('group:default/platform-team');
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'render:completed',
+        'publish-local:completed',
+        'apply:completed',
+      ]),
+    );
+    expect(output.links).toEqual([
+      expect.objectContaining({
+        entityRef: 'system:default/platform-operators',
+      }),
+    ]);
+  });
+
   it.each(componentTemplates.map(t => [t.file, t.entity]))(
     '%s renders its component with its defaults',
     async (_file, entity) => {
@@ -593,5 +671,31 @@ describe('software templates in a dry run of the real scaffolder', () => {
     );
     expect(JSON.stringify(app.spec)).toContain('1.42.1');
     expect(files['components/trino/values.yaml']).toContain('workers: 5');
+  });
+});
+
+describe('the Platform operators template', () => {
+  it('is for platform admins (tagged datastack-platform) and offers exactly the operator-based components', () => {
+    const entity = platformTemplate.entity as any;
+    expect(entity.metadata.tags).toContain('datastack-platform');
+    expect(entity.spec.type).toBe('datastack-platform');
+    const operators = entity.spec.parameters[1].properties.operators;
+    expect([...operators.items.enum].sort()).toEqual(
+      registry
+        .list()
+        .filter(c => c.operator)
+        .map(c => c.id)
+        .sort(),
+    );
+    expect(entity.spec.steps.map((s: any) => s.action)).toEqual([
+      'datastack:platform:render',
+      'datastack:gitops:publish',
+      'publish:github',
+      'publish:gitlab',
+      'publish:gitea',
+      'datastack:argocd:apply',
+      'catalog:register',
+      'catalog:register',
+    ]);
   });
 });

@@ -42,7 +42,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'A streaming pipeline rendered into a sub-directory of the workspace: Kafka (Strimzi) and Flink with Prometheus/Grafana, pinned versions, manual sync.',
+      'A streaming pipeline rendered into a sub-directory of the workspace: a Strimzi Kafka cluster with two topics and a Flink session cluster, monitored, on the platform operators, manual sync.',
     example: yaml.stringify({
       steps: [
         {
@@ -56,7 +56,7 @@ export const examples: TemplateExample[] = [
             targetPath: 'gitops',
             automatedSync: false,
             components: [
-              { id: 'kafka' },
+              { id: 'kafka', topics: ['clicks', 'sessions'] },
               { id: 'flink' },
               { id: 'observability' },
             ],
@@ -66,7 +66,7 @@ export const examples: TemplateExample[] = [
                 argocdInstance: 'staging',
                 cluster: { name: 'staging' },
                 size: 'medium',
-                values: 'kafka:\n  watchAnyNamespace: true\n',
+                values: 'kafka:\n  topics:\n    partitions: 6\n',
               },
             ],
           },

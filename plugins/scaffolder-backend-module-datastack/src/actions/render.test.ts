@@ -102,9 +102,24 @@ describe('datastack:gitops:render', () => {
         expect(app.metadata.finalizers).toEqual([
           'resources-finalizer.argocd.argoproj.io',
         ]);
-        const [chart, values] = app.spec.sources;
         const id = app.metadata.labels['datastack.io/component'];
         const definition = registry.get(id);
+        if (definition.operator) {
+          // The operator is the platform's: the pipeline syncs its instance.
+          expect(app.spec.sources).toBeUndefined();
+          expect(app.spec.source).toEqual({
+            repoURL: baseInput.repoUrl,
+            targetRevision: 'HEAD',
+            path: `environments/${env}/instances/${id}`,
+          });
+          expect(
+            fs.readdirSync(
+              path.join(workspace.path, `environments/${env}/instances/${id}`),
+            ).length,
+          ).toBeGreaterThan(0);
+          continue;
+        }
+        const [chart, values] = app.spec.sources;
         expect(chart.chart).toBe(definition.chart!.name);
         expect(chart.targetRevision).toBe(definition.chart!.version);
         expect(chart.helm.valueFiles).toEqual([
@@ -450,5 +465,96 @@ describe('datastack:gitops:render', () => {
       await expect(result).rejects.toThrow(message);
       expect(fs.readdirSync(workspace.path)).toEqual([]);
     });
+  });
+});
+
+describe('datastack:gitops:render of operator-based components', () => {
+  const workspace = createMockDirectory();
+  beforeEach(() => workspace.clear());
+  const streaming = {
+    ...baseInput,
+    components: [
+      { id: 'kafka', topics: ['orders', 'payments'] },
+      { id: 'flink' },
+      { id: 'spark' },
+      { id: 'airflow' },
+      { id: 'observability' },
+    ],
+  };
+
+  it("writes each environment's instances and syncs them instead of installing the operators", async () => {
+    const ctx = createMockActionContext({
+      input: streaming as any,
+      workspacePath: workspace.path,
+    });
+    await action.handler(ctx as any);
+    const read = (file: string) =>
+      yaml
+        .parseAllDocuments(
+          fs.readFileSync(path.join(workspace.path, file), 'utf8'),
+        )
+        .map(d => d.toJS());
+    const topics = read('environments/prod/instances/kafka/topics.yaml');
+    expect(topics.map(t => t.metadata.name)).toEqual(['orders', 'payments']);
+    expect(topics[0].metadata.namespace).toBe('orders-prod-kafka');
+    expect(topics[0].metadata.labels).toEqual(
+      expect.objectContaining({
+        'strimzi.io/cluster': 'orders',
+        'datastack.io/pipeline': 'orders',
+        'datastack.io/component': 'kafka',
+        'datastack.io/environment': 'prod',
+        'datastack.io/team': 'data-platform',
+      }),
+    );
+    const [kafka] = read('environments/dev/instances/kafka/kafka.yaml');
+    expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
+    expect(kafka.metadata.annotations['datastack.io/owner']).toBe(
+      'group:default/data-platform',
+    );
+    // The pipeline's monitors scrape its Kafka and Flink.
+    const monitors = read(
+      'environments/dev/instances/observability/monitors.yaml',
+    );
+    expect(monitors.map(m => m.spec.namespaceSelector.matchNames)).toEqual([
+      ['orders-dev-flink'],
+      ['orders-dev-kafka'],
+    ]);
+    // Spark's example job is the orchestrator's, outside what Argo CD syncs.
+    const [job] = read('orchestration/airflow/spark/dev/orders-spark-pi.yaml');
+    expect(job.kind).toBe('SparkApplication');
+    // No operator chart in the pipeline: the team's project needs no chart repository of an operator.
+    const [project] = read('environments/dev/project.yaml');
+    expect(project.spec.sourceRepos).not.toContain('quay.io/strimzi-helm');
+    expect(
+      fs.existsSync(path.join(workspace.path, 'components/kafka/values.yaml')),
+    ).toBe(false);
+  });
+
+  it.each([
+    [
+      { id: 'trino', topics: ['a'] },
+      'components[0].topics is only for Kafka: Trino has no topics',
+    ],
+    [
+      { id: 'kafka', topics: ['ok', 'Bad_Topic'] },
+      'components[0].topics[1] "Bad_Topic" must be a DNS-1123 label',
+    ],
+    [
+      { id: 'kafka', topics: ['a', 'a'] },
+      'components[0].topics[1] "a" is listed twice',
+    ],
+    [
+      { id: 'clickhouse', version: '0.23.0' },
+      'components[0].version "0.23.0" is an operator version that serves no API version of ClickHouseKeeperInstallation Datastack renders',
+    ],
+  ])('refuses %j naming the field', async (component, message) => {
+    const ctx = createMockActionContext({
+      input: { ...baseInput, components: [component] } as any,
+      workspacePath: workspace.path,
+    });
+    const result = action.handler(ctx as any);
+    await expect(result).rejects.toThrow(InputError);
+    await expect(result).rejects.toThrow(message);
+    expect(fs.readdirSync(workspace.path)).toEqual([]);
   });
 });

@@ -111,6 +111,18 @@ export function createRenderAction(options: RenderActionOptions) {
                   .describe(
                     'Helm values (mapping or YAML text) for every environment',
                   ),
+                topics: z
+                  .array(
+                    z
+                      .string()
+                      .max(63)
+                      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+                  )
+                  .max(100)
+                  .optional()
+                  .describe(
+                    'Kafka only: topic names (DNS-1123 labels), each a KafkaTopic',
+                  ),
               }),
             )
             .describe('Data-stack components of the pipeline'),

@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import {
+  ComponentDefinition,
   ComponentRegistry,
   DEFAULT_TENANCY_NAMING,
   DNS_1123_LABEL,
@@ -8,6 +9,8 @@ import {
   TeamPlacement,
   TenancyNaming,
   formatEntityRef,
+  isOperatorBased,
+  servedVersion,
   parseStrictEntityRef,
   teamPlacement,
 } from '@datastack/plugin-datastack-common';
@@ -23,6 +26,8 @@ export interface PipelineComponentInput {
   id: string;
   version?: string;
   values?: unknown;
+  /** Kafka only: the pipeline's topics, each a KafkaTopic. */
+  topics?: unknown;
 }
 
 /** An environment of a pipeline: where its Applications live and deploy to. */
@@ -69,8 +74,11 @@ export interface Pipeline {
   targetPath: string;
   components: Array<{
     id: string;
+    /** The chart version, or for an operator-based component the operator version its instance is rendered for. */
     version?: string;
     values: Record<string, unknown>;
+    /** Kafka topics (DNS-1123 labels), for an instance that has topics. */
+    topics?: string[];
   }>;
   environments: Array<{
     name: string;
@@ -128,6 +136,41 @@ export function parseValues(
     throw new InputError(`${field} must be a YAML mapping of Helm values`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/** Most topics one pipeline declares. */
+export const MAX_TOPICS = 100;
+
+/** Kafka topics of a component: DNS-1123 labels, each once, only where the instance has topics. */
+function topicsOf(
+  value: unknown,
+  field: string,
+  definition: ComponentDefinition,
+): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    throw new InputError(`${field} must be a list of topic names`);
+  }
+  if (value.length === 0) return undefined;
+  if (definition.instance?.type !== 'strimzi-kafka') {
+    throw new InputError(
+      `${field} is only for Kafka: ${definition.title} has no topics`,
+    );
+  }
+  if (value.length > MAX_TOPICS) {
+    throw new InputError(
+      `${field} lists ${value.length} topics; at most ${MAX_TOPICS}`,
+    );
+  }
+  const seenTopics = new Set<string>();
+  return value.map((topic, j) => {
+    const name = label(topic, `${field}[${j}]`, 63);
+    if (seenTopics.has(name)) {
+      throw new InputError(`${field}[${j}] "${name}" is listed twice`);
+    }
+    seenTopics.add(name);
+    return name;
+  });
 }
 
 /** A relative path inside the workspace: no `..`, no absolute path. */
@@ -263,10 +306,26 @@ export function validateRenderInput(
         );
       }
     }
+    const topics = topicsOf(c.topics, `${field}.topics`, definition);
+    if (
+      c.version &&
+      isOperatorBased(definition) &&
+      !definition.instance.resources.every(r => servedVersion(r, c.version!))
+    ) {
+      throw new InputError(
+        `${field}.version "${
+          c.version
+        }" is an operator version that serves no API version of ${definition.instance.resources
+          .filter(r => !servedVersion(r, c.version!))
+          .map(r => r.kind)
+          .join(', ')} Datastack renders`,
+      );
+    }
     return {
       id,
       version: c.version || undefined,
       values: parseValues(c.values, `${field}.values`),
+      ...(topics ? { topics } : {}),
     };
   });
   const violations = registry.checkComposition(components.map(c => c.id));

@@ -16,6 +16,7 @@ import {
   LABEL_PIPELINE,
   LABEL_TEAM,
   MANAGED_BY_DATASTACK,
+  isOperatorBased,
   mergeValues,
 } from '@datastack/plugin-datastack-common';
 import type {
@@ -25,6 +26,7 @@ import type {
 } from '@datastack/plugin-datastack-node';
 import { stringify } from 'yaml';
 import { renderDbt } from './dbt';
+import { instanceFileText, renderInstance } from './instances';
 import type { Pipeline } from './input';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -137,7 +139,10 @@ export function renderPipeline(
 
   for (const component of pipeline.components) {
     const definition = registry.get(component.id);
-    if (definition.type !== 'helm-chart') continue;
+    // Operator-based components get instances, not the operator's chart.
+    if (definition.type !== 'helm-chart' || isOperatorBased(definition)) {
+      continue;
+    }
     const base =
       dbt && component.id === dbt.orchestrator
         ? mergeValues(dbt.orchestratorValues, component.values)
@@ -148,37 +153,111 @@ export function renderPipeline(
     );
   }
 
+  const namespaceOf = (
+    env: Pipeline['environments'][number],
+    componentId: string,
+  ) => `${env.namespacePrefix}-${componentId}`.slice(0, 63).replace(/-+$/, '');
+  const orchestrator = pipeline.components.find(
+    c => registry.get(c.id).layer === 'orchestrate',
+  )?.id;
+
   for (const env of pipeline.environments) {
     const envApps: Application[] = [];
     for (const component of pipeline.components) {
       const definition = registry.get(component.id);
       if (definition.type !== 'helm-chart' || !definition.chart) continue;
       const chart = definition.chart;
-      const valuesPath = `environments/${env.name}/values/${component.id}.yaml`;
-      files[valuesPath] = yamlFile(
-        mergeValues(
-          definition.values[env.size],
-          env.values[component.id] ?? {},
-        ),
-        `Helm values of ${definition.title} in ${env.name} (size ${env.size}).`,
-      );
       const name = appName(component.id, env.name);
       const owned = ownership(componentRef(component.id));
-      const source: ApplicationSource = {
-        repoURL: helmRepoUrl(chart.repository),
-        chart: chart.name,
-        targetRevision: component.version ?? chart.version,
-        helm: {
-          releaseName: component.id,
-          valueFiles: [
-            `$values/${join(
-              pipeline.targetPath,
-              `components/${component.id}/values.yaml`,
-            )}`,
-            `$values/${join(pipeline.targetPath, valuesPath)}`,
-          ],
-        },
-      };
+      let sources: ApplicationSource[];
+      if (isOperatorBased(definition)) {
+        // The operator is the platform's (installed once per cluster); the
+        // pipeline syncs its namespaced instance from its own repository.
+        const instancePath = `environments/${env.name}/instances/${component.id}`;
+        const instance = renderInstance({
+          definition,
+          pipeline: pipeline.name,
+          environment: { name: env.name, size: env.size },
+          namespace: namespaceOf(env, component.id),
+          // A component's version is the operator version it is rendered
+          // for; pre-flight checks each cluster runs one that serves it.
+          operatorVersion: component.version,
+          topics: component.topics,
+          metadata: {
+            labels: {
+              [LABEL_PIPELINE]: pipeline.name,
+              [LABEL_COMPONENT]: component.id,
+              [LABEL_ENVIRONMENT]: env.name,
+              ...owned.labels,
+            },
+            annotations: owned.annotations,
+          },
+          values: mergeValues(component.values, env.values[component.id] ?? {}),
+          monitored: pipeline.components
+            .filter(c => c.id !== component.id)
+            .map(c => ({
+              definition: registry.get(c.id),
+              namespace: namespaceOf(env, c.id),
+            })),
+          field: `environments[${pipeline.environments.indexOf(env)}].values.${
+            component.id
+          }`,
+        })!;
+        for (const [file, manifests] of Object.entries(instance.files)) {
+          files[`${instancePath}/${file}`] = instanceFileText(
+            manifests,
+            `${definition.title} in ${env.name} (size ${env.size}), served by the platform's ${definition.operator.title}.`,
+          );
+        }
+        for (const [file, manifests] of Object.entries(instance.jobs ?? {})) {
+          files[
+            `orchestration/${orchestrator ?? component.id}/${component.id}/${
+              env.name
+            }/${file}`
+          ] = instanceFileText(
+            manifests,
+            `Submitted by the orchestrator in ${env.name}, not synced by Argo CD.`,
+          );
+        }
+        sources = [
+          {
+            repoURL: pipeline.repoUrl,
+            targetRevision: pipeline.repoRevision,
+            path: join(pipeline.targetPath, instancePath),
+          },
+        ];
+      } else {
+        const valuesPath = `environments/${env.name}/values/${component.id}.yaml`;
+        files[valuesPath] = yamlFile(
+          mergeValues(
+            definition.values[env.size],
+            env.values[component.id] ?? {},
+          ),
+          `Helm values of ${definition.title} in ${env.name} (size ${env.size}).`,
+        );
+        sources = [
+          {
+            repoURL: helmRepoUrl(chart.repository),
+            chart: chart.name,
+            targetRevision: component.version ?? chart.version,
+            helm: {
+              releaseName: component.id,
+              valueFiles: [
+                `$values/${join(
+                  pipeline.targetPath,
+                  `components/${component.id}/values.yaml`,
+                )}`,
+                `$values/${join(pipeline.targetPath, valuesPath)}`,
+              ],
+            },
+          },
+          {
+            repoURL: pipeline.repoUrl,
+            targetRevision: pipeline.repoRevision,
+            ref: 'values',
+          },
+        ];
+      }
       const application: Application = {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
@@ -202,19 +281,10 @@ export function renderPipeline(
         },
         spec: {
           project: pipeline.project,
-          sources: [
-            source,
-            {
-              repoURL: pipeline.repoUrl,
-              targetRevision: pipeline.repoRevision,
-              ref: 'values',
-            },
-          ],
+          ...(sources.length === 1 ? { source: sources[0] } : { sources }),
           destination: {
             ...env.cluster,
-            namespace: `${env.namespacePrefix}-${component.id}`
-              .slice(0, 63)
-              .replace(/-+$/, ''),
+            namespace: namespaceOf(env, component.id),
           },
           syncPolicy: {
             ...(pipeline.automatedSync
@@ -452,7 +522,9 @@ function renderReadme(
   const rows = pipeline.components.map(c => {
     const d = registry.get(c.id);
     const version = c.version ?? d.chart?.version ?? d.dbt?.coreVersion ?? '';
-    const where = d.chart
+    const where = isOperatorBased(d)
+      ? `instance of the platform's ${d.operator.title} (\`${d.chart.name}\`), \`environments/<env>/instances/${d.id}/\``
+      : d.chart
       ? `${d.chart.repository} \`${d.chart.name}\``
       : 'this repository (`dbt/`)';
     return `| ${d.title} | ${d.layer} | ${where} | ${version} |`;
@@ -487,6 +559,7 @@ ${envs.join('\n')}
 
 - \`components/<id>/values.yaml\`: Helm values shared by every environment.
 - \`environments/<env>/values/<id>.yaml\`: the environment's values, applied after the shared ones.
+- \`environments/<env>/instances/<id>/\`: the namespaced resources of an operator-based component (Kafka, Flink, ClickHouse, Spark, monitoring); the operators themselves are the platform team's, installed once per cluster.
 - \`environments/<env>/applications/\`: one Argo CD Application per component.
 - \`environments/<env>/root.yaml\`: the app of apps; \`kubectl apply -n ${
     pipeline.argocdNamespace
