@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ScmIntegrations } from '@backstage/integration';
 import {
   ArgoCdClient,
@@ -18,6 +19,7 @@ import { createBumpAction } from './actions/bump';
 import { createPublishAction } from './actions/publish';
 import { createRenderAction } from './actions/render';
 import { createPlatformRenderAction } from './actions/platformRender';
+import { createPreflightAction } from './actions/preflight';
 import { OwnershipGuard } from './tenancy/OwnershipGuard';
 
 /**
@@ -33,9 +35,10 @@ export const scaffolderModuleDatastack = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         userInfo: coreServices.userInfo,
+        catalog: catalogServiceRef,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, userInfo, scaffolder }) {
+      async init({ config, userInfo, catalog, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
         const repositories = LocalGitRepositories.fromConfig(config);
@@ -71,6 +74,13 @@ export const scaffolderModuleDatastack = createBackendModule({
             config,
             gitHosts,
             guard,
+          }),
+          createPreflightAction({
+            registry,
+            catalog,
+            clients,
+            guard,
+            createProjects: tenancy.createProjects,
           }),
           createApplyAction({
             clients,
