@@ -123,7 +123,7 @@ export interface AppRecord {
   /** Resolution cache of the current generation. */
   cache?: { generation: number; epoch: number; resolved: Resolved };
   /** Materialized view while nothing runs, keyed by resourceVersion. */
-  view?: { resourceVersion: string; app: Application };
+  view?: { resourceVersion: string; epoch: number; app: Application };
 }
 
 /** The body of POST /api/v1/applications/{name}/sync, as far as it is used. */
@@ -897,10 +897,15 @@ export function materialize(
 export function view(record: AppRecord, ctx: LifecycleContext): Application {
   const settled = !record.running && record.deletingAt === undefined;
   const resourceVersion = record.metadata.resourceVersion ?? '';
-  if (settled && record.view?.resourceVersion === resourceVersion) {
+  const epoch = ctx.gitEpoch ?? 0;
+  if (
+    settled &&
+    record.view?.resourceVersion === resourceVersion &&
+    record.view.epoch === epoch
+  ) {
     return record.view.app;
   }
   const app = materialize(record, ctx);
-  record.view = settled ? { resourceVersion, app } : undefined;
+  record.view = settled ? { resourceVersion, epoch, app } : undefined;
   return app;
 }

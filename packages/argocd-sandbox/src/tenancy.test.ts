@@ -742,6 +742,52 @@ describe('argocd-sandbox tenancy', () => {
       ]);
     });
 
+    it('syncs an automated app of apps by itself and sees a push on refresh', async () => {
+      const first = repository('automated', {
+        'apps/children.yaml': [child('airflow', undefined, 'team-a')],
+      });
+      const created = await call<Application>(
+        sandbox,
+        'POST',
+        '/api/v1/applications',
+        app('root', 'argocd-apps-a', 'team-a', {
+          source: { repoURL: first.url, path: 'apps', targetRevision: 'main' },
+          destination: { server: IN_CLUSTER, namespace: 'argocd-apps-a' },
+          syncPolicy: { automated: { prune: true } },
+        }),
+      );
+      expect(created.body.status?.sync.revision).toBe(first.head);
+      clock += 1000;
+      // The children exist as soon as the sync is over, whoever reads first.
+      expect(
+        (
+          await call(
+            sandbox,
+            'GET',
+            '/api/v1/applications/airflow?appNamespace=argocd-apps-a',
+          )
+        ).status,
+      ).toBe(200);
+
+      const second = repository('automated', {
+        'apps/children.yaml': [child('trino', undefined, 'team-a')],
+      });
+      const refreshed = await call<Application>(
+        sandbox,
+        'GET',
+        '/api/v1/applications/root?appNamespace=argocd-apps-a&refresh=normal',
+      );
+      expect(refreshed.body.status?.sync.revision).toBe(second.head);
+      expect(refreshed.body.status?.operationState?.phase).toBe('Running');
+      clock += 1000;
+      expect(
+        sandbox
+          .applications()
+          .map(a => a.metadata.name)
+          .sort(),
+      ).toEqual(['root', 'trino']);
+    });
+
     it('enforces the same rules on POST /sandbox/import asApplication, and stays an admin import without', async () => {
       const repo = repository('import-hostile', {
         'apps/children.yaml': [
