@@ -19,20 +19,20 @@ const TOKEN = 'canary-token-7d41a2';
 function application(
   team: string,
   pipeline: string,
-  component: string,
+  componentId: string,
   env: string,
 ) {
   return {
     metadata: {
-      name: `${pipeline}-${component}-${env}`,
+      name: `${pipeline}-${componentId}-${env}`,
       namespace: `argocd-apps-${team}`,
       annotations: {
         'datastack.io/owner': `group:default/${team}`,
-        'datastack.io/entity-ref': `component:default/${pipeline}-${component}`,
+        'datastack.io/entity-ref': `component:default/${pipeline}-${componentId}`,
       },
       labels: {
         'datastack.io/pipeline': pipeline,
-        'datastack.io/component': component,
+        'datastack.io/component': componentId,
         'datastack.io/environment': env,
         'datastack.io/team': team,
       },

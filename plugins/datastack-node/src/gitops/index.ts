@@ -8,6 +8,11 @@ export {
   DEFAULT_GIT_HOST_TIMEOUT_MS,
   editApplication,
 } from './bump';
+export {
+  BRANCH_PATTERN,
+  CHART_VERSION_PATTERN,
+  EMAIL_PATTERN,
+} from './bump/input';
 export type {
   ChartBumpInput,
   ChartBumpOptions,

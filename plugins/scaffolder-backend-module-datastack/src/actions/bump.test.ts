@@ -270,6 +270,33 @@ describe('datastack:gitops:bump', () => {
     },
   );
 
+  it('states its constraints in the input schema, so the template editor and the engine refuse bad input before the handler runs', () => {
+    const props = (action.schema?.input as any).properties;
+    const accepts = (field: string, value: string) =>
+      new RegExp(props[field].pattern, 'u').test(value);
+    expect(accepts('version', '1.43.0')).toBe(true);
+    expect(accepts('version', '1.43.0-rc.1+build.5')).toBe(true);
+    for (const version of ['v1.43.0', ' 1.43.0', '1.43.0 ', '1.43', '01.2.3']) {
+      expect({ version, accepted: accepts('version', version) }).toEqual({
+        version,
+        accepted: false,
+      });
+    }
+    expect(accepts('pipeline', 'orders')).toBe(true);
+    expect(accepts('pipeline', '../etc')).toBe(false);
+    expect(accepts('componentId', 'Trino')).toBe(false);
+    expect(accepts('branch', 'feature/../x')).toBe(false);
+    expect(accepts('title', 'a\nb')).toBe(false);
+    expect(props.environments).toMatchObject({ minItems: 1, maxItems: 20 });
+    expect(new RegExp(props.environments.items.pattern, 'u').test('Prod')).toBe(
+      false,
+    );
+    expect(props.description.maxLength).toBe(20_000);
+    expect(
+      new RegExp(props.author.properties.email.pattern, 'u').test('ada'),
+    ).toBe(false);
+  });
+
   const exampleInputs = examples.map(e => yaml.parse(e.example).steps[0].input);
 
   it('runs the local example for real', async () => {

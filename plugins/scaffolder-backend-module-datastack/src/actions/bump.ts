@@ -1,5 +1,14 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { ChartBumper } from '@datastack/plugin-datastack-node';
+import {
+  DNS_1123_LABEL,
+  DNS_1123_LABEL_MAX,
+} from '@datastack/plugin-datastack-common';
+import {
+  BRANCH_PATTERN,
+  CHART_VERSION_PATTERN,
+  EMAIL_PATTERN,
+  type ChartBumper,
+} from '@datastack/plugin-datastack-node';
 import { examples } from './bump.examples';
 
 export interface BumpActionOptions {
@@ -27,20 +36,36 @@ export function createBumpAction(options: BumpActionOptions) {
         repository: z =>
           z
             .string()
+            .min(1)
+            .max(2048)
             .describe(
               'The GitOps repository, as the System annotation datastack.io/gitops-repo holds it: a local repository (name, file:// URL or path under datastack.gitops.localRoot) or an http(s) clone URL',
             ),
         pipeline: z =>
-          z.string().describe('Pipeline name (datastack.io/pipeline)'),
+          z
+            .string()
+            .max(DNS_1123_LABEL_MAX)
+            .regex(DNS_1123_LABEL)
+            .describe('Pipeline name (datastack.io/pipeline)'),
         componentId: z =>
           z
             .string()
+            .max(DNS_1123_LABEL_MAX)
+            .regex(DNS_1123_LABEL)
             .describe('Registry id of the component, for example trino'),
         version: z =>
-          z.string().describe('Chart version to move to (SemVer 2)'),
+          z
+            .string()
+            .max(128)
+            .regex(CHART_VERSION_PATTERN)
+            .describe(
+              'Chart version to move to (SemVer 2, without a leading v or spaces)',
+            ),
         environments: z =>
           z
-            .array(z.string())
+            .array(z.string().max(DNS_1123_LABEL_MAX).regex(DNS_1123_LABEL))
+            .min(1)
+            .max(20)
             .optional()
             .describe(
               "Environments to bump; default every environment that has the component's Application",
@@ -48,6 +73,8 @@ export function createBumpAction(options: BumpActionOptions) {
         branch: z =>
           z
             .string()
+            .max(200)
+            .regex(BRANCH_PATTERN)
             .optional()
             .describe(
               'Branch to create; default datastack/upgrade-<componentId>-<version>',
@@ -55,19 +82,40 @@ export function createBumpAction(options: BumpActionOptions) {
         baseBranch: z =>
           z
             .string()
+            .max(200)
+            .regex(BRANCH_PATTERN)
             .optional()
             .describe(
               "Branch to start from and merge into; default the repository's default branch",
             ),
         title: z =>
-          z.string().optional().describe('Commit and pull request title'),
+          z
+            .string()
+            .min(1)
+            .max(200)
+            .regex(/^[^\r\n]+$/)
+            .optional()
+            .describe('Commit and pull request title, one line'),
         description: z =>
-          z.string().optional().describe('Pull request description'),
+          z
+            .string()
+            .max(20_000)
+            .optional()
+            .describe('Pull request description'),
         author: z =>
           z
             .object({
-              name: z.string().describe('Commit author name'),
-              email: z.string().describe('Commit author email'),
+              name: z
+                .string()
+                .min(1)
+                .max(200)
+                .regex(/^[^\r\n]+$/)
+                .describe('Commit author name'),
+              email: z
+                .string()
+                .max(254)
+                .regex(EMAIL_PATTERN)
+                .describe('Commit author email'),
             })
             .optional()
             .describe('Commit author; default scaffolder.defaultAuthor'),

@@ -48,12 +48,13 @@ export interface ValidatedBump {
 }
 
 /** SemVer 2.0.0, as semver.org gives it: what Helm accepts as a chart version. */
-const SEMVER =
+export const CHART_VERSION_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 /** A git branch name (a subset of what `git check-ref-format --branch` accepts). */
-const BRANCH =
+export const BRANCH_PATTERN =
   /^(?![-/.])(?!.*\.\.)(?!.*\/\/)(?!.*\/\.)(?!.*@\{)(?!.*\.lock$)[A-Za-z0-9._+/-]{1,200}(?<![./])$/;
-const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
+/** An email address as a commit author's (no spaces, no angle brackets). */
+export const EMAIL_PATTERN = /^[^\s<>@]+@[^\s<>@]+$/;
 
 function label(value: unknown, field: string): string {
   if (
@@ -102,7 +103,10 @@ export function validateBump(
   }
   const pipeline = label(input.pipeline, 'pipeline');
   const componentId = label(input.componentId, 'componentId');
-  if (typeof input.version !== 'string' || !SEMVER.test(input.version)) {
+  if (
+    typeof input.version !== 'string' ||
+    !CHART_VERSION_PATTERN.test(input.version)
+  ) {
     throw new InputError(
       `version "${String(
         input.version,
@@ -127,14 +131,15 @@ export function validateBump(
     environments = listed;
   }
   const branch = input.branch ?? `datastack/upgrade-${componentId}-${version}`;
-  if (typeof branch !== 'string' || !BRANCH.test(branch)) {
+  if (typeof branch !== 'string' || !BRANCH_PATTERN.test(branch)) {
     throw new InputError(
       `branch "${String(branch)}" is not a valid branch name`,
     );
   }
   if (
     input.baseBranch !== undefined &&
-    (typeof input.baseBranch !== 'string' || !BRANCH.test(input.baseBranch))
+    (typeof input.baseBranch !== 'string' ||
+      !BRANCH_PATTERN.test(input.baseBranch))
   ) {
     throw new InputError(
       `baseBranch "${String(input.baseBranch)}" is not a valid branch name`,
@@ -159,7 +164,7 @@ export function validateBump(
   if (input.author !== undefined) {
     const name = oneLine(input.author?.name, 'author.name', 200);
     const email = input.author?.email;
-    if (typeof email !== 'string' || !EMAIL.test(email)) {
+    if (typeof email !== 'string' || !EMAIL_PATTERN.test(email)) {
       throw new InputError(
         `author.email "${String(email)}" is not an email address`,
       );
