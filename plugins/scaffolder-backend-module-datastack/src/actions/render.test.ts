@@ -75,6 +75,7 @@ describe('datastack:gitops:render', () => {
     expect(applications.dev).toHaveLength(5);
     // observability first (kafka-free pipeline: no constraint puts anything before it).
     const rendered: unknown[] = [];
+    const instanceApps: Array<{ env: string; id: string; app: any }> = [];
     for (const env of ['dev', 'staging', 'prod']) {
       for (const name of applications[env]) {
         const [app] = readYamlDocs(
@@ -105,18 +106,8 @@ describe('datastack:gitops:render', () => {
         const id = app.metadata.labels['datastack.io/component'];
         const definition = registry.get(id);
         if (definition.operator) {
-          // The operator is the platform's: the pipeline syncs its instance.
-          expect(app.spec.sources).toBeUndefined();
-          expect(app.spec.source).toEqual({
-            repoURL: baseInput.repoUrl,
-            targetRevision: 'HEAD',
-            path: `environments/${env}/instances/${id}`,
-          });
-          expect(
-            fs.readdirSync(
-              path.join(workspace.path, `environments/${env}/instances/${id}`),
-            ).length,
-          ).toBeGreaterThan(0);
+          // Checked below: the operator is the platform's, the pipeline syncs its instance.
+          instanceApps.push({ env, id, app });
           continue;
         }
         const [chart, values] = app.spec.sources;
@@ -183,6 +174,20 @@ describe('datastack:gitops:render', () => {
     }
     // Every Application validates against the Argo CD Application CRD schema.
     expect(rendered).toHaveLength(18);
+    expect(instanceApps.length).toBeGreaterThan(0);
+    for (const { env, id, app } of instanceApps) {
+      expect(app.spec.sources).toBeUndefined();
+      expect(app.spec.source).toEqual({
+        repoURL: baseInput.repoUrl,
+        targetRevision: 'HEAD',
+        path: `environments/${env}/instances/${id}`,
+      });
+      expect(
+        fs.readdirSync(
+          path.join(workspace.path, `environments/${env}/instances/${id}`),
+        ).length,
+      ).toBeGreaterThan(0);
+    }
     expect(validateApplications(rendered)).toEqual([]);
 
     const prodTrino = readYamlDocs(

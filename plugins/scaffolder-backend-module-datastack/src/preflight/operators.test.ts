@@ -40,6 +40,8 @@ function platformApps(
   return renderPlatform(platform, registry).applications[instance];
 }
 
+const seeded = new Map<ArgoCdSandbox, number>();
+
 function seed(
   sandbox: ArgoCdSandbox,
   apps: ReturnType<typeof platformApps>,
@@ -56,7 +58,6 @@ function seed(
   });
   seeded.set(sandbox, seeded.get(sandbox)! + apps.length);
 }
-const seeded = new Map<ArgoCdSandbox, number>();
 
 describe('checkOperators (Argo CD sandbox over HTTP)', () => {
   let dev: ArgoCdSandbox;

@@ -522,11 +522,12 @@ function renderReadme(
   const rows = pipeline.components.map(c => {
     const d = registry.get(c.id);
     const version = c.version ?? d.chart?.version ?? d.dbt?.coreVersion ?? '';
-    const where = isOperatorBased(d)
-      ? `instance of the platform's ${d.operator.title} (\`${d.chart.name}\`), \`environments/<env>/instances/${d.id}/\``
-      : d.chart
-      ? `${d.chart.repository} \`${d.chart.name}\``
-      : 'this repository (`dbt/`)';
+    let where = 'this repository (`dbt/`)';
+    if (isOperatorBased(d)) {
+      where = `instance of the platform's ${d.operator.title} (\`${d.chart.name}\`), \`environments/<env>/instances/${d.id}/\``;
+    } else if (d.chart) {
+      where = `${d.chart.repository} \`${d.chart.name}\``;
+    }
     return `| ${d.title} | ${d.layer} | ${where} | ${version} |`;
   });
   const envs = pipeline.environments.map(
