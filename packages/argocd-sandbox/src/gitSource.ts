@@ -5,7 +5,7 @@
  * become the resources the Application syncs.
  */
 
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InventoryItem } from './charts';
 import {
@@ -13,7 +13,7 @@ import {
   ManifestDocument,
   readGitOpsManifests,
 } from './gitImport';
-import { isClusterScoped } from './projectRules';
+import { glob, isClusterScoped } from './projectRules';
 import type { ApplicationSource, ApplicationSpec } from './types';
 import { isRecord } from './util';
 
@@ -24,6 +24,30 @@ export type GitSourceState =
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The documents a directory source renders, as the repo-server finds them:
+ * only the top directory unless `directory.recurse`, then `directory.exclude`
+ * and `directory.include` globs on the path relative to `source.path`.
+ */
+export function directoryDocuments(
+  source: ApplicationSource,
+  documents: ManifestDocument[],
+): ManifestDocument[] {
+  const directory = isRecord(source.directory) ? source.directory : {};
+  const recurse = directory.recurse === true;
+  const include = str(directory.include);
+  const exclude = str(directory.exclude);
+  const base = posix.normalize(source.path ?? '.').replace(/\/+$/, '');
+  return documents.filter(doc => {
+    const rel =
+      base === '.' ? doc.file : posix.relative(base, posix.normalize(doc.file));
+    if (!rel) return true; // the path is a file
+    if (!recurse && rel.includes('/')) return false;
+    if (exclude && glob(exclude, rel)) return false;
+    return !include || glob(include, rel);
+  });
 }
 
 /** Group and version of an `apiVersion` (`apps/v1` → apps, v1; `v1` → '', v1). */
@@ -184,7 +208,7 @@ export class GitSources {
       if (!key || seen.has(key)) continue;
       seen.add(key);
       const state = await this.load(source);
-      for (const doc of state.documents ?? []) {
+      for (const doc of directoryDocuments(source, state.documents ?? [])) {
         const content = doc.content;
         if (
           isRecord(content) &&

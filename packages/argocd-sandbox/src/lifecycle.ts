@@ -26,7 +26,7 @@ import type {
   SyncOperation,
 } from './types';
 import type { GitSourceState } from './gitSource';
-import { manifestItems } from './gitSource';
+import { directoryDocuments, manifestItems } from './gitSource';
 import { iso, sha1 } from './util';
 
 /** Label that decides how the sandbox's syncs of an Application end. */
@@ -53,7 +53,11 @@ export interface LifecycleContext {
    * The resources of a sync the Application's project refuses, and why
    * (the controller's permission check before anything is applied).
    */
-  permissionErrors?(record: AppRecord, inventory: InventoryItem[]): Refusal[];
+  permissionErrors?(
+    record: AppRecord,
+    inventory: InventoryItem[],
+    syncOptions: string[],
+  ): Refusal[];
   /**
    * Applies the Argo CD objects a finished sync created (child
    * Applications, AppProjects) and prunes the children it no longer
@@ -251,13 +255,13 @@ function resolve(
       ]),
     );
   }
-  for (const state of git) {
+  for (const [i, state] of git.entries()) {
     if (!state) continue;
     if (state.error !== undefined) manifestError ??= state.error;
     else {
       inventory.push(
         ...manifestItems(
-          state.documents,
+          directoryDocuments(sources[i], state.documents),
           record.spec.destination.namespace || 'default',
         ),
       );
@@ -370,7 +374,13 @@ function start(
     outcome: outcomeOf(record.metadata),
     refused: resolved.manifestError
       ? []
-      : ctx.permissionErrors?.(record, resolved.inventory) ?? [],
+      : ctx.permissionErrors?.(
+          record,
+          resolved.inventory,
+          request.syncOptions?.items ??
+            record.spec.syncPolicy?.syncOptions ??
+            [],
+        ) ?? [],
   };
   record.metadata.resourceVersion = ctx.nextResourceVersion();
 }

@@ -175,6 +175,7 @@ export class SandboxStore {
   private permissionErrors(
     record: AppRecord,
     inventory: InventoryItem[],
+    syncOptions: string[] = [],
   ): Refusal[] {
     if (inventory.some(i => i.group === 'argoproj.io'))
       this.parents.add(record);
@@ -182,7 +183,20 @@ export class SandboxStore {
     const cluster = this.clusterOf(record.spec);
     if (!project || !cluster) return [];
     const refused: Refusal[] = [];
-    for (const item of inventory) {
+    const tasks = [...inventory];
+    const namespace = record.spec.destination.namespace;
+    if (namespace && syncOptions.includes('CreateNamespace=true')) {
+      // gitops-engine adds the destination namespace as a task, checked
+      // like any other resource (a team project whitelists Namespace).
+      tasks.unshift({
+        group: '',
+        version: 'v1',
+        kind: 'Namespace',
+        namespace: '',
+        name: namespace,
+      });
+    }
+    for (const item of tasks) {
       const message = syncPermissionError(project, cluster, item);
       if (message) refused.push({ item, message });
     }
@@ -363,8 +377,8 @@ export class SandboxStore {
       nextResourceVersion: () => this.nextResourceVersion(),
       gitSource: source => this.git.state(source),
       gitEpoch: this.git.epoch,
-      permissionErrors: (record, inventory) =>
-        this.permissionErrors(record, inventory),
+      permissionErrors: (record, inventory, syncOptions) =>
+        this.permissionErrors(record, inventory, syncOptions),
       applyObjects: (record, inventory, previous, prune) =>
         this.applyObjects(record, inventory, previous, prune),
     };

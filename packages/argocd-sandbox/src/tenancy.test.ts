@@ -452,6 +452,57 @@ describe('argocd-sandbox tenancy', () => {
       expect(allowed.body.status?.sync.status).toBe('Synced');
     });
 
+    it('checks the namespace CreateNamespace=true would create against the cluster whitelist', async () => {
+      const project = (
+        await call<AppProject>(sandbox, 'GET', '/api/v1/projects/team-a')
+      ).body;
+      project.spec.clusterResourceWhitelist = [];
+      await call(sandbox, 'PUT', '/api/v1/projects/team-a', { project });
+      await call(
+        sandbox,
+        'POST',
+        '/api/v1/applications',
+        app('airflow', 'argocd-apps-a', 'team-a', {
+          syncPolicy: {
+            automated: { prune: true },
+            syncOptions: ['CreateNamespace=true'],
+          },
+        }),
+      );
+      const res = await call<Application>(
+        sandbox,
+        'GET',
+        '/api/v1/applications/airflow?appNamespace=argocd-apps-a',
+      );
+      expect(res.body.status?.operationState?.phase).toBe('Failed');
+      expect(res.body.status?.operationState?.message).toBe(
+        'one or more synchronization tasks are not valid: resource :Namespace is not permitted in project team-a',
+      );
+      expect(res.body.status?.conditions).toEqual([
+        expect.objectContaining({
+          type: 'SyncError',
+          message: expect.stringContaining(
+            'resource :Namespace is not permitted in project team-a',
+          ),
+        }),
+      ]);
+      // Without the option nothing cluster-scoped is created.
+      const manual = await call<Application>(
+        sandbox,
+        'POST',
+        '/api/v1/applications/airflow/sync',
+        { appNamespace: 'argocd-apps-a', syncOptions: { items: [] } },
+      );
+      expect(manual.status).toBe(200);
+      clock += 1000;
+      const synced = await call<Application>(
+        sandbox,
+        'GET',
+        '/api/v1/applications/airflow?appNamespace=argocd-apps-a',
+      );
+      expect(synced.body.status?.operationState?.phase).toBe('Succeeded');
+    });
+
     it('checks namespaced kinds against the white- and blacklists and destinations', async () => {
       const repo = repository('namespaced', {
         'kafka/kafka.yaml': [
@@ -740,6 +791,49 @@ describe('argocd-sandbox tenancy', () => {
       expect(sandbox.applications().map(a => a.metadata.name)).toEqual([
         'root',
       ]);
+    });
+
+    it('reads only the top directory unless directory.recurse, as the repo-server does', async () => {
+      const repo = repository('nested', {
+        'apps/airflow.yaml': [child('airflow', undefined, 'team-a')],
+        'apps/nested/role.yaml': [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name: 'nested-admin' },
+          },
+        ],
+      });
+      const flat = await syncRoot(repo);
+      expect(flat.status?.operationState?.phase).toBe('Succeeded');
+      expect(flat.status?.resources?.map(r => r.kind)).toEqual(['Application']);
+
+      const recursive = await call(
+        sandbox,
+        'POST',
+        '/api/v1/applications?upsert=true',
+        app('root', 'argocd-apps-a', 'team-a', {
+          source: {
+            repoURL: repo.url,
+            path: 'apps',
+            targetRevision: 'main',
+            directory: { recurse: true },
+          },
+          destination: { server: IN_CLUSTER, namespace: 'argocd-apps-a' },
+        }),
+      );
+      expect(recursive.status).toBe(200);
+      await call(sandbox, 'POST', '/api/v1/applications/root/sync', {
+        appNamespace: 'argocd-apps-a',
+      });
+      const refused = await call<Application>(
+        sandbox,
+        'GET',
+        '/api/v1/applications/root?appNamespace=argocd-apps-a',
+      );
+      expect(refused.body.status?.operationState?.message).toBe(
+        'one or more synchronization tasks are not valid: resource rbac.authorization.k8s.io:ClusterRole is not permitted in project team-a',
+      );
     });
 
     it('syncs an automated app of apps by itself and sees a push on refresh', async () => {
