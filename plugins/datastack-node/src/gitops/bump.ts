@@ -28,6 +28,7 @@ import {
 } from './bump/input';
 import { type BumpTarget, resolveBumpTarget } from './bump/targets';
 import { runGit } from './git';
+import { baseOfRemote, deleteBranch } from './bump/remote';
 import { GitHostPolicy } from './hosts';
 import { LocalGitRepositories } from './LocalGitRepositories';
 
@@ -192,43 +193,7 @@ export class ChartBumper {
 
     // One look at the remote's refs: its default branch, the base, and
     // whether the new branch is taken, before anything is cloned.
-    const refs = await git(['ls-remote', '--symref', target.remote]).catch(
-      error => {
-        throw new InputError(
-          `repository "${repository}" cannot be read: ${messageOf(error)}`,
-        );
-      },
-    );
-    const heads = new Set<string>();
-    let defaultBranch: string | undefined;
-    for (const line of refs.split('\n')) {
-      const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
-      if (symref) defaultBranch = symref[1];
-      const head = /^[0-9a-f]{40,64}\trefs\/heads\/(\S+)$/.exec(line);
-      if (head) heads.add(head[1]);
-    }
-    if (!heads.size) {
-      throw new InputError(`repository "${repository}" has no commits`);
-    }
-    const base =
-      request.baseBranch ??
-      (defaultBranch && heads.has(defaultBranch) ? defaultBranch : undefined) ??
-      ['main', 'master'].find(b => heads.has(b));
-    if (!base) {
-      throw new InputError(
-        `repository "${repository}" has no default branch; give baseBranch`,
-      );
-    }
-    if (!heads.has(base)) {
-      throw new InputError(
-        `baseBranch "${base}" does not exist in repository "${repository}"`,
-      );
-    }
-    if (heads.has(request.branch)) {
-      throw new ConflictError(
-        `branch "${request.branch}" already exists in repository "${repository}"; an upgrade may already be proposed there. Merge or delete it, or give another branch`,
-      );
-    }
+    const base = await baseOfRemote(git, target.remote, request);
 
     await fs.mkdir(this.#workDir, { recursive: true });
     const tmp = await fs.mkdtemp(path.join(this.#workDir, 'datastack-bump-'));
@@ -363,15 +328,12 @@ export class ChartBumper {
           );
         } catch (error) {
           // Not under the caller's signal: a cancelled call still cleans up.
-          const note = await this.#deleteBranch(
-            request.branch,
-            commitHash,
-            args =>
-              runGit(args, {
-                cwd: dir,
-                env: target.env,
-                timeoutMs: this.#gitTimeoutMs,
-              }),
+          const note = await deleteBranch(request.branch, commitHash, args =>
+            runGit(args, {
+              cwd: dir,
+              env: target.env,
+              timeoutMs: this.#gitTimeoutMs,
+            }),
           );
           logger?.warn(`Opening the pull request failed. ${note}`, {
             repository,
@@ -400,30 +362,6 @@ export class ChartBumper {
       };
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
-    }
-  }
-
-  /** Deletes a pushed branch again; says what happened in one sentence. */
-  async #deleteBranch(
-    branch: string,
-    commitHash: string,
-    git: (args: string[]) => Promise<string>,
-  ): Promise<string> {
-    try {
-      await git([
-        'push',
-        '--quiet',
-        '--no-verify',
-        `--force-with-lease=refs/heads/${branch}:${commitHash}`,
-        'origin',
-        '--delete',
-        branch,
-      ]);
-      return `The branch "${branch}" was deleted again, so the proposal can be retried`;
-    } catch (error) {
-      return `The branch "${branch}" stays pushed and could not be deleted (${messageOf(
-        error,
-      )}); delete it before retrying`;
     }
   }
 }
