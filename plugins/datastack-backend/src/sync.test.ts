@@ -336,6 +336,30 @@ describe('sync and refresh act only on Applications labelled as the entity’s',
     expect(res.text).not.toContain(TOKEN);
   });
 
+  it('answers 409 when Argo CD is already running an operation on the Application', async () => {
+    const { post } = await start();
+    server.use(
+      http.post(`${ARGOCD}/api/v1/applications/:name/sync`, () =>
+        HttpResponse.json(
+          {
+            error: 'another operation is already in progress',
+            code: 9,
+            message: 'another operation is already in progress',
+          },
+          { status: 400 },
+        ),
+      ),
+    );
+    const res = await post(
+      act('orders-trino', 'main', 'orders-trino-prod', 'sync'),
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.error.name).toBe('ConflictError');
+    expect(res.body.error.message).toContain(
+      'another operation is already in progress',
+    );
+  });
+
   it('refuses a body that is not JSON with an InputError saying so', async () => {
     const { post } = await start();
     const res = await post(
