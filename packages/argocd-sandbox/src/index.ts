@@ -25,6 +25,7 @@ export type { ImportRequest } from './gitImport';
 export type { SeedTemplate } from './seed';
 export { CHART_SOURCES } from './seed';
 export { LEGACY_APIS_LABEL, OUTCOME_LABEL } from './lifecycle';
+export { TRACKING_ANNOTATION } from './store';
 export type { Outcome } from './lifecycle';
 export { parseSelector, SelectorParseError } from './selector';
 export type { LabelSelector, Requirement } from './selector';
@@ -66,6 +67,9 @@ export type { TarFile } from './tar';
 export type {
   AppProject,
   AppProjectSpec,
+  ClusterResourceRestrictionItem,
+  GroupKind,
+  ProjectRole,
   Application,
   ApplicationCondition,
   ApplicationDestination,

@@ -85,7 +85,7 @@ export interface StoreOptions {
   gitRoot?: string;
 }
 
-/** Label Argo CD's annotation tracking writes on the resources it applies. */
+/** Annotation Argo CD's annotation tracking writes on the resources it applies. */
 export const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 
 /** Query of GET /api/v1/applications. */
