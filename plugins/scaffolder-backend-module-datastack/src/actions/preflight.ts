@@ -6,6 +6,7 @@ import {
   ANNOTATION_DATASTACK_COMPONENT,
   ANNOTATION_DATASTACK_PIPELINE,
   ComponentRegistry,
+  LABEL_COMPONENT,
   formatEntityRef,
   parseStrictEntityRef,
   sameEntityRef,
@@ -14,6 +15,7 @@ import type { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import path from 'node:path';
 import { safeRelativePath } from '../render/input';
 import { checkOperators } from '../preflight/operators';
+import { ANNOTATION_OPERATOR_VERSION } from '../render/renderer';
 import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import {
   assertApplicationsOwned,
@@ -198,11 +200,20 @@ export function createPreflightAction(options: PreflightActionOptions) {
             },
           ];
         });
+        // The operator version each instance was rendered for (its CR apiVersions).
+        const operatorVersions: Record<string, string> = {};
+        for (const p of planned) {
+          const annotations = p.application.metadata.annotations ?? {};
+          const id = p.application.metadata.labels?.[LABEL_COMPONENT];
+          const version = annotations[ANNOTATION_OPERATOR_VERSION];
+          if (id && version) operatorVersions[id] = version;
+        }
         const problems = await checkOperators({
           registry,
           components,
           environments,
           clients,
+          operatorVersions,
           signal: ctx.signal,
         });
         if (problems.length) {

@@ -32,6 +32,11 @@ import type { Pipeline } from './input';
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 /** Which configured Argo CD instance an Application is applied to, for datastack:argocd:apply. */
 export const ANNOTATION_ARGOCD_INSTANCE = 'datastack.io/argocd-instance';
+/**
+ * On an instance Application: the operator version its custom resources
+ * were rendered for (pre-flight checks each cluster runs one serving them).
+ */
+export const ANNOTATION_OPERATOR_VERSION = 'datastack.io/operator-version';
 /** The cluster Argo CD itself runs in, where Applications are created. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
@@ -275,6 +280,12 @@ export function renderPipeline(
               waves.get(component.id) ?? 0,
             ),
             [ANNOTATION_ARGOCD_INSTANCE]: env.argocdInstance,
+            ...(isOperatorBased(definition)
+              ? {
+                  [ANNOTATION_OPERATOR_VERSION]:
+                    component.version ?? chart.version,
+                }
+              : {}),
             ...owned.annotations,
           },
           finalizers: [RESOURCES_FINALIZER],
