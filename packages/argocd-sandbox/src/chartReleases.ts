@@ -38,6 +38,7 @@ import {
   inventoryFor,
   isWorkload,
 } from './charts';
+import { isClusterScoped } from './projectRules';
 import { CHART_SOURCES } from './seed';
 import { createTarGz } from './tar';
 import { isRecord } from './util';
@@ -474,7 +475,10 @@ function templateOf(item: InventoryItem, chart: string, tag: string): string {
     `kind: ${item.kind}`,
     'metadata:',
     `  name: ${item.name}`,
-    `  namespace: ${NAMESPACE}`,
+    // Cluster-scoped resources (the operators' ClusterRoles) have none.
+    ...(isClusterScoped(item.group, item.kind)
+      ? []
+      : [`  namespace: ${NAMESPACE}`]),
     '  labels:',
     `    {{- include "${chart}.labels" . | nindent 4 }}`,
   ];
@@ -546,6 +550,24 @@ function templateOf(item: InventoryItem, chart: string, tag: string): string {
     lines.push('spec:', '  maxUnavailable: 1', '  selector:', ...selector);
   } else if (item.kind === 'ConfigMap') {
     lines.push('data: {}');
+  } else if (item.kind === 'ClusterRole') {
+    lines.push(
+      'rules:',
+      '  - apiGroups: ["*"]',
+      '    resources: ["*"]',
+      '    verbs: ["get", "list", "watch"]',
+    );
+  } else if (item.kind === 'ClusterRoleBinding') {
+    lines.push(
+      'roleRef:',
+      '  apiGroup: rbac.authorization.k8s.io',
+      '  kind: ClusterRole',
+      `  name: ${item.name}`,
+      'subjects:',
+      '  - kind: ServiceAccount',
+      `    name: {{ include "${chart}.serviceAccountName" . }}`,
+      `    namespace: ${NAMESPACE}`,
+    );
   } else if (item.kind !== 'ServiceAccount') {
     lines.push('spec: {}');
   }
