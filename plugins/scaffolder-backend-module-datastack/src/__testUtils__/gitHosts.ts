@@ -21,7 +21,9 @@ export function testGitHosts(repositories?: LocalGitRepositories) {
               apiBaseUrl: 'https://gitlab.example.com/api/v4',
             },
           ],
-          gitea: [{ host: 'git.example.com' }, { host: 'gitea.example.com' },
+          gitea: [
+            { host: 'git.example.com' },
+            { host: 'gitea.example.com' },
             { host: 'gitea.com' },
           ],
         },

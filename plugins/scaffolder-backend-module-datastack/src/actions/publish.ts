@@ -301,7 +301,9 @@ export function createPublishAction(options: PublishActionOptions) {
               await git('update-ref', `refs/heads/${branch}`, head);
               await git('add', '--all');
               const tree = (await git('write-tree')).trim();
-              if (tree === (await git('rev-parse', 'FETCH_HEAD^{tree}')).trim()) {
+              if (
+                tree === (await git('rev-parse', 'FETCH_HEAD^{tree}')).trim()
+              ) {
                 return head;
               }
             } else {
