@@ -314,3 +314,141 @@ export function syncPermissionError(
   }
   return undefined;
 }
+
+const PROJECT_SCOPED_RESOURCES = new Set([
+  'applications',
+  'applicationsets',
+  'repositories',
+  'exec',
+  'logs',
+  'clusters',
+]);
+const ACTIONS = new Set([
+  'get',
+  'create',
+  'update',
+  'delete',
+  'sync',
+  'override',
+  'rollback',
+  '*',
+]);
+const ROLE_NAME = /^[a-zA-Z0-9]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+
+function invalid(message: string): ArgoCdApiError {
+  return new ArgoCdApiError(GrpcCode.InvalidArgument, message);
+}
+
+function validatePolicy(project: string, role: string, policy: string) {
+  const parts = policy.split(',');
+  if (parts.length !== 6 || parts[0].trim() !== 'p') {
+    throw invalid(
+      `invalid policy rule '${policy}': must be of the form: 'p, sub, res, act, obj, eft'`,
+    );
+  }
+  const [, subject, resource, action, object, effect] = parts.map(p =>
+    p.trim(),
+  );
+  const expected = `proj:${project}:${role}`;
+  if (subject !== expected) {
+    throw invalid(
+      `invalid policy rule '${policy}': policy subject must be: '${expected}', not '${subject}'`,
+    );
+  }
+  if (!PROJECT_SCOPED_RESOURCES.has(resource)) {
+    throw invalid(
+      `invalid policy rule '${policy}': project resource must be: 'applications', 'applicationsets', 'repositories', 'exec', 'logs' or 'clusters', not '${resource}'`,
+    );
+  }
+  if (!ACTIONS.has(action) && !/(action|update|delete)\/.*/.test(action)) {
+    throw invalid(
+      `invalid policy rule '${policy}': invalid action '${action}'`,
+    );
+  }
+  const quoted = project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (!new RegExp(`^${quoted}(/[*\\w-.]+)?/[*\\w-.]+$`).test(object)) {
+    throw invalid(
+      `invalid policy rule '${policy}': object must be of form '${project}/*', '${project}[/<NAMESPACE>]/<APPNAME>' or '${project}/<APPNAME>', not '${object}'`,
+    );
+  }
+  if (effect !== 'allow' && effect !== 'deny') {
+    throw invalid(
+      `invalid policy rule '${policy}': effect must be: 'allow' or 'deny'`,
+    );
+  }
+}
+
+/**
+ * AppProject `ValidateProject` (destinations, source namespaces and
+ * repositories, roles, their policies and groups), with Argo CD's wording.
+ * A role's policies may only grant its own project's objects, so a project
+ * cannot hand out another team's Applications.
+ */
+export function validateProject(project: AppProject): void {
+  const spec = project.spec;
+  const destinations = new Set<string>();
+  for (const dest of (spec.destinations ?? []) as ApplicationDestination[]) {
+    if (dest.name === '!*') throw invalid("name has an invalid format, '!*'");
+    if (dest.server === '!*')
+      throw invalid("server has an invalid format, '!*'");
+    if (dest.namespace === '!*')
+      throw invalid("namespace has an invalid format, '!*'");
+    const key =
+      !dest.server && dest.name
+        ? `${dest.name}/${dest.namespace ?? ''}`
+        : `${dest.server ?? ''}/${dest.namespace ?? ''}`;
+    if (destinations.has(key))
+      throw invalid(`destination '${key}' already added`);
+    destinations.add(key);
+  }
+  const namespaces = new Set<string>();
+  for (const ns of spec.sourceNamespaces ?? []) {
+    if (namespaces.has(ns))
+      throw invalid(`source namespace '${ns}' already added`);
+    namespaces.add(ns);
+  }
+  const repos = new Set<string>();
+  for (const repo of spec.sourceRepos ?? []) {
+    if (repo === '!*')
+      throw invalid("source repository has an invalid format, '!*'");
+    if (repos.has(repo))
+      throw invalid(`source repository '${repo}' already added`);
+    repos.add(repo);
+  }
+  const roles = new Set<string>();
+  for (const role of spec.roles ?? []) {
+    if (roles.has(role.name)) {
+      throw new ArgoCdApiError(
+        GrpcCode.AlreadyExists,
+        `role '${role.name}' already exists`,
+      );
+    }
+    if (!ROLE_NAME.test(role.name ?? '')) {
+      throw invalid(
+        `invalid role name '${role.name}'. Must consist of alphanumeric characters, '-' or '_', and must start and end with an alphanumeric character`,
+      );
+    }
+    const policies = new Set<string>();
+    for (const policy of role.policies ?? []) {
+      if (policies.has(policy)) {
+        throw new ArgoCdApiError(
+          GrpcCode.AlreadyExists,
+          `policy '${policy}' already exists for role '${role.name}'`,
+        );
+      }
+      validatePolicy(project.metadata.name, role.name, policy);
+      policies.add(policy);
+    }
+    const groups = new Set<string>();
+    for (const group of role.groups ?? []) {
+      if (groups.has(group)) {
+        throw new ArgoCdApiError(
+          GrpcCode.AlreadyExists,
+          `group '${group}' already exists for role '${role.name}'`,
+        );
+      }
+      groups.add(group);
+    }
+    roles.add(role.name);
+  }
+}

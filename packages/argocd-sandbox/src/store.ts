@@ -33,6 +33,7 @@ import {
   isNamespaceEnabled,
   namespaceNotPermitted,
   syncPermissionError,
+  validateProject,
 } from './projectRules';
 import { SeedTemplate, buildSeedApplication } from './seed';
 import { LabelSelector } from './selector';
@@ -821,6 +822,15 @@ export class SandboxStore {
     const project = request.project as Partial<AppProject>;
     const name = validateName('AppProject', project.metadata);
     const spec = normalizeProjectSpec(project.spec);
+    try {
+      validateProject({ metadata: { name }, spec });
+    } catch (error) {
+      if (!(error instanceof ArgoCdApiError)) throw error;
+      throw new ArgoCdApiError(
+        error.code,
+        `error validating project: ${error.message}`,
+      );
+    }
     const existing = this.projects.get(name);
     if (existing) {
       if (request.upsert !== true) {
@@ -876,6 +886,10 @@ export class SandboxStore {
     const metadata = (
       isRecord(project.metadata) ? project.metadata : { name }
     ) as ObjectMeta;
+    validateProject({
+      metadata: { name: metadata.name || name },
+      spec: normalizeProjectSpec(project.spec),
+    });
     const existing = this.getProject(metadata.name || name);
     const resourceVersion = metadata.resourceVersion;
     if (!resourceVersion) {

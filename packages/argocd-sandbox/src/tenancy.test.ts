@@ -1190,6 +1190,60 @@ describe('argocd-sandbox tenancy', () => {
       });
     });
 
+    it('refuses role policies that reach beyond their own project', async () => {
+      const greedy = teamProject('a', '*');
+      greedy.metadata.name = 'team-greedy';
+      greedy.spec.roles = [
+        {
+          name: 'ci',
+          policies: [
+            'p, proj:team-greedy:ci, applications, *, team-b/*, allow',
+          ],
+        },
+      ];
+      expect(
+        await call(sandbox, 'POST', '/api/v1/projects', { project: greedy }),
+      ).toEqual({
+        status: 400,
+        body: argoError(
+          3,
+          "error validating project: invalid policy rule 'p, proj:team-greedy:ci, applications, *, team-b/*, allow': object must be of form 'team-greedy/*', 'team-greedy[/<NAMESPACE>]/<APPNAME>' or 'team-greedy/<APPNAME>', not 'team-b/*'",
+        ),
+      });
+      const project = (
+        await call<AppProject>(sandbox, 'GET', '/api/v1/projects/team-a')
+      ).body;
+      project.spec.roles = [
+        {
+          name: 'ci',
+          policies: ['p, proj:team-b:ci, applications, sync, team-a/*, allow'],
+        },
+      ];
+      expect(
+        await call(sandbox, 'PUT', '/api/v1/projects/team-a', { project }),
+      ).toEqual({
+        status: 400,
+        body: argoError(
+          3,
+          "invalid policy rule 'p, proj:team-b:ci, applications, sync, team-a/*, allow': policy subject must be: 'proj:team-a:ci', not 'proj:team-b:ci'",
+        ),
+      });
+      project.spec.roles = [];
+      project.spec.destinations = [
+        { server: IN_CLUSTER, namespace: 'a-*' },
+        { server: IN_CLUSTER, namespace: 'a-*' },
+      ];
+      expect(
+        await call(sandbox, 'PUT', '/api/v1/projects/team-a', { project }),
+      ).toEqual({
+        status: 400,
+        body: argoError(
+          3,
+          "destination 'https://kubernetes.default.svc/a-*' already added",
+        ),
+      });
+    });
+
     it('updates only at the resourceVersion read, and replaces labels and annotations', async () => {
       const read = (
         await call<AppProject>(sandbox, 'GET', '/api/v1/projects/team-b')
