@@ -280,7 +280,7 @@ describe('sync and refresh act only on Applications labelled as the entity’s',
     );
     expect(sync.status).toBe(200);
     expect(calls).toContain(
-      'sync-body {"name":"orders-trino-prod","appNamespace":"argocd-apps-team-a","prune":false}',
+      'sync-body {"name":"orders-trino-prod","appNamespace":"argocd-apps-team-a","project":"team-team-a","prune":false}',
     );
     const refresh = await post(
       act('orders-trino', 'main', 'orders-trino-dev', 'refresh'),

@@ -88,7 +88,12 @@ export const scaffolderModuleDatastack = createBackendModule({
             createProjects: tenancy.createProjects,
           }),
           // The action logs through each task's ctx.logger.
-          createBumpAction({ bumper: ChartBumper.fromConfig(config) }),
+          createBumpAction({
+            bumper: ChartBumper.fromConfig(config),
+            catalog,
+            guard,
+            gitHosts,
+          }),
         );
       },
     });

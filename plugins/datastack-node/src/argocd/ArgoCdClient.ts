@@ -205,6 +205,8 @@ export class ArgoCdClient {
     name: string,
     options: {
       appNamespace?: string;
+      /** The Application's project: Argo CD then refuses an Application of another project. */
+      project?: string;
       prune?: boolean;
       signal?: AbortSignal;
     } = {},
@@ -216,6 +218,7 @@ export class ArgoCdClient {
         body: {
           name,
           appNamespace: options.appNamespace,
+          ...(options.project ? { project: options.project } : {}),
           prune: options.prune ?? false,
         },
         signal: options.signal,

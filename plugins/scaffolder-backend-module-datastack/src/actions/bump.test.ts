@@ -26,6 +26,8 @@ import { createRenderAction } from './render';
 import { examples as renderExamples } from './render.examples';
 import { testGitHosts } from '../__testUtils__/gitHosts';
 import { OwnershipGuard } from '../tenancy/OwnershipGuard';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { NotAllowedError } from '@backstage/errors';
 
 const TRINO_DEFAULT = createDefaultRegistry().get('trino').chart!.version;
 
@@ -78,24 +80,57 @@ describe('datastack:gitops:bump', () => {
       )
       .map(d => d.toJS())
       .find(e => e.kind === 'System');
-    return system.metadata.annotations[ANNOTATION_DATASTACK_GITOPS_REPO];
+    return system;
   }
+
+  /** The task's user: a member of the pipeline's owner. */
+  const memberGuard = new OwnershipGuard({
+    userInfo: mockServices.userInfo({
+      ownershipEntityRefs: ['group:default/data-platform'],
+    }),
+    adminGroups: [],
+  });
+  const bumper = () =>
+    ChartBumper.fromConfig(
+      new ConfigReader({
+        datastack: { gitops: { localRoot: repositories.root } },
+        scaffolder: {
+          defaultAuthor: { name: 'Portal', email: 'portal@example.com' },
+        },
+      }),
+    );
+  let systemEntity: any;
+  /** The System of the GitHub example's pipeline, recording its repository. */
+  const githubExampleSystem = {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: {
+      name: 'clickstream',
+      namespace: 'default',
+      annotations: {
+        'datastack.io/pipeline': 'clickstream',
+        [ANNOTATION_DATASTACK_GITOPS_REPO]:
+          'https://github.com/acme/clickstream-gitops.git',
+      },
+    },
+    spec: { owner: 'group:default/data-platform' },
+  };
 
   beforeEach(async () => {
     dir.clear();
     repositories = new LocalGitRepositories(path.join(dir.path, 'gitops'));
     bare = path.join(dir.path, 'gitops', 'orders.git');
+    systemEntity = await renderAndPublish();
+    gitopsRepo =
+      systemEntity.metadata.annotations[ANNOTATION_DATASTACK_GITOPS_REPO];
     action = createBumpAction({
-      bumper: ChartBumper.fromConfig(
-        new ConfigReader({
-          datastack: { gitops: { localRoot: repositories.root } },
-          scaffolder: {
-            defaultAuthor: { name: 'Portal', email: 'portal@example.com' },
-          },
-        }),
-      ),
+      bumper: bumper(),
+      catalog: catalogServiceMock({
+        entities: [systemEntity, githubExampleSystem],
+      }),
+      guard: memberGuard,
+      gitHosts: testGitHosts(repositories),
     });
-    gitopsRepo = await renderAndPublish();
   });
 
   function outputs(ctx: { output: unknown }) {
@@ -298,6 +333,70 @@ describe('datastack:gitops:bump', () => {
   });
 
   const exampleInputs = examples.map(e => yaml.parse(e.example).steps[0].input);
+
+  describe('only the repository recorded on a System the caller’s team owns', () => {
+    const bumpOrders = (repository: string) =>
+      action.handler(
+        context({
+          repository,
+          pipeline: 'orders',
+          componentId: 'trino',
+          version: '1.43.0',
+        }).ctx as any,
+      );
+    const branches = async () =>
+      (
+        await runGit(['--git-dir', bare, 'for-each-ref', '--format=%(refname)'])
+      ).trim();
+
+    it('refuses another repository than the one recorded on the System, pushing nothing', async () => {
+      await repositories.ensure('other', 'main');
+      const result = bumpOrders('other');
+      await expect(result).rejects.toThrow(NotAllowedError);
+      await expect(result).rejects.toThrow(
+        'repository is not the one recorded on system:default/orders',
+      );
+      expect(await branches()).toBe('refs/heads/main');
+    });
+
+    it('refuses a pipeline without a System in the catalog', async () => {
+      const result = action.handler(
+        context({
+          repository: gitopsRepo,
+          pipeline: 'nope',
+          componentId: 'trino',
+          version: '1.43.0',
+        }).ctx as any,
+      );
+      await expect(result).rejects.toThrow(
+        'pipeline "nope" has no Datastack System (system:default/nope) in the catalog',
+      );
+    });
+
+    it('refuses a user outside the owning team, pushing nothing', async () => {
+      const outsider = createBumpAction({
+        bumper: bumper(),
+        catalog: catalogServiceMock({ entities: [systemEntity] }),
+        guard: new OwnershipGuard({
+          userInfo: mockServices.userInfo({
+            ownershipEntityRefs: ['group:default/analytics'],
+          }),
+          adminGroups: [],
+        }),
+        gitHosts: testGitHosts(repositories),
+      });
+      const result = outsider.handler(
+        context({
+          repository: gitopsRepo,
+          pipeline: 'orders',
+          componentId: 'trino',
+          version: '1.43.0',
+        }).ctx as any,
+      );
+      await expect(result).rejects.toThrow(NotAllowedError);
+      expect(await branches()).toBe('refs/heads/main');
+    });
+  });
 
   it('runs the local example for real', async () => {
     const input = exampleInputs.find(i => !i.repository.startsWith('https:'));

@@ -1,19 +1,33 @@
+import { InputError, NotAllowedError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  ANNOTATION_DATASTACK_GITOPS_REPO,
+  ANNOTATION_DATASTACK_PIPELINE,
   DNS_1123_LABEL,
   DNS_1123_LABEL_MAX,
+  formatEntityRef,
+  parseStrictEntityRef,
 } from '@datastack/plugin-datastack-common';
 import {
   BRANCH_PATTERN,
   CHART_VERSION_PATTERN,
   EMAIL_PATTERN,
   type ChartBumper,
+  type GitHostPolicy,
 } from '@datastack/plugin-datastack-node';
+import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { examples } from './bump.examples';
 
 export interface BumpActionOptions {
   /** The shared core that clones, edits, pushes and opens the pull request. */
   bumper: ChartBumper;
+  /** Where the pipeline's System, its owner and its recorded repository are read. */
+  catalog: CatalogService;
+  /** Proves the task's user may act for the System's owner. */
+  guard: OwnershipGuard;
+  /** Resolves both the input and the recorded repository to compare them. */
+  gitHosts: GitHostPolicy;
 }
 
 /**
@@ -24,7 +38,7 @@ export interface BumpActionOptions {
  * branch. Argo CD rolls the upgrade out once the change is merged.
  */
 export function createBumpAction(options: BumpActionOptions) {
-  const { bumper } = options;
+  const { bumper, catalog, guard, gitHosts } = options;
   return createTemplateAction({
     id: 'datastack:gitops:bump',
     description:
@@ -141,6 +155,44 @@ export function createBumpAction(options: BumpActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
+      // Only the repository recorded on the pipeline's System, and only for
+      // a member of the team that owns it: checked before any git call.
+      const wanted = gitHosts.resolve(input.repository, 'repository', {
+        allowName: true,
+      }).url;
+      const systemRef = `system:default/${input.pipeline}`;
+      const system = await catalog.getEntityByRef(systemRef, {
+        credentials: await ctx.getInitiatorCredentials(),
+      });
+      if (
+        !system ||
+        system.metadata.annotations?.[ANNOTATION_DATASTACK_PIPELINE] !==
+          input.pipeline
+      ) {
+        throw new InputError(
+          `pipeline "${input.pipeline}" has no Datastack System (${systemRef}) in the catalog`,
+        );
+      }
+      const recorded =
+        system.metadata.annotations?.[ANNOTATION_DATASTACK_GITOPS_REPO];
+      if (
+        !recorded ||
+        gitHosts.resolve(recorded, ANNOTATION_DATASTACK_GITOPS_REPO, {
+          allowName: true,
+        }).url !== wanted
+      ) {
+        throw new NotAllowedError(
+          `repository is not the one recorded on ${systemRef} (${ANNOTATION_DATASTACK_GITOPS_REPO}); Datastack proposes upgrades only there`,
+        );
+      }
+      const owner = parseStrictEntityRef(
+        String((system.spec as { owner?: unknown } | undefined)?.owner ?? ''),
+        { kind: 'group' },
+      );
+      if (!owner) {
+        throw new InputError(`${systemRef} has no owner`);
+      }
+      await guard.assertMayActFor(ctx, formatEntityRef(owner));
       const request = {
         repository: input.repository,
         pipeline: input.pipeline,

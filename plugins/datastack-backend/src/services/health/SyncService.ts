@@ -90,7 +90,10 @@ export class SyncService {
     try {
       try {
         if (params.action === 'sync') {
-          await client.syncApplication(params.application, { appNamespace });
+          await client.syncApplication(params.application, {
+            appNamespace,
+            project,
+          });
         } else {
           await client.getApplication(params.application, {
             appNamespace,
