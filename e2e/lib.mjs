@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { seedPlatform } from '../scripts/lib/platformSeed.mjs';
 
 export const root = path.resolve(import.meta.dirname, '..');
 export const resultsDir = path.join(root, 'test-results', 'e2e');
@@ -74,6 +75,7 @@ export async function startBackend({
     ...config,
     datastack: {
       ...config.datastack,
+      tenancy: { createProjects: true, ...config.datastack?.tenancy },
       gitops: { localRoot: path.join(dir, 'gitops') },
     },
   };
@@ -138,6 +140,31 @@ export async function startBackend({
     token,
     logs,
     dir,
+    /**
+     * A Backstage token of a signed-in user, through the development
+     * sign-in providers: the guest (`user:default/guest`, data-engineering)
+     * or a demo user of catalog/org.yaml (`alice`, `bob`, `ada`).
+     */
+    async userToken(user = 'guest') {
+      const res = await fetch(
+        `${baseUrl}/api/auth/${
+          user === 'guest' ? 'guest' : 'demo'
+        }/refresh?env=development`,
+        {
+          headers: {
+            'x-requested-with': 'XMLHttpRequest',
+            ...(user === 'guest' ? {} : { 'x-datastack-demo-user': user }),
+          },
+          signal: AbortSignal.timeout(30_000),
+        },
+      );
+      if (!res.ok) {
+        throw new Error(
+          `sign-in as ${user}: ${res.status} ${await res.text()}`,
+        );
+      }
+      return (await res.json()).backstageIdentity.token;
+    },
     /** fetch with the static token, as an external caller. */
     api: (p, init = {}) =>
       fetch(`${baseUrl}${p}`, {
@@ -220,6 +247,9 @@ export async function startSandbox(
     seed,
     latencyMs,
     charts = false,
+    // The platform layer (platform project, operators on in-cluster), as the
+    // platform team's "Platform operators" would have left it.
+    platform = true,
   } = {},
 ) {
   const ports = await Promise.all(names.map(() => freePort()));
@@ -236,6 +266,8 @@ export async function startSandbox(
     String(syncDurationMs),
   ];
   if (gitRoot) args.push('--git-root', gitRoot);
+  // The teams' Application namespaces (Argo CD "Applications in any namespace").
+  args.push('--application-namespaces', 'argocd-apps-*');
   if (seed) args.push('--seed', String(seed));
   if (latencyMs) args.push('--latency', String(latencyMs));
   if (chartsPort) args.push('--charts', String(chartsPort));
@@ -269,8 +301,10 @@ export async function startSandbox(
       ...(r.kind === 'oci' && { plainHttp: true }),
     }));
   }
+  const instances = names.map((name, i) => ({ name, url: urls[i], token }));
+  if (platform) await seedPlatform(instances);
   return {
-    instances: names.map((name, i) => ({ name, url: urls[i], token })),
+    instances,
     /** `datastack.upgrades.chartRepositories` pointing at the stand-in (with `charts: true`). */
     chartRepositories,
     chartsUrl,
@@ -286,11 +320,17 @@ export async function runTemplateTask(
   backend,
   templateRef,
   values,
-  { ms = 120_000 } = {},
+  { ms = 120_000, user = 'guest' } = {},
 ) {
+  // A task runs as the user who starts it: Datastack's actions check that
+  // user's teams against the pipeline's owner.
+  const token = await backend.userToken(user);
   const created = await backend.api('/api/scaffolder/v2/tasks', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+    },
     body: JSON.stringify({ templateRef, values }),
   });
   if (created.status !== 201) {

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { seedPlatform } from './lib/platformSeed.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -36,6 +37,9 @@ const children = [
       '5000',
       '--git-root',
       gitRoot,
+      // The teams' Application namespaces (Argo CD "Applications in any namespace").
+      '--application-namespaces',
+      'argocd-apps-*',
       '--charts',
       '8084',
     ],
@@ -62,93 +66,25 @@ const INSTANCES = [
   ['dev', 8081],
   ['staging', 8082],
   ['prod', 8083],
-];
-const TOKEN = 'sandbox-token';
+].map(([name, port]) => ({
+  name,
+  url: `http://127.0.0.1:${port}`,
+  token: 'sandbox-token',
+}));
 
-/** The platform layer of one instance, rendered as the "Platform operators" template does. */
-function platformLayer(instance) {
-  // The TypeScript sources, through the same transform the sandbox runs with.
-  require('@backstage/cli/config/nodeTransform.cjs');
-  const { createDefaultRegistry, isOperatorBased } = require(path.join(
-    root,
-    'plugins/datastack-common/src/index.ts',
-  ));
-  const { renderPlatform } = require(path.join(
-    root,
-    'plugins/scaffolder-backend-module-datastack/src/render/platform.ts',
-  ));
-  const registry = createDefaultRegistry();
-  const rendered = renderPlatform(
-    {
-      name: 'platform-operators',
-      owner: 'group:default/platform-team',
-      team: 'platform-team',
-      description: 'The operators of the sandbox clusters',
-      repoUrl: 'https://git.example.com/platform/cluster-addons.git',
-      repoRevision: 'HEAD',
-      argocdNamespace: 'argocd',
-      automatedSync: true,
-      operators: registry
-        .list()
-        .filter(isOperatorBased)
-        .map(c => c.id),
-      versions: {},
-      clusters: [
-        {
-          argocdInstance: instance,
-          cluster: { name: 'in-cluster' },
-          size: 'small',
-        },
-      ],
-    },
-    registry,
-  );
-  return {
-    project: rendered.projects[instance],
-    applications: rendered.applications[instance],
-  };
-}
-
-async function call(port, method, url, body) {
-  const res = await fetch(`http://127.0.0.1:${port}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      'content-type': 'application/json',
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  }
-  return res.json();
-}
-
-async function seedPlatform() {
-  for (const [instance, port] of INSTANCES) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await call(port, 'GET', '/api/v1/projects/default');
-        break;
-      } catch (error) {
-        if (attempt > 120) throw error;
-        await new Promise(resolve => setTimeout(resolve, 500));
-      }
+seedPlatform(INSTANCES)
+  .then(counts => {
+    for (const [instance, n] of Object.entries(counts)) {
+      process.stderr.write(
+        `sandbox ${instance}: platform project and ${n} operator Applications\n`,
+      );
     }
-    const { project, applications } = platformLayer(instance);
-    await call(port, 'POST', '/api/v1/projects', { project, upsert: true });
-    for (const application of applications) {
-      await call(port, 'POST', '/api/v1/applications?upsert=true', application);
-    }
+  })
+  .catch(error => {
     process.stderr.write(
-      `sandbox ${instance}: platform project and ${applications.length} operator Applications\n`,
+      `Seeding the platform layer failed: ${error.message}\n`,
     );
-  }
-}
-
-seedPlatform().catch(error => {
-  process.stderr.write(`Seeding the platform layer failed: ${error.message}\n`);
-});
+  });
 
 const stop = () =>
   children.forEach(c => c.exitCode === null && c.kill('SIGTERM'));

@@ -21,6 +21,7 @@ import path from 'node:path';
 import request from 'supertest';
 import yaml from 'yaml';
 import { scaffolderModuleDatastack } from './module';
+import { seedPlatformLayer } from './__testUtils__/platform';
 
 // "Create new data pipeline" through the real scaffolder engine: the
 // dry-run endpoint, then a real task that renders, pushes to a bare
@@ -83,6 +84,20 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
               server: 'https://prod.k8s.example.com',
               serverVersion: 'v1.30.4',
             },
+          ],
+        }),
+      ),
+    );
+    // The platform team's operators on every cluster the pipeline targets.
+    await Promise.all(
+      sandboxes.map(s =>
+        seedPlatformLayer({
+          instance: s.name,
+          url: s.url,
+          token: `sandbox-${s.name}`,
+          clusters: [
+            { name: 'in-cluster' },
+            { server: 'https://prod.k8s.example.com' },
           ],
         }),
       ),
@@ -171,7 +186,14 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
       ]),
     );
     expect(fs.existsSync(path.join(root, 'gitops'))).toBe(false);
-    expect(sandboxes.every(s => s.applications().length === 0)).toBe(true);
+    // Only the platform layer seeded before: the pipeline applied nothing.
+    expect(
+      sandboxes.every(s =>
+        s
+          .applications()
+          .every(a => a.metadata.labels?.['datastack.io/platform-operator']),
+      ),
+    ).toBe(true);
   }, 60_000);
 
   it('runs as a task: pushes the repository, applies the Applications and registers the entities', async () => {
@@ -255,9 +277,16 @@ describe('Create new data pipeline (real scaffolder engine)', () => {
     const [dev, prod] = sandboxes.map(s =>
       s
         .applications()
+        .filter(a => a.metadata.labels?.['datastack.io/pipeline'] === 'orders')
         .map(a => a.metadata.name)
         .sort(),
     );
+    // In the team's Application namespace and project, created by apply.
+    const trinoDev = sandboxes[0]
+      .applications()
+      .find(a => a.metadata.name === 'orders-trino-dev')!;
+    expect(trinoDev.metadata.namespace).toBe('argocd-apps-data-engineering');
+    expect(trinoDev.spec.project).toBe('team-data-engineering');
     expect(dev).toEqual([
       'orders-airbyte-dev',
       'orders-airflow-dev',
