@@ -2,11 +2,7 @@ import {
   createMockDirectory,
   mockServices,
 } from '@backstage/backend-test-utils';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ArgoCdSandbox, startArgoCdSandbox } from '@datastack/argocd-sandbox';
@@ -144,8 +140,7 @@ describe('datastack:pipeline:preflight', () => {
     return { run: () => action.handler(ctx as any), ctx };
   }
 
-  const writes = () =>
-    sandbox.requests.entries.filter(e => e.method !== 'GET');
+  const writes = () => sandbox.requests.entries.filter(e => e.method !== 'GET');
 
   it('passes a new pipeline of the caller’s team on a cluster with its operators, writing nothing', async () => {
     const before = writes().length;
@@ -164,7 +159,9 @@ describe('datastack:pipeline:preflight', () => {
 
   it('refuses a caller who is not in the owning team, before any request', async () => {
     const before = sandbox.requests.count;
-    const result = preflight({ guard: member('group:default/analytics') }).run();
+    const result = preflight({
+      guard: member('group:default/analytics'),
+    }).run();
     await expect(result).rejects.toThrow(NotAllowedError);
     await expect(result).rejects.toThrow(
       'user:default/mock may not act for group:default/data-engineering',
@@ -298,7 +295,10 @@ describe('datastack:pipeline:preflight', () => {
       createMockActionContext({
         input: {
           ...renderInput,
-          components: [{ id: 'kafka', version: '0.45.0' }, { id: 'observability' }],
+          components: [
+            { id: 'kafka', version: '0.45.0' },
+            { id: 'observability' },
+          ],
         },
         workspacePath: workspace.path,
       }) as any,
