@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts what the test suite needs beside Node: PostgreSQL (Debian's package,
-# installed when absent) with the test role, and Debian's Chromium for the
-# end-to-end tests. Idempotent. Prints the PostgreSQL URL for the tests.
+# installed when absent) with the test role, Debian's Chromium for the
+# end-to-end tests, and Debian's redis-server (installed when absent, never
+# run as a system service: the tests start their own on a free port).
+# Idempotent. Prints the PostgreSQL URL for the tests.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -33,6 +35,19 @@ as_root su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE roln
 if ! command -v chromium >/dev/null 2>&1; then
   echo "datastack: installing Chromium" >&2
   apt_install chromium
+fi
+
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "datastack: installing redis-server" >&2
+  apt_install redis-server
+  # The package's init script may have started a system-wide server on 6379
+  # (where no policy-rc.d forbids it): the tests do not use it.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+  else
+    as_root invoke-rc.d redis-server stop >/dev/null 2>&1 || true
+    as_root update-rc.d redis-server disable >/dev/null 2>&1 || true
+  fi
 fi
 
 echo "postgresql://datastack:datastack@127.0.0.1:$port"
