@@ -13,6 +13,8 @@ import {
 } from '@datastack/plugin-datastack-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
+import { createPlatformOperatorsRouter } from './routes/platform';
+import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
 import { ClusterHealthService } from './services/clusters/ClusterHealthService';
@@ -176,6 +178,20 @@ export const datastackPlugin = createBackendPlugin({
               hosts,
             }),
             chartVersions,
+            catalog,
+            httpAuth,
+            permissions,
+          }),
+        );
+        httpRouter.use(
+          createPlatformOperatorsRouter({
+            operators: PlatformOperatorsService.create({
+              clients: instances.clients(),
+              registry,
+              cache,
+              logger,
+              cacheTtlMs,
+            }),
             catalog,
             httpAuth,
             permissions,

@@ -6,6 +6,7 @@
  */
 export * from './annotations';
 export * from './permissions';
+export * from './platform';
 export * from './registry';
 export * from './health';
 export * from './types';

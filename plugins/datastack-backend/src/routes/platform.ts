@@ -4,8 +4,13 @@ import {
   datastackClusterReadPermission,
 } from '@datastack/plugin-datastack-common';
 import type express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
 import type { ArgoCdInstancesService } from '../services/ArgoCdInstancesService';
-import type { Authorizers } from './common';
+import type { PlatformOperatorsService } from '../services/platform/PlatformOperatorsService';
+import { AuthorizeDeps, Authorizers, authorizers, parse } from './common';
+
+const noQuery = z.object({}).strict();
 
 export interface PlatformRoutesOptions {
   auth: Authorizers;
@@ -44,4 +49,46 @@ export function addPlatformRoutes(
     );
     res.json({ items: await options.instances.list() });
   });
+}
+
+export interface PlatformOperatorsRoutesOptions {
+  auth: Authorizers;
+  operators: PlatformOperatorsService;
+}
+
+/** The platform layer: the operators installed once per cluster. */
+export function addPlatformOperatorsRoutes(
+  router: express.Router,
+  options: PlatformOperatorsRoutesOptions,
+) {
+  /**
+   * Every platform operator on every cluster of every Argo CD instance:
+   * operator, chart version (and the registry's), destination, sync, health
+   * and the operator Deployment. Each instance is its own row: one that fails
+   * says so, with no operators, without failing the answer.
+   */
+  router.get('/platform/operators', async (req, res) => {
+    parse(noQuery, req.query, 'query parameter');
+    await options.auth.authorizeBasic(
+      req,
+      datastackClusterReadPermission,
+      'read the platform operators',
+    );
+    res.json(await options.operators.list());
+  });
+}
+
+/**
+ * The platform operators routes as a router of their own, for the plugin to
+ * mount next to the main router.
+ */
+export function createPlatformOperatorsRouter(
+  options: AuthorizeDeps & { operators: PlatformOperatorsService },
+): express.Router {
+  const router = Router();
+  addPlatformOperatorsRoutes(router, {
+    auth: authorizers(options),
+    operators: options.operators,
+  });
+  return router;
 }

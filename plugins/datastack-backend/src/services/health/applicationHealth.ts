@@ -3,8 +3,9 @@ import {
   ComponentRegistry,
   FailingResource,
   HealthFinding,
-  LABEL_COMPONENT,
+  ComponentDefinition,
   LABEL_ENVIRONMENT,
+  LABEL_PLATFORM_OPERATOR,
   RollupStatus,
 } from '@datastack/plugin-datastack-common';
 import type {
@@ -33,23 +34,55 @@ function findingFor(
 const because = (r: ResourceStatus) =>
   r.health?.message ? `: ${r.health.message}` : '';
 
+/** The name of a component's operator Deployment, from the registry. */
+export function operatorDeploymentName(
+  definition: ComponentDefinition,
+): string | undefined {
+  return definition.operator?.deployment ?? definition.operatorDeployment;
+}
+
+/**
+ * The operator Deployment of a component in an Application's resource list:
+ * the registry's name, or that name behind a release prefix
+ * (`<release>-<name>`). Undefined when the list does not have it.
+ */
+export function findOperatorDeployment(
+  resources: ResourceStatus[],
+  definition: ComponentDefinition,
+): ResourceStatus | undefined {
+  const name = operatorDeploymentName(definition);
+  if (!name) return undefined;
+  return resources.find(
+    r =>
+      r.kind === 'Deployment' &&
+      (!r.group || r.group === 'apps') &&
+      (r.name === name || r.name.endsWith(`-${name}`)),
+  );
+}
+
 /**
  * Data-stack health rules beyond Argo CD's own: what a Strimzi Kafka, a
- * Flink job, a Spark application or a component's operator being unwell
- * means, in words a data engineer acts on. Argo CD's built-in health checks
- * for these kinds set `health.status`; the rules read it.
+ * Flink job, a Spark application or a platform operator being unwell means,
+ * in words a data engineer acts on. Argo CD's built-in health checks for
+ * these kinds set `health.status`; the rules read it.
+ *
+ * The operator rule (`operator-unavailable`) applies only to a platform
+ * operator's Application (`platformOperator`, the value of its
+ * `datastack.io/platform-operator` label): operators are installed once per
+ * cluster by the platform layer, so a pipeline's instance Application never
+ * contains the operator Deployment, and its absence there says nothing.
  */
 export function dataStackFindings(
   resources: ResourceStatus[],
-  componentId: string | undefined,
+  platformOperator: string | undefined,
   registry: ComponentRegistry,
 ): HealthFinding[] {
   const findings: HealthFinding[] = [];
-  const operator = componentId
-    ? registry.find(componentId)?.operatorDeployment
+  const definition = platformOperator
+    ? registry.find(platformOperator)
     : undefined;
-  const title = componentId
-    ? registry.find(componentId)?.title ?? componentId
+  const operator = definition
+    ? findOperatorDeployment(resources, definition)
     : undefined;
   for (const r of resources) {
     const status = r.health?.status;
@@ -92,18 +125,18 @@ export function dataStackFindings(
           status === 'Degraded' ? 'error' : 'warning',
         ),
       );
-    } else if (
-      operator &&
-      r.kind === 'Deployment' &&
-      (r.name === operator || r.name.endsWith(`-${operator}`))
-    ) {
+    } else if (definition && r === operator) {
+      const title =
+        definition.operator?.title ?? `${definition.title} operator`;
       findings.push(
         findingFor(
           r,
           'operator-unavailable',
-          `The ${title} operator (Deployment ${
+          `The ${title} (Deployment ${
             r.name
-          }) is unavailable, so its resources are not reconciled${because(r)}`,
+          }) is unavailable, so the custom resources it serves on this cluster are not reconciled${because(
+            r,
+          )}`,
         ),
       );
     }
@@ -180,8 +213,11 @@ export function applicationHealth(
       health: r.health?.status,
       message: r.health?.message,
     }));
-  const componentId = app.metadata.labels?.[LABEL_COMPONENT];
-  const findings = dataStackFindings(resources, componentId, options.registry);
+  const findings = dataStackFindings(
+    resources,
+    app.metadata.labels?.[LABEL_PLATFORM_OPERATOR],
+    options.registry,
+  );
   const history = app.status?.history ?? [];
   const operation = app.status?.operationState;
   return {
