@@ -5,10 +5,11 @@
  *     packages/argocd-sandbox/src/main.ts \
  *     --instances dev:8081,staging:8082,prod:8083 --token sandbox-token \
  *     --sync-duration 3000 --git-root .datastack/gitops --charts 8084 \
- *     --application-namespaces 'argocd-apps-*'
+ *     --application-namespaces 'argocd-apps-*' --https .datastack/sandbox-ca.pem
  */
 
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   ArgoCdSandbox,
@@ -17,6 +18,7 @@ import {
 } from './server';
 import type { SandboxUser } from './auth';
 import { startChartRepository } from './chartRepository';
+import { SandboxTls, generateSandboxTls } from './tls';
 
 const USAGE = `Usage: main.ts [options]
 
@@ -36,6 +38,10 @@ Options:
   --application-namespaces NS[,NS…]   namespaces besides argocd that may hold
                                       Applications (globs, /regex/; default none)
   --host HOST                         interface to listen on (default 127.0.0.1)
+  --https CA_FILE                     serve the instances over HTTPS with a
+                                      certificate of a CA generated at start,
+                                      and write the CA's PEM to CA_FILE (for
+                                      a cluster's caFile or caData)
   --kube-version VERSION              Kubernetes version of in-cluster (default v1.30.4)
   --clusters name=server@version[,…]  more clusters on every instance
   --seed N                            synthetic Applications per instance
@@ -57,6 +63,7 @@ interface CliOptions {
   gitRoot?: string;
   applicationNamespaces: string[];
   host?: string;
+  httpsCaFile?: string;
   kubeVersion?: string;
   clusters: SandboxClusterOptions[];
   seed: number;
@@ -151,6 +158,9 @@ function parseArgs(argv: string[]): CliOptions {
       case '--host':
         options.host = value;
         break;
+      case '--https':
+        options.httpsCaFile = resolve(value);
+        break;
       case '--kube-version':
         options.kubeVersion = value;
         break;
@@ -193,6 +203,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  // One CA for every instance, so one caFile trusts them all.
+  let tls: SandboxTls | undefined;
+  if (options.httpsCaFile) {
+    tls = await generateSandboxTls();
+    await writeFile(options.httpsCaFile, tls.ca);
+    // eslint-disable-next-line no-console
+    console.log(
+      `argocd-sandbox: HTTPS with a CA generated at start, its PEM in ${options.httpsCaFile}`,
+    );
+  }
+
   for (const instance of options.instances) {
     const sandbox = await startArgoCdSandbox({
       name: instance.name,
@@ -207,6 +228,7 @@ async function main(): Promise<void> {
       clusters: options.clusters,
       gitRoot: options.gitRoot,
       applicationNamespaces: options.applicationNamespaces,
+      tls,
     });
     sandboxes.push(sandbox);
     if (options.seed > 0) sandbox.seedApplications(options.seed);

@@ -11,6 +11,7 @@ import {
   ServerResponse,
   createServer,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { handleArgoCd } from './argocdApi';
 import { SandboxAuth, SandboxUser } from './auth';
@@ -19,6 +20,7 @@ import { ArgoCdApiError, GrpcCode, KubernetesApiError } from './errors';
 import { ImportError, ImportRequest, readGitOpsManifests } from './gitImport';
 import { handleKubernetes } from './kubernetes';
 import { SeedTemplate } from './seed';
+import { SandboxTls, generateSandboxTls } from './tls';
 import { IN_CLUSTER, SandboxCluster, SandboxStore } from './store';
 import type { Application } from './types';
 import { cloneJson, isRecord, serverLifecycle } from './util';
@@ -93,6 +95,13 @@ export interface SandboxOptions {
    * `--application-namespaces`; globs, or `/regex/`). Default: none.
    */
   applicationNamespaces?: string[];
+  /**
+   * Serve HTTPS instead of HTTP: `true` generates a CA and a server
+   * certificate it signed (for 127.0.0.1, ::1 and localhost) at start, as a
+   * managed cluster with a private CA would present; or give the PEM texts.
+   * The CA is {@link ArgoCdSandbox.ca}.
+   */
+  tls?: boolean | SandboxTls;
   /** Clock, epoch milliseconds (tests). */
   now?: () => number;
   /** How many requests {@link ArgoCdSandbox.requests} keeps (default 1000). */
@@ -140,9 +149,11 @@ export interface ImportResult {
 /** A running sandbox instance. */
 export interface ArgoCdSandbox {
   readonly name: string;
-  /** Base URL, e.g. `http://127.0.0.1:8081`. */
+  /** Base URL, e.g. `http://127.0.0.1:8081` (`https://…` with `tls`). */
   readonly url: string;
   readonly port: number;
+  /** With `tls`: the PEM of the CA that signed the server certificate. */
+  readonly ca?: string;
   /** Stops the server, dropping hung and open connections. */
   close(): Promise<void>;
   readonly failureMode: FailureMode;
@@ -595,7 +606,7 @@ export async function startArgoCdSandbox(
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(error => {
       if (!res.headersSent) {
         send(
@@ -605,7 +616,14 @@ export async function startArgoCdSandbox(
         );
       }
     });
-  });
+  };
+  const tls =
+    options.tls === true
+      ? await generateSandboxTls()
+      : options.tls || undefined;
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener)
+    : createServer(listener);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -616,12 +634,15 @@ export async function startArgoCdSandbox(
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`;
+  url = `${tls ? 'https' : 'http'}://${
+    urlHost.includes(':') ? `[${urlHost}]` : urlHost
+  }:${port}`;
 
   return {
     name: options.name,
     url,
     port,
+    ca: tls?.ca,
     get failureMode() {
       return failureMode;
     },
