@@ -555,7 +555,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
         .set('authorization', mockCredentials.user.header());
       expect(res.status).toBe(200);
       expect(upstream).toContain(
-        'sync-body {"name":"orders-kafka-dev","appNamespace":"argocd","prune":false}',
+        'sync-body {"name":"orders-kafka-dev","appNamespace":"argocd","project":"default","prune":false}',
       );
       expect(res.body.rows[0].applications[0].name).toBe('orders-kafka-dev');
     });
