@@ -12,46 +12,14 @@ const require = createRequire(path.join(root, 'package.json'));
 
 /** The platform project and operator Applications "Platform operators" renders for `instance`. */
 export function platformLayer(instance) {
-  // The TypeScript sources, through the transform the sandbox runs with.
+  // The TypeScript sources, through the transform the sandbox runs with;
+  // the tests render the platform layer with the same function.
   require('@backstage/cli/config/nodeTransform.cjs');
-  const { createDefaultRegistry, isOperatorBased } = require(path.join(
+  const { platformLayer: render } = require(path.join(
     root,
-    'plugins/datastack-common/src/index.ts',
+    'plugins/scaffolder-backend-module-datastack/src/__testUtils__/platform.ts',
   ));
-  const { renderPlatform } = require(path.join(
-    root,
-    'plugins/scaffolder-backend-module-datastack/src/render/platform.ts',
-  ));
-  const registry = createDefaultRegistry();
-  const rendered = renderPlatform(
-    {
-      name: 'platform-operators',
-      owner: 'group:default/platform-team',
-      team: 'platform-team',
-      description: 'The operators of the sandbox clusters',
-      repoUrl: 'https://git.example.com/platform/cluster-addons.git',
-      repoRevision: 'HEAD',
-      argocdNamespace: 'argocd',
-      automatedSync: true,
-      operators: registry
-        .list()
-        .filter(isOperatorBased)
-        .map(c => c.id),
-      versions: {},
-      clusters: [
-        {
-          argocdInstance: instance,
-          cluster: { name: 'in-cluster' },
-          size: 'small',
-        },
-      ],
-    },
-    registry,
-  );
-  return {
-    project: rendered.projects[instance],
-    applications: rendered.applications[instance],
-  };
+  return render({ instance, clusters: [{ name: 'in-cluster' }] });
 }
 
 async function call(url, token, method, pathname, body) {

@@ -6,16 +6,16 @@ import { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import { renderPlatform } from '../render/platform';
 
 /**
- * Applies the platform layer to a sandbox instance through its REST API, as
- * the platform team's "Platform operators" would have: the platform
- * AppProject and one operator Application per operator-based component on
- * each given cluster, so a pipeline's pre-flight finds its operators.
+ * What the platform team's "Platform operators" renders for one Argo CD
+ * instance: the platform AppProject and an Application per operator (every
+ * operator-based component, or `operators`) on each given cluster. Shared by
+ * the tests, `yarn dev`, the e2e tests and the benchmarks
+ * (scripts/lib/platformSeed.mjs).
  */
-export async function seedPlatformLayer(options: {
+export function platformLayer(options: {
   instance: string;
-  url: string;
-  token: string;
   clusters: Array<{ server?: string; name?: string }>;
+  operators?: string[];
 }) {
   const registry = createDefaultRegistry();
   const rendered = renderPlatform(
@@ -28,10 +28,12 @@ export async function seedPlatformLayer(options: {
       repoRevision: 'HEAD',
       argocdNamespace: 'argocd',
       automatedSync: true,
-      operators: registry
-        .list()
-        .filter(isOperatorBased)
-        .map(c => c.id),
+      operators:
+        options.operators ??
+        registry
+          .list()
+          .filter(isOperatorBased)
+          .map(c => c.id),
       versions: {},
       clusters: options.clusters.map(cluster => ({
         argocdInstance: options.instance,
@@ -41,6 +43,23 @@ export async function seedPlatformLayer(options: {
     },
     registry,
   );
+  return {
+    project: rendered.projects[options.instance],
+    applications: rendered.applications[options.instance],
+  };
+}
+
+/**
+ * Applies {@link platformLayer} to a sandbox instance through its REST API,
+ * so a pipeline's pre-flight finds its operators.
+ */
+export async function seedPlatformLayer(options: {
+  instance: string;
+  url: string;
+  token: string;
+  clusters: Array<{ server?: string; name?: string }>;
+}) {
+  const { project, applications } = platformLayer(options);
   const client = new ArgoCdClient({
     instance: {
       name: options.instance,
@@ -50,8 +69,8 @@ export async function seedPlatformLayer(options: {
     },
     timeoutMs: 10_000,
   });
-  await client.createProject(rendered.projects[options.instance]);
-  for (const app of rendered.applications[options.instance]) {
+  await client.createProject(project);
+  for (const app of applications) {
     await client.upsertApplication(app);
   }
 }

@@ -10,7 +10,7 @@ import { createDefaultRegistry } from '@datastack/plugin-datastack-common';
 import { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import yaml from 'yaml';
 import { testGitHosts } from '../__testUtils__/gitHosts';
-import { renderPlatform } from '../render/platform';
+import { platformLayer } from '../__testUtils__/platform';
 import { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { createPreflightAction } from './preflight';
 import { examples } from './preflight.examples';
@@ -47,30 +47,12 @@ const member = (...groups: string[]) =>
   });
 
 /** The Applications "Platform operators" renders for the dev instance's in-cluster. */
-function platformApplications(operators: string[]) {
-  return renderPlatform(
-    {
-      name: 'platform-operators',
-      owner: 'group:default/platform-team',
-      team: 'platform-team',
-      description: 'Cluster add-ons',
-      repoUrl: 'https://git.example.com/platform/cluster-addons.git',
-      repoRevision: 'HEAD',
-      argocdNamespace: 'argocd',
-      automatedSync: true,
-      operators,
-      versions: {},
-      clusters: [
-        {
-          argocdInstance: 'dev',
-          cluster: { name: 'in-cluster' },
-          size: 'small',
-        },
-      ],
-    },
-    registry,
-  ).applications.dev;
-}
+const platformApplications = (operators: string[]) =>
+  platformLayer({
+    instance: 'dev',
+    clusters: [{ name: 'in-cluster' }],
+    operators,
+  }).applications;
 
 describe('datastack:pipeline:preflight', () => {
   const workspace = createMockDirectory();
