@@ -2,6 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   ComponentUpgrade,
   FleetPage,
+  PlatformOperatorsOverview,
   UpgradePlan,
 } from '@datastack/plugin-datastack-common';
 
@@ -370,4 +371,108 @@ export const ordersPlan: UpgradePlan = {
     },
   ],
   generatedAt: '2026-11-22T04:00:00Z',
+};
+
+/**
+ * The platform layer on three Argo CD instances: Strimzi Healthy on dev's own
+ * cluster, the Flink operator one version behind the registry with its
+ * Deployment down on eks-prod; staging refused Datastack's token; prod has
+ * nothing installed.
+ */
+export const platformOperators: PlatformOperatorsOverview = {
+  instances: [
+    {
+      instance: 'dev',
+      uiUrl: 'https://argocd-dev.example.com',
+      status: 'ok',
+      fetchedAt: '2026-11-30T09:05:00Z',
+      operators: [
+        {
+          instance: 'dev',
+          cluster: 'eks-prod',
+          server: 'https://eks.example.com',
+          componentId: 'flink',
+          title: 'Flink Kubernetes operator',
+          application: 'platform-flink-eks-prod',
+          appNamespace: 'argocd',
+          project: 'platform',
+          chart: {
+            repoURL:
+              'https://downloads.apache.org/flink/flink-kubernetes-operator-1.14.0/',
+            name: 'flink-kubernetes-operator',
+            version: '1.14.0',
+          },
+          registryVersion: '1.15.0',
+          namespace: 'flink-operator',
+          sync: 'Synced',
+          health: 'Degraded',
+          healthMessage:
+            'Deployment "flink-kubernetes-operator" exceeded its progress deadline',
+          status: 'degraded',
+          operatorDeployment: {
+            name: 'flink-kubernetes-operator',
+            namespace: 'flink-operator',
+            available: false,
+            health: 'Degraded',
+          },
+          findings: [
+            {
+              rule: 'operator-unavailable',
+              severity: 'error',
+              message:
+                'The Flink Kubernetes operator (Deployment flink-kubernetes-operator) is unavailable, so the custom resources it serves on this cluster are not reconciled',
+            },
+          ],
+          url: 'https://argocd-dev.example.com/applications/platform-flink-eks-prod',
+          owner: 'group:default/platform',
+        },
+        {
+          instance: 'dev',
+          cluster: 'in-cluster',
+          server: 'https://kubernetes.default.svc',
+          componentId: 'kafka',
+          title: 'Strimzi operator',
+          application: 'platform-kafka-in-cluster',
+          appNamespace: 'argocd',
+          project: 'platform',
+          chart: {
+            repoURL: 'quay.io/strimzi-helm',
+            name: 'strimzi-kafka-operator',
+            version: '1.2.0',
+          },
+          registryVersion: '1.2.0',
+          namespace: 'strimzi',
+          sync: 'Synced',
+          health: 'Healthy',
+          status: 'healthy',
+          operatorDeployment: {
+            name: 'strimzi-cluster-operator',
+            namespace: 'strimzi',
+            available: true,
+            health: 'Healthy',
+          },
+          findings: [],
+          url: 'https://argocd-dev.example.com/applications/platform-kafka-in-cluster',
+          owner: 'group:default/platform',
+          lastDeployedAt: '2026-11-30T09:00:00Z',
+        },
+      ],
+    },
+    {
+      instance: 'staging',
+      uiUrl: 'https://argocd-staging.example.com',
+      status: 'error',
+      error:
+        'Argo CD instance "staging" refused GET Applications matching "datastack.io/platform-operator": 403 permission denied',
+      fetchedAt: '2026-11-30T09:05:00Z',
+      operators: [],
+    },
+    {
+      instance: 'prod',
+      uiUrl: 'https://argocd-prod.example.com',
+      status: 'ok',
+      fetchedAt: '2026-11-30T09:05:00Z',
+      operators: [],
+    },
+  ],
 };

@@ -12,6 +12,7 @@ export function mockDatastackApi(
     actOnApplication: jest.fn(),
     getFleet: jest.fn(),
     getClusterHealth: jest.fn(),
+    getPlatformOperators: jest.fn(),
     getComponentUpgrade: jest.fn(),
     getValuesDiff: jest.fn(),
     proposeUpgrade: jest.fn(),

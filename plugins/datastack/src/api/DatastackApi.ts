@@ -9,6 +9,7 @@ import type {
   DatastackStatus,
   EntityHealth,
   FleetPage,
+  PlatformOperatorsOverview,
   RollupStatus,
   UpgradePlan,
   UpgradeProposal,
@@ -64,6 +65,11 @@ export interface DatastackApi {
   getFleet(query?: FleetQuery): Promise<FleetPage>;
   /** The configured Kubernetes clusters and Argo CD instances, each with its state. */
   getClusterHealth(): Promise<ClusterHealthOverview>;
+  /**
+   * The platform layer: every platform operator on every cluster of every
+   * Argo CD instance; an instance that did not answer says why in its row.
+   */
+  getPlatformOperators(): Promise<PlatformOperatorsOverview>;
   /** The upgrade compatibility of one data-stack component entity. */
   getComponentUpgrade(entity: CompoundEntityRef): Promise<ComponentUpgrade>;
   /** The values changes between two chart versions of an entity's component. */

@@ -9,6 +9,7 @@ import type {
 } from '@datastack/plugin-datastack-common';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import { platformOperators } from '../__testUtils__/fixtures';
 import { DatastackClient } from './DatastackClient';
 
 const baseUrl = 'http://backstage.example.com/api/datastack';
@@ -112,6 +113,30 @@ describe('DatastackClient', () => {
       http.get(`${baseUrl}/health/clusters`, () => HttpResponse.json(overview)),
     );
     await expect(client.getClusterHealth()).resolves.toEqual(overview);
+  });
+
+  it('reads the platform operators, and a refused read as a ResponseError', async () => {
+    server.use(
+      http.get(`${baseUrl}/platform/operators`, () =>
+        HttpResponse.json(platformOperators),
+      ),
+    );
+    await expect(client.getPlatformOperators()).resolves.toEqual(
+      platformOperators,
+    );
+
+    server.use(
+      http.get(`${baseUrl}/platform/operators`, () =>
+        notAllowed('Not allowed to read the platform operators'),
+      ),
+    );
+    const error = await client.getPlatformOperators().catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(403);
+    expect(error.body.error).toMatchObject({
+      name: 'NotAllowedError',
+      message: 'Not allowed to read the platform operators',
+    });
   });
 
   it('reads an entity’s upgrades with every part of the reference encoded', async () => {

@@ -9,6 +9,7 @@ import type {
   DatastackStatus,
   EntityHealth,
   FleetPage,
+  PlatformOperatorsOverview,
   UpgradePlan,
   UpgradeProposal,
   UpgradeProposalRequest,
@@ -90,6 +91,10 @@ export class DatastackClient implements DatastackApi {
 
   async getClusterHealth(): Promise<ClusterHealthOverview> {
     return this.#get<ClusterHealthOverview>('/health/clusters');
+  }
+
+  async getPlatformOperators(): Promise<PlatformOperatorsOverview> {
+    return this.#get<PlatformOperatorsOverview>('/platform/operators');
   }
 
   async getComponentUpgrade(

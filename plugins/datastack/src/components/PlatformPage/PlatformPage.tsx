@@ -3,19 +3,21 @@ import { useSearchParams } from 'react-router-dom';
 import { ClustersTab } from './ClustersTab';
 import { ComponentsTab } from './ComponentsTab';
 import { FleetTab } from './FleetTab';
+import { OperatorsTab } from './OperatorsTab';
 import { UpgradesTab } from './UpgradesTab';
 
 const tabs = [
   { id: 'fleet', label: 'Fleet', content: () => <FleetTab /> },
   { id: 'clusters', label: 'Clusters', content: () => <ClustersTab /> },
+  { id: 'operators', label: 'Operators', content: () => <OperatorsTab /> },
   { id: 'upgrades', label: 'Upgrades', content: () => <UpgradesTab /> },
   { id: 'components', label: 'Components', content: () => <ComponentsTab /> },
 ];
 
 /**
  * The data platform page: the fleet (every component × environment), cluster
- * health, the fleet's upgrade plan and chart repositories, and the registry's
- * components. The tab and the fleet's filters live in the URL's query.
+ * health, the platform operators on each cluster, the fleet's upgrade plan
+ * and chart repositories, and the registry's components. The tab and the fleet's filters live in the URL's query.
  */
 export function PlatformPage() {
   const [params, setParams] = useSearchParams();
