@@ -690,6 +690,7 @@ describe('fault switches, latency and the large index', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  // Generating and parsing 2 MB of YAML takes seconds on a busy 2-core machine.
   it('pads one index to the size asked with thousands of real-shaped entries', async () => {
     const big = await startChartRepository({
       port: 0,
@@ -727,7 +728,7 @@ describe('fault switches, latency and the large index', () => {
     } finally {
       await big.close();
     }
-  });
+  }, 30_000);
 });
 
 describe('configuration helpers', () => {
