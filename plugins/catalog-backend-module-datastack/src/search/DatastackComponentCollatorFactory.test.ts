@@ -147,6 +147,26 @@ const pipelineEntities: Entity[] = [
       system: 'datastack-platform',
     },
   },
+  // The platform layer's Strimzi, as the "Platform operators" template registers it.
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'cluster-addons-kafka',
+      title: 'Strimzi operator',
+      annotations: {
+        'datastack.io/component': 'kafka',
+        'datastack.io/platform': 'true',
+        'argocd/app-selector': 'datastack.io/platform-operator=kafka',
+      },
+    },
+    spec: {
+      type: 'platform-operator',
+      lifecycle: 'production',
+      owner: 'group:default/platform',
+      system: 'cluster-addons',
+    },
+  },
 ];
 
 describe('DatastackComponentCollatorFactory', () => {
@@ -294,6 +314,8 @@ describe('DatastackComponentCollatorFactory', () => {
       pipelines: ['analytics'],
       deployedVersions: [],
     });
+    // The platform team installs the operator; it does not run a Kafka.
+    expect(byId(docs, 'kafka')).toMatchObject({ owners: [], pipelines: [] });
   });
 
   it.each([

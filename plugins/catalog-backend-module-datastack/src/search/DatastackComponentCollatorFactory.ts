@@ -12,6 +12,7 @@ import type {
 import {
   ANNOTATION_DATASTACK_COMPONENT,
   ANNOTATION_DATASTACK_PIPELINE,
+  ANNOTATION_DATASTACK_PLATFORM,
   ComponentDefinition,
   ComponentRegistry,
   datastackFleetReadPermission,
@@ -216,9 +217,12 @@ export class DatastackComponentCollatorFactory
   }
 
   #addEntity(entity: Entity, usage: Map<string, Usage>): void {
-    // The offering entities describe the platform, not a pipeline that runs it.
+    // The offering entities describe the platform, not a pipeline that runs
+    // it; nor do the platform layer's operators (type platform-operator,
+    // annotated datastack.io/platform), whose owner is the platform team.
     if (entity.spec?.type === PLATFORM_COMPONENT_TYPE) return;
     const annotations = entity.metadata.annotations ?? {};
+    if (annotations[ANNOTATION_DATASTACK_PLATFORM] === 'true') return;
     const u = usage.get(annotations[ANNOTATION_DATASTACK_COMPONENT] ?? '');
     if (!u) return;
     const pipeline = annotations[ANNOTATION_DATASTACK_PIPELINE]?.trim();
