@@ -1,5 +1,28 @@
 export interface Config {
   datastack?: {
+    /**
+     * How Datastack calls Kubernetes clusters. The clusters themselves come
+     * from Backstage's `kubernetes.clusterLocatorMethods`, read as the
+     * Kubernetes plugin reads them: `config` (name, url, authProvider,
+     * serviceAccountToken, caData, caFile read once at start-up, skipTLSVerify),
+     * `localKubectlProxy` (http://localhost:8001, no credentials) and `catalog`
+     * (Resource entities of type kubernetes-cluster with the
+     * `kubernetes.io/api-server`, `kubernetes.io/api-server-certificate-authority`
+     * and `kubernetes.io/auth-provider` annotations; `dangerouslyAllowClusterUrls`
+     * and `dangerouslyAllowSkipTLSVerify` as there). Clusters are read with a
+     * serviceAccount token or through localKubectlProxy; other auth providers
+     * are listed with "unsupported auth provider" in their row. Node and
+     * workload answers are cached for `datastack.health.cacheTtlMs`.
+     */
+    kubernetes?: {
+      /**
+       * Milliseconds one call to a cluster may take, its answer's body
+       * included. Default: `datastack.argocd.requestTimeoutMs` (10000).
+       */
+      requestTimeoutMs?: number;
+      /** A cluster answer larger than this many bytes is that cluster's error, not parsed. Default 32 MiB. */
+      maxResponseBytes?: number;
+    };
     /** Upgrade compatibility: where chart versions come from and how they are read. */
     upgrades?: {
       /** Minutes between two refreshes of every component's chart repository. Default 60. */

@@ -46,6 +46,7 @@ const config = {
     ],
   },
   datastack: {
+    health: { cacheTtlMs: 1000 },
     argocd: {
       requestTimeoutMs: 300,
       instances: [
@@ -71,9 +72,11 @@ describe('GET /api/datastack/health/clusters', () => {
   );
   registerMswTestHooks(server);
   let eksUp: boolean;
+  let eksCalls: number;
 
   beforeEach(() => {
     eksUp = true;
+    eksCalls = 0;
     const unauthorized = {
       kind: 'Status',
       apiVersion: 'v1',
@@ -87,6 +90,7 @@ describe('GET /api/datastack/health/clusters', () => {
       req.headers.get('authorization') === `Bearer ${SECRET}`;
     // Down: the connection drops; a wrong token: Kubernetes' Status body.
     const answer = (req: Request, body: object) => {
+      if (new URL(req.url).hostname === 'eks.example.com') eksCalls += 1;
       if (!eksUp) return HttpResponse.error();
       if (!auth(req)) return HttpResponse.json(unauthorized, { status: 401 });
       return HttpResponse.json(body);
@@ -167,7 +171,7 @@ describe('GET /api/datastack/health/clusters', () => {
     expect(onprem).toMatchObject({ name: 'onprem', status: 'unreachable' });
     expect(onprem.error).toMatch(/did not answer within 300 ms/);
     expect(oidc.status).toBe('error');
-    expect(oidc.error).toMatch(/auth provider "oidc"/);
+    expect(oidc.error).toMatch(/unsupported auth provider "oidc"/);
     expect(res.body.argocd).toEqual([
       expect.objectContaining({
         name: 'dev',
@@ -179,13 +183,24 @@ describe('GET /api/datastack/health/clusters', () => {
     ]);
     expect(JSON.stringify(res.body)).not.toContain(SECRET);
 
-    // Down now: the row says so and still tells when the cluster was last seen.
+    expect(eksCalls).toBe(2);
+
+    // Within the health TTL the answer comes from the cache: no call.
     eksUp = false;
+    const cached = await get();
+    expect(cached.body.clusters[0]).toEqual(eks);
+    expect(eksCalls).toBe(2);
+
+    // Down after the TTL: the row says so and still tells when the cluster was last seen.
+    await new Promise(resolve => setTimeout(resolve, 1100));
     const later = await get();
     expect(later.body.clusters[0]).toMatchObject({
       status: 'unreachable',
       lastSeenAt: eks.lastSeenAt,
     });
+    expect(later.body.clusters[0].error).toMatch(
+      /^Cluster "eks-prod" is unreachable \(GET \/(version|api\/v1\/nodes)\)/,
+    );
   });
 
   it('fails start-up on a cluster URL that is not http(s), naming the key', async () => {

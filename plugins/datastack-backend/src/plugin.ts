@@ -18,7 +18,6 @@ import { PlatformOperatorsService } from './services/platform/PlatformOperatorsS
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
 import { ClusterHealthService } from './services/clusters/ClusterHealthService';
-import { readKubernetesClusters } from './services/clusters/KubernetesClusters';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import { ScmIntegrations } from '@backstage/integration';
 import { readUpgradesConfig } from './services/upgrades/config';
@@ -85,11 +84,13 @@ export const datastackPlugin = createBackendPlugin({
         const integrations = ScmIntegrations.fromConfig(config);
 
         permissionsRegistry.addPermissions(datastackPermissions);
-        const clusters = new ClusterHealthService({
-          clusters: readKubernetesClusters(config),
+        const clusters = ClusterHealthService.create({
+          config,
+          catalog,
+          auth,
           cache,
           logger,
-          timeoutMs: argocd.requestTimeoutMs,
+          cacheTtlMs,
         });
         const instances = ArgoCdInstancesService.create({
           config: argocd,

@@ -1,173 +1,215 @@
+import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type {
+  AuthService,
   CacheService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
   ClusterHealth,
   ClusterWorkloadsRow,
-  WorkloadHealth,
 } from '@datastack/plugin-datastack-common';
-import type { KubernetesClusterConfig } from './KubernetesClusters';
+import { CachedLoader } from '../CachedLoader';
+import { CatalogClusterLocator } from './CatalogClusterLocator';
+import { readKubernetesOptions } from './config';
+import {
+  ClusterError,
+  KubernetesClusterClient,
+} from './KubernetesClusterClient';
+import {
+  readClusterLocators,
+  type ClusterLocators,
+  type KubernetesCluster,
+} from './KubernetesClusters';
 
-interface NodeList {
-  items?: Array<{
-    status?: { conditions?: Array<{ type: string; status: string }> };
-  }>;
+/** A locator that could not list its clusters: one row says so. */
+interface LocatorFailure {
+  failed: true;
+  name: string;
+  error: string;
 }
 
-interface WorkloadList {
-  items?: Array<{
-    metadata: { name: string; namespace: string };
-    spec?: { replicas?: number };
-    status?: { readyReplicas?: number; availableReplicas?: number };
-  }>;
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
-function workloadHealth(
-  kind: WorkloadHealth['kind'],
-  item: NonNullable<WorkloadList['items']>[number],
-): WorkloadHealth {
-  const desired = item.spec?.replicas ?? 1;
-  const ready = item.status?.readyReplicas ?? 0;
-  let status: WorkloadHealth['status'] = 'progressing';
-  if (ready >= desired) status = 'healthy';
-  else if (ready === 0 && desired > 0) status = 'degraded';
-  return {
-    kind,
-    namespace: item.metadata.namespace,
-    name: item.metadata.name,
-    ready,
-    desired,
-    status,
-  };
-}
-
-/** A Kubernetes Status error body: `{kind: 'Status', message, reason, code}`. */
-interface Status {
-  kind?: string;
-  message?: string;
-  reason?: string;
-}
-
-class ClusterError extends Error {
-  constructor(message: string, readonly unreachable: boolean) {
-    super(message);
-  }
+function keyOf(cluster: KubernetesCluster, extra = ''): string {
+  const hash = createHash('sha256')
+    .update(`${cluster.url}\n${extra}`)
+    .digest('hex')
+    .slice(0, 16);
+  return `${cluster.name}:${hash}`;
 }
 
 /**
- * Reachability, Kubernetes version and node readiness of every configured
- * cluster, asked in parallel with a timeout each. A cluster that is down
- * or refuses is its own row; when any replica last reached a cluster is kept
- * in the cache service.
+ * Reachability, Kubernetes version and node readiness of every cluster of
+ * Backstage's `kubernetes.clusterLocatorMethods` (config, localKubectlProxy,
+ * catalog), and the workloads of a label selector, reached through
+ * @kubernetes/client-node with each cluster's CA, TLS setting and token.
+ * Clusters are asked in parallel, each call with a deadline; a cluster that is
+ * slow, down, refusing or unusable is its own row. Successful answers are
+ * kept in the cache service for the health TTL (replicas share them), and
+ * when any replica last reached a cluster is kept there too.
  */
 export class ClusterHealthService {
-  readonly #clusters: KubernetesClusterConfig[];
+  readonly #fixed: KubernetesCluster[];
+  readonly #catalogLocators: CatalogClusterLocator[];
   readonly #cache: CacheService;
   readonly #logger: LoggerService;
   readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #cacheTtlMs: number;
+  readonly #rows: CachedLoader<ClusterHealth>;
+  readonly #workloads: CachedLoader<ClusterWorkloadsRow>;
+  readonly #clients = new Map<string, KubernetesClusterClient>();
+  #catalogClusters?: {
+    at: number;
+    value: Promise<Array<KubernetesCluster | LocatorFailure>>;
+  };
+  #localProxy?: Promise<string>;
+
+  /**
+   * Reads the locators and `datastack.kubernetes`; throws naming the key at
+   * fault, so bad cluster configuration fails start-up.
+   */
+  static create(options: {
+    config: Config;
+    catalog: CatalogService;
+    auth: AuthService;
+    cache: CacheService;
+    logger: LoggerService;
+    cacheTtlMs: number;
+  }): ClusterHealthService {
+    const { timeoutMs, maxResponseBytes } = readKubernetesOptions(
+      options.config,
+    );
+    return new ClusterHealthService({
+      locators: readClusterLocators(options.config),
+      catalog: options.catalog,
+      auth: options.auth,
+      cache: options.cache,
+      logger: options.logger,
+      timeoutMs,
+      maxBytes: maxResponseBytes,
+      cacheTtlMs: options.cacheTtlMs,
+    });
+  }
 
   constructor(options: {
-    clusters: KubernetesClusterConfig[];
+    locators: ClusterLocators;
+    catalog?: CatalogService;
+    auth?: AuthService;
     cache: CacheService;
     logger: LoggerService;
     timeoutMs: number;
+    maxBytes: number;
+    cacheTtlMs: number;
   }) {
-    this.#clusters = options.clusters;
+    const { catalog, auth } = options;
+    this.#fixed = options.locators.fixed;
+    this.#catalogLocators =
+      catalog && auth
+        ? options.locators.catalog.map(
+            locator =>
+              new CatalogClusterLocator({
+                catalog,
+                auth,
+                logger: options.logger,
+                locator,
+              }),
+          )
+        : [];
     this.#cache = options.cache;
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
+    this.#maxBytes = options.maxBytes;
+    this.#cacheTtlMs = options.cacheTtlMs;
+    this.#rows = new CachedLoader({
+      cache: options.cache,
+      ttlMs: options.cacheTtlMs,
+      shouldCache: row => row.status === 'ok',
+    });
+    this.#workloads = new CachedLoader({
+      cache: options.cache,
+      ttlMs: options.cacheTtlMs,
+      shouldCache: row => row.status === 'ok',
+    });
   }
 
-  async list(): Promise<ClusterHealth[]> {
-    return Promise.all(this.#clusters.map(c => this.#one(c)));
+  /** One row per cluster: version and node readiness, or why not. */
+  async list(signal?: AbortSignal): Promise<ClusterHealth[]> {
+    const clusters = await this.#clusters();
+    return Promise.all(
+      clusters.map(c =>
+        'failed' in c
+          ? Promise.resolve<ClusterHealth>({
+              name: c.name,
+              url: '',
+              status: 'error',
+              error: c.error,
+              fetchedAt: new Date().toISOString(),
+            })
+          : this.#rows.load(`cluster-health:v2:${keyOf(c)}`, () =>
+              this.#health(c, signal),
+            ),
+      ),
+    );
   }
 
   /**
    * The Deployments and StatefulSets matching a label selector in every
    * cluster, for entities that Argo CD does not deploy. One row per cluster.
    */
-  async workloads(labelSelector: string): Promise<ClusterWorkloadsRow[]> {
-    const query = `?labelSelector=${encodeURIComponent(labelSelector)}`;
+  async workloads(
+    labelSelector: string,
+    signal?: AbortSignal,
+  ): Promise<ClusterWorkloadsRow[]> {
+    const clusters = await this.#clusters();
     return Promise.all(
-      this.#clusters.map(async (cluster): Promise<ClusterWorkloadsRow> => {
-        const fetchedAt = new Date().toISOString();
-        try {
-          if (!cluster.token) {
-            throw new ClusterError(
-              `Cluster "${cluster.name}" uses auth provider "${cluster.authProvider}", which needs the user's credentials`,
-              false,
-            );
-          }
-          const lists = await Promise.all(
-            (['deployments', 'statefulsets'] as const).map(resource =>
-              this.#get<WorkloadList>(
-                cluster,
-                `/apis/apps/v1/${resource}${query}`,
-              ),
+      clusters.map(c =>
+        'failed' in c
+          ? Promise.resolve<ClusterWorkloadsRow>({
+              cluster: c.name,
+              status: 'error',
+              error: c.error,
+              workloads: [],
+              fetchedAt: new Date().toISOString(),
+            })
+          : this.#workloads.load(
+              `cluster-workloads:v2:${keyOf(c, labelSelector)}`,
+              () => this.#workloadsOf(c, labelSelector, signal),
             ),
-          );
-          const workloads = lists.flatMap((list, i) =>
-            (list.items ?? []).map(item =>
-              workloadHealth(i === 0 ? 'Deployment' : 'StatefulSet', item),
-            ),
-          );
-          return { cluster: cluster.name, status: 'ok', workloads, fetchedAt };
-        } catch (error) {
-          const message =
-            error instanceof Error ? error.message : String(error);
-          this.#logger.warn('Kubernetes cluster could not list workloads', {
-            cluster: cluster.name,
-            error: message,
-          });
-          return {
-            cluster: cluster.name,
-            status:
-              error instanceof ClusterError && error.unreachable
-                ? 'unreachable'
-                : 'error',
-            error: message,
-            workloads: [],
-            fetchedAt,
-          };
-        }
-      }),
+      ),
     );
   }
 
-  async #one(cluster: KubernetesClusterConfig): Promise<ClusterHealth> {
+  async #health(
+    cluster: KubernetesCluster,
+    signal?: AbortSignal,
+  ): Promise<ClusterHealth> {
     const fetchedAt = new Date().toISOString();
-    const lastSeenKey = `cluster-last-seen:v1:${cluster.name}`;
+    const lastSeenKey = `cluster-last-seen:v2:${keyOf(cluster)}`;
     try {
-      if (!cluster.token) {
-        throw new ClusterError(
-          `Cluster "${cluster.name}" uses auth provider "${cluster.authProvider}", which needs the user's credentials; Datastack reads clusters with a serviceAccountToken`,
-          false,
-        );
-      }
+      const client = this.#client(cluster);
       const [version, nodes] = await Promise.all([
-        this.#get<{ gitVersion?: string }>(cluster, '/version'),
-        this.#get<NodeList>(cluster, '/api/v1/nodes'),
+        client.version(signal),
+        client.nodes(signal),
       ]);
-      const items = nodes.items ?? [];
-      const ready = items.filter(n =>
-        n.status?.conditions?.some(
-          c => c.type === 'Ready' && c.status === 'True',
-        ),
-      ).length;
       await this.#cache.set(lastSeenKey, fetchedAt).catch(() => {});
       return {
         name: cluster.name,
         url: cluster.url,
         status: 'ok',
-        version: version.gitVersion,
-        nodesReady: ready,
-        nodesTotal: items.length,
+        version,
+        nodesReady: nodes.ready,
+        nodesTotal: nodes.total,
         lastSeenAt: fetchedAt,
         fetchedAt,
       };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#logger.warn('Kubernetes cluster could not be read', {
         cluster: cluster.name,
         error: message,
@@ -189,51 +231,121 @@ export class ClusterHealthService {
     }
   }
 
-  async #get<T>(cluster: KubernetesClusterConfig, path: string): Promise<T> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    let response: Response;
-    let text: string;
+  async #workloadsOf(
+    cluster: KubernetesCluster,
+    labelSelector: string,
+    signal?: AbortSignal,
+  ): Promise<ClusterWorkloadsRow> {
+    const fetchedAt = new Date().toISOString();
     try {
-      response = await fetch(`${cluster.url}${path}`, {
-        headers: {
-          authorization: `Bearer ${cluster.token}`,
-          accept: 'application/json',
-        },
-        signal: timeout,
-      });
-      text = await response.text();
+      const workloads = await this.#client(cluster).workloads(
+        labelSelector,
+        signal,
+      );
+      return { cluster: cluster.name, status: 'ok', workloads, fetchedAt };
     } catch (error) {
-      throw new ClusterError(
-        timeout.aborted
-          ? `Cluster "${cluster.name}" did not answer within ${
-              this.#timeoutMs
-            } ms (GET ${path})`
-          : `Cluster "${cluster.name}" is unreachable (GET ${path}): ${
-              (error as Error).message
-            }`,
-        true,
-      );
+      const message = errorMessage(error);
+      this.#logger.warn('Kubernetes cluster could not list workloads', {
+        cluster: cluster.name,
+        error: message,
+      });
+      return {
+        cluster: cluster.name,
+        status:
+          error instanceof ClusterError && error.unreachable
+            ? 'unreachable'
+            : 'error',
+        error: message,
+        workloads: [],
+        fetchedAt,
+      };
     }
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new ClusterError(
-        response.ok
-          ? `Cluster "${cluster.name}" answered a malformed response to GET ${path}`
-          : `Cluster "${cluster.name}" refused GET ${path}: ${response.status} ${response.statusText}`,
-        false,
-      );
+  }
+
+  /** A client for a usable cluster; throws the reason for an unusable one. */
+  #client(cluster: KubernetesCluster): KubernetesClusterClient {
+    if (cluster.unusable) throw new ClusterError(cluster.unusable, false);
+    const key = [
+      cluster.name,
+      cluster.url,
+      cluster.token ?? '',
+      cluster.caData ?? '',
+      cluster.skipTLSVerify,
+    ].join('\n');
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = new KubernetesClusterClient({
+        cluster,
+        timeoutMs: this.#timeoutMs,
+        maxBytes: this.#maxBytes,
+      });
+      this.#clients.set(key, client);
     }
-    if (!response.ok) {
-      const status = (body ?? {}) as Status;
-      throw new ClusterError(
-        `Cluster "${cluster.name}" refused GET ${path}: ${response.status} ${
-          status.message ?? status.reason ?? response.statusText
-        }`,
-        false,
-      );
+    return client;
+  }
+
+  async #clusters(): Promise<Array<KubernetesCluster | LocatorFailure>> {
+    const fixed = await Promise.all(
+      this.#fixed.map(async c =>
+        c.authProvider === 'localKubectlProxy' &&
+        c.url === 'http://localhost:8001'
+          ? { ...c, url: await this.#localProxyUrl() }
+          : c,
+      ),
+    );
+    return [...fixed, ...(await this.#fromCatalog())];
+  }
+
+  /**
+   * `kubectl proxy` listens on 127.0.0.1, while localhost may resolve to ::1
+   * first: IPv4 first, as the kubernetes-backend's locator does.
+   */
+  #localProxyUrl(): Promise<string> {
+    this.#localProxy ??= lookup('localhost', { verbatim: false })
+      .then(({ address, family }) =>
+        family === 6 ? `http://[${address}]:8001` : `http://${address}:8001`,
+      )
+      .catch(() => 'http://127.0.0.1:8001');
+    return this.#localProxy;
+  }
+
+  /** Clusters of the catalog locators, asked again after the health TTL. */
+  #fromCatalog(): Promise<Array<KubernetesCluster | LocatorFailure>> {
+    if (!this.#catalogLocators.length) return Promise.resolve([]);
+    const now = Date.now();
+    if (
+      !this.#catalogClusters ||
+      now - this.#catalogClusters.at > this.#cacheTtlMs
+    ) {
+      this.#catalogClusters = {
+        at: now,
+        value: Promise.all(
+          this.#catalogLocators.map(async locator => {
+            try {
+              return await locator.clusters();
+            } catch (error) {
+              this.#logger.warn(
+                'Catalog cluster locator could not list Resource entities',
+                { locator: locator.key, error: errorMessage(error) },
+              );
+              // Ask again next time rather than keep the failure for a TTL.
+              this.#catalogClusters = undefined;
+              return [
+                {
+                  failed: true as const,
+                  name: `catalog (${locator.key})`,
+                  error: `The catalog cluster locator ${
+                    locator.key
+                  } could not list kubernetes-cluster Resources: ${errorMessage(
+                    error,
+                  )}`,
+                },
+              ];
+            }
+          }),
+        ).then(lists => lists.flat()),
+      };
     }
-    return body as T;
+    return this.#catalogClusters.value;
   }
 }
