@@ -355,5 +355,14 @@ describe('workloads of an entity Argo CD does not deploy', () => {
       'deployments backstage.io/kubernetes-id=shop',
       'statefulsets backstage.io/kubernetes-id=shop',
     ]);
+
+    // The workload lists are cached like Argo CD answers: no second call
+    // to the cluster that answered; the unreachable one is asked again.
+    const again = await request(app)
+      .get('/api/datastack/health/entity/default/component/shop')
+      .set('authorization', mockCredentials.user.header());
+    expect(again.body.clusters[0]).toEqual(res.body.clusters[0]);
+    expect(again.body.clusters[1].status).toBe('unreachable');
+    expect(selectors).toHaveLength(2);
   });
 });

@@ -304,6 +304,12 @@ describe('the catalog and localKubectlProxy locators', () => {
               'kubernetes.io/api-server-certificate-authority': ca,
               'kubernetes.io/auth-provider': 'aws',
             }),
+            // No token can come from the catalog.
+            resource('token-cluster', {
+              'kubernetes.io/api-server': `${open.url}/k8s/in-cluster`,
+              'kubernetes.io/api-server-certificate-authority': ca,
+              'kubernetes.io/auth-provider': 'serviceAccount',
+            }),
             // A private address the kubernetes-backend refuses too.
             resource('internal', {
               'kubernetes.io/api-server': 'https://10.1.2.3',
@@ -328,8 +334,14 @@ describe('the catalog and localKubectlProxy locators', () => {
       'local',
       'shared-eu',
       'eks-us',
+      'token-cluster',
     ]);
-    const [local, shared, eks] = res.body.clusters;
+    const [local, shared, eks, token] = res.body.clusters;
+    expect(token).toMatchObject({
+      status: 'error',
+      error:
+        'Cluster "token-cluster" (resource:default/token-cluster) uses auth provider "serviceAccount", which the catalog locator does not support: a token cannot come from the catalog',
+    });
     expect(local).toMatchObject({
       url: 'http://127.0.0.1:8001',
       status: 'ok',
