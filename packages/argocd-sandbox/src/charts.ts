@@ -119,6 +119,11 @@ function strimziApiVersion(tag: string): string {
   return major === 0 && minor < 49 ? 'v1beta2' : 'v1';
 }
 
+/** kube-prometheus-stack's fullname as its chart truncates it (26 characters). */
+function promFullname(release: string): string {
+  return `${release}-kube-prometheus-stack`.slice(0, 26).replace(/-+$/, '');
+}
+
 const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
   'strimzi-kafka-operator': c => [
     serviceAccount('strimzi-cluster-operator'),
@@ -276,9 +281,11 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
     ingress(`${c.release}-prefect-server`, hostFor(c, `${c.release}-prefect`)),
     pdb(`${c.release}-prefect-server`),
   ],
+  // The chart names its operator "<fullname | trunc 26 | trimSuffix "-">-operator"
+  // (templates/_helpers.tpl kube-prometheus-stack.operator.fullname).
   'kube-prometheus-stack': c => [
-    ...clusterRbac(`${c.release}-operator`),
-    deployment(`${c.release}-operator`, [
+    ...clusterRbac(`${promFullname(c.release)}-operator`),
+    deployment(`${promFullname(c.release)}-operator`, [
       'quay.io/prometheus-operator/prometheus-operator:v0.81.0',
     ]),
     deployment(`${c.release}-grafana`, ['docker.io/grafana/grafana:11.6.0']),

@@ -271,6 +271,7 @@ describe('secrets never leave the backend', () => {
       '/api/datastack/upgrades/entity/default/component/orders-kafka',
       '/api/datastack/upgrades/fleet',
       '/api/datastack/upgrades/charts',
+      '/api/datastack/platform/operators',
     ];
     const bodies: string[] = [];
     for (const route of routes) {

@@ -1,6 +1,7 @@
 import {
   ComponentRegistry,
   LABEL_PLATFORM_OPERATOR,
+  PLATFORM_PROJECT,
   OperatorComponent,
   instanceResources,
   isOperatorBased,
@@ -198,9 +199,13 @@ export async function checkOperators(
         chart,
         needed: range,
       };
+      // Only the platform's own Applications count: a team could put the
+      // label on an Application of its own project, but no team namespace
+      // may use the platform project.
       const apps = read.apps.filter(
         a =>
           a.metadata.labels?.[LABEL_PLATFORM_OPERATOR] === definition.id &&
+          a.spec.project === PLATFORM_PROJECT &&
           sameCluster(a.spec.destination ?? {}, env.cluster, read.clusters),
       );
       if (apps.length === 0) {
