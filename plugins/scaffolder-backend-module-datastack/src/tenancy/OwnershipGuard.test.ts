@@ -17,10 +17,10 @@ describe('OwnershipGuard', () => {
 
   it('lets a member of the owner act for it, whatever the case of the ref', async () => {
     await expect(
-      guard(['user:default/alice', 'group:default/Data-Engineering']).assertMayActFor(
-        as(),
-        'group:default/data-engineering',
-      ),
+      guard([
+        'user:default/alice',
+        'group:default/Data-Engineering',
+      ]).assertMayActFor(as(), 'group:default/data-engineering'),
     ).resolves.toBe('member');
   });
 
@@ -34,8 +34,10 @@ describe('OwnershipGuard', () => {
   });
 
   it('refuses a user of another team, naming the owner and their teams', async () => {
-    const result = guard(['user:default/alice', 'group:default/analytics'])
-      .assertMayActFor(as(), 'group:default/data-engineering');
+    const result = guard([
+      'user:default/alice',
+      'group:default/analytics',
+    ]).assertMayActFor(as(), 'group:default/data-engineering');
     await expect(result).rejects.toThrow(NotAllowedError);
     await expect(result).rejects.toThrow(
       'user:default/alice may not act for group:default/data-engineering: not a member of it (member of user:default/alice, group:default/analytics)',
