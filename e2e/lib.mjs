@@ -388,3 +388,69 @@ export function entityInCatalog(backend, kind, name, ms = 120_000) {
     { what: `${kind}:default/${name} in the catalog`, ms },
   );
 }
+
+/**
+ * Starts Debian's redis-server (scripts/services.sh installs it) on a free
+ * loopback port, without persistence. Resolves with its `url`, `port`,
+ * `keys(pattern)` (through redis-cli) and `stop()`.
+ */
+export async function startRedis() {
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-redis-'));
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs = [];
+  child.stdout.on('data', d => logs.push(String(d)));
+  child.stderr.on('data', d => logs.push(String(d)));
+  const exited = new Promise(resolve => child.once('close', resolve));
+  child.once('error', error => logs.push(String(error)));
+  const cli = (...args) =>
+    new Promise((resolve, reject) => {
+      const c = spawn('redis-cli', ['-p', String(port), '--raw', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', d => (out += d));
+      c.stderr.on('data', d => (err += d));
+      c.once('error', reject);
+      c.once('close', code =>
+        code === 0
+          ? resolve(out)
+          : reject(new Error(`redis-cli ${args.join(' ')}: ${err || out}`)),
+      );
+    });
+  await eventually(async () => (await cli('ping')).trim() === 'PONG', {
+    ms: 20_000,
+    every: 100,
+    what: `redis-server on ${port} (${logs.join('')})`,
+  });
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    logs,
+    async keys(pattern = '*') {
+      return (await cli('keys', pattern)).split('\n').filter(Boolean).sort();
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
