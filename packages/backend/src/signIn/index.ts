@@ -7,6 +7,7 @@ import {
   coreServices,
   createBackendFeatureLoader,
 } from '@backstage/backend-plugin-api';
+import { authModuleDemoProvider } from './demoProvider';
 
 const OAUTH_PROVIDERS = {
   github: () => import('@backstage/plugin-auth-backend-module-github-provider'),
@@ -22,9 +23,9 @@ export const signInProviders = createBackendFeatureLoader({
     // (auth.providers.guest.dangerouslyAllowOutsideDevelopment).
     yield import('@backstage/plugin-auth-backend-module-guest-provider');
     if (environment === 'development') {
-      yield import('./demoProvider').then(m => ({
-        default: m.authModuleDemoProvider,
-      }));
+      // A static import: under the backend's runtime transform a dynamic
+      // import of a local module does not expose its named exports.
+      yield authModuleDemoProvider;
     }
     const configured: string[] = [];
     for (const [id, load] of Object.entries(OAUTH_PROVIDERS)) {
