@@ -451,6 +451,8 @@ export async function startRedis() {
         child.kill('SIGTERM');
         await exited;
       }
+      const { rm } = await import('node:fs/promises');
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

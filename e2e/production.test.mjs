@@ -465,3 +465,281 @@ describe(
     });
   },
 );
+
+// helm and kubectl cannot run here: the manifests are checked as data. The
+// key lists are those of the chart's values.yaml (backstage/charts,
+// charts/backstage 2.8.2), so a misspelt key, which Helm ignores silently,
+// fails here.
+const CHART_KEYS = {
+  '': [
+    'global',
+    'kubeVersion',
+    'nameOverride',
+    'fullnameOverride',
+    'clusterDomain',
+    'commonLabels',
+    'commonAnnotations',
+    'extraDeploy',
+    'diagnosticMode',
+    'ingress',
+    'httpRoute',
+    'backstage',
+    'service',
+    'networkPolicy',
+    'postgresql',
+    'serviceAccount',
+    'metrics',
+  ],
+  backstage: [
+    'replicas',
+    'revisionHistoryLimit',
+    'strategy',
+    'image',
+    'pdb',
+    'autoscaling',
+    'containerPorts',
+    'command',
+    'args',
+    'extraAppConfig',
+    'extraContainers',
+    'extraEnvVars',
+    'extraEnvVarsCM',
+    'extraEnvVarsSecrets',
+    'extraPorts',
+    'extraVolumeMounts',
+    'extraVolumes',
+    'initContainers',
+    'installDir',
+    'resources',
+    'readinessProbe',
+    'livenessProbe',
+    'startupProbe',
+    'podSecurityContext',
+    'containerSecurityContext',
+    'appConfig',
+    'affinity',
+    'topologySpreadConstraints',
+    'nodeSelector',
+    'tolerations',
+    'hostAliases',
+    'podAnnotations',
+    'podLabels',
+    'annotations',
+  ],
+  'backstage.image': [
+    'registry',
+    'repository',
+    'tag',
+    'digest',
+    'pullPolicy',
+    'pullSecrets',
+  ],
+  'backstage.pdb': ['create', 'minAvailable', 'maxUnavailable'],
+  ingress: [
+    'enabled',
+    'className',
+    'annotations',
+    'host',
+    'extraHosts',
+    'path',
+    'tls',
+    'extraTls',
+  ],
+  'ingress.tls': ['enabled', 'secretName'],
+  service: [
+    'type',
+    'ports',
+    'nodePorts',
+    'sessionAffinity',
+    'clusterIP',
+    'loadBalancerIP',
+    'loadBalancerSourceRanges',
+    'externalTrafficPolicy',
+    'annotations',
+    'extraPorts',
+    'ipFamilyPolicy',
+    'ipFamilies',
+  ],
+};
+
+describe('deploy/: the Backstage chart values and the Valkey manifests', () => {
+  const YAML = requireFromRoot('yaml');
+  const load = async file => {
+    const docs = YAML.parseAllDocuments(
+      await readFile(path.join(root, file), 'utf8'),
+    );
+    for (const doc of docs) {
+      assert.deepEqual(doc.errors, [], `${file} parses`);
+    }
+    return docs.map(doc => doc.toJS());
+  };
+  const at = (object, dotted) =>
+    dotted ? dotted.split('.').reduce((o, k) => o?.[k], object) : object;
+  /** `${VAR}` substitutions in the string values (comments are not config). */
+  const substitutions = value => {
+    if (typeof value === 'string') {
+      return [...value.matchAll(/\$\{(\w+)(:-[^}]*)?\}/g)].map(m => ({
+        name: m[1],
+        required: m[2] === undefined,
+      }));
+    }
+    if (value && typeof value === 'object') {
+      return Object.values(value).flatMap(substitutions);
+    }
+    return [];
+  };
+
+  it('deploy/helm/values.yaml uses only keys of the chart, with two replicas, the image, probes, resources and no bundled PostgreSQL', async () => {
+    const [values] = await load('deploy/helm/values.yaml');
+    for (const [where, keys] of Object.entries(CHART_KEYS)) {
+      for (const key of Object.keys(at(values, where) ?? {})) {
+        assert.ok(
+          keys.includes(key),
+          `${
+            where || '(top level)'
+          }.${key} is not a value of the backstage chart 2.8`,
+        );
+      }
+    }
+    const { backstage } = values;
+    assert.equal(backstage.replicas, 2);
+    for (const key of ['registry', 'repository', 'tag']) {
+      assert.equal(typeof backstage.image[key], 'string', `image.${key}`);
+    }
+    assert.equal(values.postgresql.enabled, false);
+    assert.equal(values.ingress.enabled, true);
+    assert.ok(values.ingress.host);
+    assert.equal(
+      backstage.readinessProbe.httpGet.path,
+      '/.backstage/health/v1/readiness',
+    );
+    assert.equal(
+      backstage.livenessProbe.httpGet.path,
+      '/.backstage/health/v1/liveness',
+    );
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      assert.equal(
+        backstage[probe].httpGet.port,
+        backstage.containerPorts.backend,
+        `${probe} on the backend port`,
+      );
+    }
+    assert.ok(backstage.resources.requests.cpu);
+    assert.ok(backstage.resources.requests.memory);
+    assert.ok(backstage.resources.limits.memory);
+    assert.equal(backstage.podSecurityContext.runAsNonRoot, true);
+    assert.equal(backstage.podSecurityContext.runAsUser, 1000);
+    // The chart replaces the image's CMD: the same command and configs,
+    // then the ConfigMap (appended by the chart).
+    const dockerfile = await readFile(
+      path.join(root, 'packages/backend/Dockerfile'),
+      'utf8',
+    );
+    const cmd = JSON.parse(
+      parseDockerfile(dockerfile).find(i => i.instruction === 'CMD').args,
+    );
+    assert.deepEqual([...backstage.command, ...backstage.args], cmd);
+    assert.ok(backstage.appConfig.datastack.argocd.instances.length > 0);
+    assert.equal(
+      backstage.appConfig.datastack.gitops?.localRoot,
+      undefined,
+      'production publishes to a git host, not one pod’s disk',
+    );
+  });
+
+  it('every variable the production configuration needs comes from a listed Secret or extraEnvVars', async () => {
+    const [values] = await load('deploy/helm/values.yaml');
+    const secrets = await load('deploy/helm/secrets.example.yaml');
+    const [production] = await load('app-config.production.yaml');
+    const listed = values.backstage.extraEnvVarsSecrets;
+    for (const name of listed) {
+      assert.ok(
+        secrets.some(s => s.kind === 'Secret' && s.metadata.name === name),
+        `secrets.example.yaml shows the Secret ${name}`,
+      );
+    }
+    const provided = new Set([
+      ...values.backstage.extraEnvVars.map(e => e.name),
+      ...secrets
+        .filter(s => listed.includes(s.metadata.name))
+        .flatMap(s => Object.keys(s.stringData)),
+    ]);
+    const needed = [
+      ...substitutions(production),
+      ...substitutions(values.backstage.appConfig),
+    ];
+    assert.ok(needed.some(v => v.name === 'REDIS_URL'));
+    for (const { name, required } of needed) {
+      if (required) {
+        assert.ok(provided.has(name), `${name} is provided to the pods`);
+      }
+    }
+    // Every sign-in variable is shown, though each provider is optional.
+    for (const { name } of substitutions(production.auth)) {
+      assert.ok(provided.has(name), `${name} is in secrets.example.yaml`);
+    }
+  });
+
+  it('deploy/valkey: a Deployment without persistence, its Service and a NetworkPolicy for the Backstage pods agree', async () => {
+    const docs = (
+      await Promise.all(
+        ['deployment.yaml', 'service.yaml', 'networkpolicy.yaml'].map(f =>
+          load(`deploy/valkey/${f}`),
+        ),
+      )
+    ).flat();
+    const of = kind => {
+      const found = docs.filter(d => d.kind === kind);
+      assert.equal(found.length, 1, `one ${kind}`);
+      return found[0];
+    };
+    const deployment = of('Deployment');
+    const service = of('Service');
+    const policy = of('NetworkPolicy');
+    assert.equal(deployment.apiVersion, 'apps/v1');
+    const pod = deployment.spec.template;
+    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) {
+      assert.equal(pod.metadata.labels[k], v, `Deployment selector ${k}`);
+    }
+    for (const [k, v] of Object.entries(service.spec.selector)) {
+      assert.equal(pod.metadata.labels[k], v, `Service selector ${k}`);
+    }
+    const [container] = pod.spec.containers;
+    const portNames = container.ports.map(p => p.name);
+    assert.ok(portNames.includes(service.spec.ports[0].targetPort));
+    // A cache: no snapshot, no append-only file, no volume claim.
+    const args = container.args;
+    assert.equal(args[args.indexOf('--save') + 1], '');
+    assert.equal(args[args.indexOf('--appendonly') + 1], 'no');
+    assert.ok(args.includes('--maxmemory-policy'));
+    assert.equal(
+      (pod.spec.volumes ?? []).some(v => v.persistentVolumeClaim),
+      false,
+    );
+    assert.equal(pod.spec.securityContext.runAsNonRoot, true);
+
+    // REDIS_URL of the example Secret names this Service and port.
+    const secrets = await load('deploy/helm/secrets.example.yaml');
+    const redisUrl = new URL(
+      secrets.find(
+        s => s.metadata.name === 'datastack-redis',
+      ).stringData.REDIS_URL,
+    );
+    assert.equal(redisUrl.hostname, service.metadata.name);
+    assert.equal(Number(redisUrl.port), service.spec.ports[0].port);
+
+    // Only the release's Backstage pods reach it: the labels the chart gives
+    // them (app.kubernetes.io/name: backstage, instance: the release name,
+    // as the values' topology spread assumes).
+    const [values] = await load('deploy/helm/values.yaml');
+    const backstageLabels =
+      values.backstage.topologySpreadConstraints[0].labelSelector.matchLabels;
+    assert.deepEqual(
+      policy.spec.ingress[0].from[0].podSelector.matchLabels,
+      backstageLabels,
+    );
+    for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels)) {
+      assert.equal(pod.metadata.labels[k], v, `NetworkPolicy selects ${k}`);
+    }
+  });
+});
