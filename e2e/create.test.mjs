@@ -249,4 +249,58 @@ describe('Create new data pipeline in the browser', () => {
     );
     await shot('13-search');
   });
+  // Two teams, one portal: the same component page for a member of the
+  // owning team (alice, data-engineering), another team (bob, analytics)
+  // and a platform admin (ada), signed in through the development sign-in
+  // page; the Sync button follows the permission policy's owner condition,
+  // and the backend refuses bob's sync whatever the page shows.
+  it('offers Sync to the owning team and the platform admin, not to another team', async () => {
+    const component = `${backend.baseUrl}/catalog/default/component/web-orders-trino`;
+    const syncPath =
+      '/api/datastack/health/entity/default/component/web-orders-trino/applications/dev/web-orders-trino-dev/sync';
+    for (const [user, mayWrite] of [
+      ['alice', true],
+      ['bob', false],
+      ['ada', true],
+    ]) {
+      const context = await browser.newContext({
+        viewport: { width: 1400, height: 1000 },
+      });
+      const page = await context.newPage();
+      await page.goto(`${backend.baseUrl}/`);
+      await page
+        .getByRole('button', { name: `Sign in as ${user}` })
+        .click({ timeout: 60_000 });
+      await page
+        .getByRole('heading', { name: 'Datastack Catalog' })
+        .waitFor({ timeout: 60_000 });
+      await page.goto(component);
+      await page
+        .getByText('web-orders-trino-dev')
+        .first()
+        .waitFor({ timeout: 60_000 });
+      const sync = page.getByRole('button', {
+        name: 'Sync web-orders-trino-dev',
+      });
+      if (mayWrite) {
+        await sync.waitFor({ timeout: 30_000 });
+      } else {
+        // The permission answer has arrived once the refresh button shows;
+        // give the page a moment more, then the Sync button must be absent.
+        await page.waitForTimeout(2_000);
+      }
+      assert.equal(await sync.count(), mayWrite ? 1 : 0, user);
+      await page.screenshot({
+        path: path.join(resultsDir, `tenancy-${user}.png`),
+        fullPage: true,
+      });
+      const token = await backend.userToken(user);
+      const res = await fetch(`${backend.baseUrl}${syncPath}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, mayWrite ? 200 : 403, `${user}: ${res.status}`);
+      await context.close();
+    }
+  });
 });
