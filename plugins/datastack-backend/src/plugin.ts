@@ -13,7 +13,6 @@ import {
 } from '@datastack/plugin-datastack-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
-import { createPlatformOperatorsRouter } from './routes/platform';
 import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
@@ -179,14 +178,7 @@ export const datastackPlugin = createBackendPlugin({
               hosts,
             }),
             chartVersions,
-            catalog,
-            httpAuth,
-            permissions,
-          }),
-        );
-        httpRouter.use(
-          createPlatformOperatorsRouter({
-            operators: PlatformOperatorsService.create({
+            platformOperators: PlatformOperatorsService.create({
               clients: instances.clients(),
               registry,
               cache,

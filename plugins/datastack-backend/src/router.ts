@@ -11,7 +11,10 @@ import type express from 'express';
 import Router from 'express-promise-router';
 import { authorizers, jsonBody } from './routes/common';
 import { addHealthRoutes } from './routes/health';
-import { addPlatformRoutes } from './routes/platform';
+import {
+  addPlatformOperatorsRoutes,
+  addPlatformRoutes,
+} from './routes/platform';
 import { addUpgradeRoutes } from './routes/upgrades';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
@@ -21,6 +24,7 @@ import type { SyncService } from './services/health/SyncService';
 import type { ChartVersionsService } from './services/upgrades/ChartVersionsService';
 import type { ProposeService } from './services/upgrades/ProposeService';
 import type { UpgradeService } from './services/upgrades/UpgradeService';
+import type { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 
 export interface RouterOptions {
   /** Answers the readiness route. */
@@ -35,6 +39,7 @@ export interface RouterOptions {
   upgrades: UpgradeService;
   propose: ProposeService;
   chartVersions: ChartVersionsService;
+  platformOperators: PlatformOperatorsService;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
@@ -51,6 +56,10 @@ export async function createRouter(
   const auth = authorizers(options);
   router.use(...jsonBody());
   addPlatformRoutes(router, { auth, ...options });
+  addPlatformOperatorsRoutes(router, {
+    auth,
+    operators: options.platformOperators,
+  });
   addHealthRoutes(router, { auth, ...options });
   addUpgradeRoutes(router, { auth, ...options });
   return router;

@@ -4,11 +4,10 @@ import {
   datastackClusterReadPermission,
 } from '@datastack/plugin-datastack-common';
 import type express from 'express';
-import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { ArgoCdInstancesService } from '../services/ArgoCdInstancesService';
 import type { PlatformOperatorsService } from '../services/platform/PlatformOperatorsService';
-import { AuthorizeDeps, Authorizers, authorizers, parse } from './common';
+import { Authorizers, parse } from './common';
 
 const noQuery = z.object({}).strict();
 
@@ -76,19 +75,4 @@ export function addPlatformOperatorsRoutes(
     );
     res.json(await options.operators.list());
   });
-}
-
-/**
- * The platform operators routes as a router of their own, for the plugin to
- * mount next to the main router.
- */
-export function createPlatformOperatorsRouter(
-  options: AuthorizeDeps & { operators: PlatformOperatorsService },
-): express.Router {
-  const router = Router();
-  addPlatformOperatorsRoutes(router, {
-    auth: authorizers(options),
-    operators: options.operators,
-  });
-  return router;
 }
