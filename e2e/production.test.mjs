@@ -8,7 +8,7 @@
 // catalog's templates, one template, Datastack's routes, and checks that the
 // cache service writes to Redis.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   cp,
@@ -36,6 +36,12 @@ const postgresUrl = process.env.DATASTACK_TEST_POSTGRES_URL;
 if (!postgresUrl && process.env.CI) {
   throw new Error(
     'DATASTACK_TEST_POSTGRES_URL is not set: .ci/run starts PostgreSQL and sets it',
+  );
+}
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+if (!hasRedis && process.env.CI) {
+  throw new Error(
+    'redis-server is not installed: scripts/services.sh (run by .ci/run) installs it',
   );
 }
 
@@ -122,7 +128,9 @@ const seconds = ms => `${(ms / 1000).toFixed(1)} s`;
 describe(
   'production image (packages/backend/Dockerfile)',
   {
-    skip: !postgresUrl && 'DATASTACK_TEST_POSTGRES_URL is not set',
+    skip:
+      (!postgresUrl && 'DATASTACK_TEST_POSTGRES_URL is not set') ||
+      (!hasRedis && 'redis-server is not installed (bash scripts/services.sh)'),
   },
   () => {
     const timings = [];
