@@ -12,3 +12,4 @@ export type * from './argocd/types';
 export * from './gitops';
 export { datastackUrlReaderFactory } from './urlReaderFactory';
 export * from './yamlData';
+export * from './http/fetchUpstream';

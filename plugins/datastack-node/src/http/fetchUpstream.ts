@@ -1,0 +1,326 @@
+import { ServiceUnavailableError } from '@backstage/errors';
+
+/**
+ * One bounded HTTP call to an upstream (Argo CD, a chart repository, an OCI
+ * registry, the datastack backend as seen from a module).
+ *
+ * Written by hand on Node's global fetch because neither fetch nor undici
+ * offers the two policies every upstream call needs: a byte limit enforced
+ * while the body streams (they buffer `text()`/`arrayBuffer()` whole), and a
+ * redirect policy by origin (`redirect: 'follow'` follows any origin,
+ * forwarding the request to wherever a server points). Redirects are handled
+ * manually here, the body is read chunk by chunk and cancelled past the
+ * limit, and one timeout covers the headers and the whole body.
+ */
+
+/** Why an upstream call produced no usable answer. */
+export type UpstreamFailure =
+  | 'timeout'
+  | 'unreachable'
+  | 'too-large'
+  | 'redirect'
+  | 'interrupted';
+
+/**
+ * An upstream call that failed before an HTTP answer could be read in full.
+ * A `ServiceUnavailableError` (503 at Datastack's edge: an upstream's trouble
+ * is never Datastack's 4xx/500); `failure` says which bound was hit. The
+ * message names the subject and the URL without credentials or secrets.
+ */
+export class UpstreamError extends ServiceUnavailableError {
+  readonly failure: UpstreamFailure;
+  /** The HTTP status, when one was answered (a redirect, a declared size). */
+  readonly status?: number;
+  /** The URL, with any embedded credentials removed. */
+  readonly url: string;
+
+  constructor(options: {
+    failure: UpstreamFailure;
+    message: string;
+    url: string;
+    status?: number;
+    cause?: unknown;
+  }) {
+    super(options.message, options.cause as Error | undefined);
+    this.failure = options.failure;
+    this.status = options.status;
+    this.url = options.url;
+  }
+}
+
+export interface FetchUpstreamOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** The caller's cancellation; an abort is rethrown as the caller's reason. */
+  signal?: AbortSignal;
+  /** Milliseconds for the whole call: connection, headers, redirects and body. */
+  timeoutMs: number;
+  /** Bytes of body accepted; a larger declared or streamed body is refused. */
+  maxBytes: number;
+  /** Named in messages ("the index of https://charts.example.com"). */
+  subject?: string;
+  /** Values never to appear in a message or an error body (tokens, passwords). */
+  secrets?: Iterable<string>;
+  /** Redirects followed (same origin only unless `crossOriginRedirects`). Default 5. */
+  maxRedirects?: number;
+  /**
+   * `refuse` (default): a redirect to another origin is an error.
+   * `without-credentials`: followed, with `authorization` and `cookie` dropped
+   * (blob downloads that registries and release hosts send to a CDN).
+   */
+  crossOriginRedirects?: 'refuse' | 'without-credentials';
+  /** For tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** A complete, bounded answer. Non-2xx answers are returned too, with a redacted body. */
+export interface UpstreamResponse {
+  status: number;
+  statusText: string;
+  ok: boolean;
+  headers: Headers;
+  /** The URL that answered, after redirects. */
+  url: string;
+  body: Buffer;
+  text(): string;
+}
+
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/** A URL without `user:password@`, for messages. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(url.toString());
+    if (!u.username && !u.password) return u.toString();
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return String(url).replace(/\/\/[^/@\s]*@/g, '//');
+  }
+}
+
+/**
+ * `text` without any of `secrets` (in their plain, URL-encoded and base64
+ * forms of `user:password`) and without credentials embedded in URLs.
+ */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  const all = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    all.add(secret);
+    all.add(encodeURIComponent(secret));
+  }
+  let clean = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']+@/gi, '$1***@');
+  for (const secret of [...all].sort((a, b) => b.length - a.length)) {
+    clean = clean.split(secret).join('***');
+  }
+  return clean;
+}
+
+function credentialsOf(url: URL): string[] {
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  return password
+    ? [password, Buffer.from(`${user}:${password}`).toString('base64')]
+    : [];
+}
+
+/** One bounded call; see the module comment. Throws {@link UpstreamError}. */
+export async function fetchUpstream(
+  input: string | URL,
+  options: FetchUpstreamOptions,
+): Promise<UpstreamResponse> {
+  const doFetch = options.fetch ?? ((...args) => fetch(...args));
+  const maxRedirects = options.maxRedirects ?? 5;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, timeout])
+    : timeout;
+  const first = new URL(input.toString());
+  const secrets = [...(options.secrets ?? []), ...credentialsOf(first)];
+  let headers: Record<string, string> = { ...options.headers };
+  if (first.username || first.password) {
+    // fetch refuses URLs with credentials; send them as basic auth instead.
+    if (!Object.keys(headers).some(h => h.toLowerCase() === 'authorization')) {
+      headers.authorization = `Basic ${Buffer.from(
+        `${decodeURIComponent(first.username)}:${decodeURIComponent(
+          first.password,
+        )}`,
+      ).toString('base64')}`;
+    }
+    first.username = '';
+    first.password = '';
+  }
+  const subject = options.subject ?? redactUrl(first);
+  const scrub = (text: string) => redactSecrets(text, secrets);
+
+  const fail = (
+    failure: UpstreamFailure,
+    message: string,
+    url: URL,
+    extra: { status?: number; cause?: unknown } = {},
+  ) =>
+    new UpstreamError({
+      failure,
+      message: scrub(message),
+      url: redactUrl(url),
+      ...extra,
+    });
+
+  const transportError = (error: unknown, url: URL): Error => {
+    if (options.signal?.aborted) {
+      return options.signal.reason instanceof Error
+        ? options.signal.reason
+        : new Error('The request was aborted');
+    }
+    if (timeout.aborted) {
+      return fail(
+        'timeout',
+        `${subject} did not answer in full within ${options.timeoutMs} ms`,
+        url,
+      );
+    }
+    const err = error as Error & { cause?: Error };
+    const reason = err?.cause?.message ?? err?.message ?? String(error);
+    return fail(
+      'unreachable',
+      `${subject} could not be reached: ${reason}`,
+      url,
+    );
+  };
+
+  // Not every fetch (an interceptor, a body already handed over) stops a
+  // pending read on abort, so every wait races the signal as well.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const untilAborted = <T>(work: Promise<T>) => Promise.race([work, aborted]);
+
+  try {
+    return await send();
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+
+  async function send(): Promise<UpstreamResponse> {
+    let url = first;
+    let method = options.method ?? 'GET';
+    let body = options.body;
+    let response: Response;
+    for (let hop = 0; ; hop++) {
+      try {
+        response = await untilAborted(
+          doFetch(url, { method, headers, body, signal, redirect: 'manual' }),
+        );
+      } catch (error) {
+        throw transportError(error, url);
+      }
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) break;
+      if (response.status === 304) break;
+      response.body?.cancel().catch(() => {});
+      if (hop >= maxRedirects) {
+        throw fail(
+          'redirect',
+          `${subject} redirected more than ${maxRedirects} times`,
+          url,
+          { status: response.status },
+        );
+      }
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) {
+        if (options.crossOriginRedirects !== 'without-credentials') {
+          throw fail(
+            'redirect',
+            `${subject} redirected to another origin (${next.origin}), which is not followed`,
+            url,
+            { status: response.status },
+          );
+        }
+        headers = Object.fromEntries(
+          Object.entries(headers).filter(
+            ([name]) => !CREDENTIAL_HEADERS.includes(name.toLowerCase()),
+          ),
+        );
+      }
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) &&
+          method === 'POST')
+      ) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+      }
+      url = next;
+    }
+
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      response.body?.cancel().catch(() => {});
+      throw fail(
+        'too-large',
+        `${subject} declared ${declared} bytes, more than the ${options.maxBytes} allowed`,
+        url,
+        { status: response.status },
+      );
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    if (response.body) {
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await untilAborted(reader.read());
+          if (done) break;
+          size += value.byteLength;
+          if (size > options.maxBytes) {
+            reader.cancel().catch(() => {});
+            throw fail(
+              'too-large',
+              `${subject} sent more than the ${options.maxBytes} bytes allowed; the download was cancelled`,
+              url,
+              { status: response.status },
+            );
+          }
+          chunks.push(
+            Buffer.from(value.buffer, value.byteOffset, value.length),
+          );
+        }
+      } catch (error) {
+        if (error instanceof UpstreamError) throw error;
+        reader.cancel().catch(() => {});
+        if (options.signal?.aborted || timeout.aborted) {
+          throw transportError(error, url);
+        }
+        throw fail(
+          'interrupted',
+          `${subject} stopped before the end of its answer: ${
+            (error as Error).message
+          }`,
+          url,
+          { status: response.status },
+        );
+      }
+    }
+    let content = Buffer.concat(chunks, size);
+    if (!response.ok && response.status !== 304) {
+      content = Buffer.from(scrub(content.toString('utf8')), 'utf8');
+    }
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      ok: response.ok,
+      headers: response.headers,
+      url: redactUrl(url),
+      body: content,
+      text: () => content.toString('utf8'),
+    };
+  }
+}
