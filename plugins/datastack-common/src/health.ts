@@ -43,6 +43,26 @@ export interface HealthFinding {
   severity: 'error' | 'warning';
   message: string;
   resource?: { kind: string; name: string; namespace?: string };
+  /**
+   * Set while the Application is settling (a sync runs or has just ended):
+   * the rule is not a problem yet and becomes one at this time if it has not
+   * cleared by then (the progress deadline).
+   */
+  pendingUntil?: string;
+}
+
+/**
+ * An Application in the middle of, or just after, an operation: what Argo CD
+ * reports as in progress. Resources that are Progressing, Missing or
+ * OutOfSync and pending findings are expected then, not problems.
+ */
+export interface ApplicationSettling {
+  /** True while Argo CD's operation runs (`operationState.phase` Running or Terminating). */
+  syncing: boolean;
+  /** When the operation started (while it runs) or ended (after). */
+  since: string;
+  /** The progress deadline: after it, the data-stack rules fire as problems. */
+  until: string;
 }
 
 /** One Argo CD Application of an entity. */
@@ -70,6 +90,8 @@ export interface ApplicationHealth {
   chart?: { repoURL: string; name: string; version?: string };
   failingResources: FailingResource[];
   findings: HealthFinding[];
+  /** Present while the Application is within its progress deadline. */
+  settling?: ApplicationSettling;
   status: RollupStatus;
 }
 

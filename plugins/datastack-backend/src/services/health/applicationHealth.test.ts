@@ -3,6 +3,10 @@ import type {
   Application,
   ResourceStatus,
 } from '@datastack/plugin-datastack-node';
+import {
+  startArgoCdSandbox,
+  type ArgoCdSandbox,
+} from '@datastack/argocd-sandbox';
 import { applicationHealth } from './applicationHealth';
 
 const registry = createDefaultRegistry();
@@ -178,5 +182,131 @@ describe('applicationHealth findings', () => {
       ]),
     );
     expect(well.findings).toEqual([]);
+  });
+});
+
+describe('applicationHealth through a sync, as Argo CD progresses it (the sandbox)', () => {
+  const SYNC_MS = 5_000;
+  let clock = Date.parse('2026-12-02T14:00:00Z');
+  let sandbox: ArgoCdSandbox;
+
+  beforeAll(async () => {
+    sandbox = await startArgoCdSandbox({
+      name: 'dev',
+      syncDurationMs: SYNC_MS,
+      now: () => clock,
+    });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => sandbox.reset());
+
+  /**
+   * Creates a never-synced Strimzi operator Application and asks Argo CD to
+   * sync it, as the card's Sync button does.
+   */
+  const seedOperator = async (labels: Record<string, string> = {}) => {
+    sandbox.seedApplications(1, {
+      namePrefix: 'platform-kafka',
+      charts: ['strimzi-kafka-operator'],
+      deployed: false,
+      automated: false,
+      labels: { 'datastack.io/platform-operator': 'kafka', ...labels },
+    });
+    const before = read();
+    const [a] = sandbox.applications();
+    const res = await fetch(
+      `${sandbox.url}/api/v1/applications/${a.metadata.name}/sync?appNamespace=argocd`,
+      { method: 'POST', body: JSON.stringify({}) },
+    );
+    expect(res.status).toBe(200);
+    return before;
+  };
+  const read = (deadlineMs?: number) => {
+    // The sandbox types `apiVersion` as any string; the payload is Argo CD's.
+    const a = sandbox.applications()[0] as Application;
+    return applicationHealth(a, {
+      instance: 'dev',
+      url: 'https://argocd/x',
+      registry,
+      now: clock,
+      ...(deadlineMs !== undefined && { progressDeadlineMs: deadlineMs }),
+    });
+  };
+
+  it('is progressing, never degraded, while a normal sync runs, and healthy after it', async () => {
+    const start = Date.parse('2026-12-02T14:00:00Z');
+    clock = start;
+    const before = await seedOperator();
+    // Created, not synced yet: Argo CD's OutOfSync/Missing, not a failure.
+    expect([before.sync.status, before.health.status]).toEqual([
+      'OutOfSync',
+      'Missing',
+    ]);
+    expect(before.status).toBe('progressing');
+    expect(before.findings.every(f => f.pendingUntil)).toBe(true);
+    const seen: Array<[string, string, string | undefined, string]> = [];
+    for (const at of [0, 1_000, 2_500, 4_999]) {
+      clock = start + at;
+      const h = read();
+      seen.push([h.sync.status, h.health.status, h.operation?.phase, h.status]);
+      expect(h.status).toBe('progressing');
+      expect(h.settling).toMatchObject({ syncing: true });
+      // The unready operator is what the sync waits for, not a problem yet.
+      expect(h.findings.every(f => f.pendingUntil)).toBe(true);
+    }
+    expect(seen[0]).toEqual([
+      'OutOfSync',
+      'Progressing',
+      'Running',
+      'progressing',
+    ]);
+    expect(seen.some(([, , , s]) => s === 'degraded')).toBe(false);
+
+    clock = start + SYNC_MS + 1;
+    const done = read();
+    expect([
+      done.sync.status,
+      done.health.status,
+      done.operation?.phase,
+    ]).toEqual(['Synced', 'Healthy', 'Succeeded']);
+    expect(done.status).toBe('healthy');
+    expect(done.settling).toBeUndefined();
+    expect(done.findings).toEqual([]);
+  });
+
+  it('fires the operator rule when the sync runs past its progress deadline', async () => {
+    clock = Date.parse('2026-12-02T15:00:00Z');
+    await seedOperator();
+    clock += 2_000;
+    const withinDeadline = read(60_000);
+    expect(withinDeadline.status).toBe('progressing');
+
+    // The same moment, with a deadline already passed.
+    const past = read(1_000);
+    expect(past.findings.map(f => [f.rule, f.pendingUntil])).toEqual([
+      ['operator-unavailable', undefined],
+    ]);
+    expect(past.status).toBe('degraded');
+  });
+
+  it('is degraded when Argo CD reports the synced Application Degraded', async () => {
+    clock = Date.parse('2026-12-02T16:00:00Z');
+    await seedOperator({ 'sandbox.datastack.io/outcome': 'degraded' });
+    expect(read().status).toBe('progressing');
+    clock += SYNC_MS + 1;
+    const h = read();
+    expect(h.health.status).toBe('Degraded');
+    expect(h.settling).toBeUndefined();
+    expect(h.status).toBe('degraded');
+    expect(h.findings.map(f => f.rule)).toEqual(['operator-unavailable']);
+  });
+
+  it('is degraded when the sync operation fails', async () => {
+    clock = Date.parse('2026-12-02T17:00:00Z');
+    await seedOperator({ 'sandbox.datastack.io/outcome': 'failed' });
+    clock += SYNC_MS + 1;
+    const h = read();
+    expect(h.operation?.phase).toBe('Failed');
+    expect(h.status).toBe('degraded');
   });
 });

@@ -1,5 +1,6 @@
 import {
   ApplicationHealth,
+  ApplicationSettling,
   ComponentRegistry,
   FailingResource,
   HealthFinding,
@@ -144,24 +145,102 @@ export function dataStackFindings(
   return findings;
 }
 
-/** Argo CD's sync, health and operation summed up in one status. */
+/**
+ * How long after an operation started (while it runs) or ended (after it)
+ * the data-stack rules wait before they call what they see a problem: a
+ * fresh Kafka or operator is not Ready in its first minutes, as Argo CD's own
+ * Progressing says. Kubernetes' Deployment `progressDeadlineSeconds`
+ * defaults to 600 for the same reason.
+ */
+export const DEFAULT_PROGRESS_DEADLINE_MS = 10 * 60_000;
+
+const RUNNING_PHASES = new Set(['Running', 'Terminating']);
+const FAILED_PHASES = new Set(['Failed', 'Error']);
+
+function epoch(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/**
+ * Whether an Application is settling: Argo CD's operation runs, or it ended
+ * (or, never synced, it was created) less than the progress deadline ago and
+ * Argo CD still reports the Application Progressing or Missing. Undefined when Argo CD itself says it
+ * failed (Degraded health, a Failed or Error operation), or when nothing is
+ * in progress.
+ */
+export function settlingOf(
+  app: Application,
+  now: number,
+  progressDeadlineMs: number,
+): ApplicationSettling | undefined {
+  const health = app.status?.health?.status;
+  const operation = app.status?.operationState;
+  const phase = operation?.phase;
+  if (health === 'Degraded' || (phase && FAILED_PHASES.has(phase))) {
+    return undefined;
+  }
+  const syncing = !!phase && RUNNING_PHASES.has(phase);
+  let since: number | undefined;
+  if (syncing) {
+    since = epoch(operation?.startedAt) ?? now;
+  } else if (health === 'Progressing' || health === 'Missing') {
+    const history = app.status?.history ?? [];
+    // After the last operation, the last deployment, or (never synced yet)
+    // the Application's creation.
+    since =
+      epoch(operation?.finishedAt) ??
+      epoch(history[history.length - 1]?.deployedAt) ??
+      epoch(app.metadata.creationTimestamp);
+    if (since === undefined || now - since >= progressDeadlineMs) {
+      return undefined;
+    }
+  } else {
+    return undefined;
+  }
+  return {
+    syncing,
+    since: new Date(since).toISOString(),
+    until: new Date(since + progressDeadlineMs).toISOString(),
+  };
+}
+
+/** Whether the progress deadline of a settling Application is still ahead. */
+function withinDeadline(
+  settling: ApplicationSettling | undefined,
+  now: number,
+): boolean {
+  return !!settling && now < Date.parse(settling.until);
+}
+
+/**
+ * Argo CD's sync, health and operation summed up in one status, with Argo
+ * CD's meaning: a running operation is `progressing`, never `degraded`,
+ * unless Argo CD reports the Application Degraded or a data-stack rule has
+ * fired (is past its progress deadline, see {@link applicationHealth}).
+ */
 export function rollup(
   app: Application,
   findings: HealthFinding[],
+  settling?: ApplicationSettling,
+  now: number = Date.now(),
 ): RollupStatus {
   const health = app.status?.health?.status ?? 'Unknown';
   const sync = app.status?.sync?.status ?? 'Unknown';
   const phase = app.status?.operationState?.phase;
   if (
     health === 'Degraded' ||
-    phase === 'Failed' ||
-    phase === 'Error' ||
-    findings.some(f => f.severity === 'error')
+    (phase && FAILED_PHASES.has(phase)) ||
+    findings.some(f => f.severity === 'error' && !f.pendingUntil)
   ) {
     return 'degraded';
   }
-  if (health === 'Missing') return 'missing';
-  if (health === 'Progressing' || phase === 'Running') return 'progressing';
+  if (settling?.syncing) return 'progressing';
+  if (health === 'Missing') {
+    return withinDeadline(settling, now) ? 'progressing' : 'missing';
+  }
+  if (health === 'Progressing') return 'progressing';
   if (sync === 'OutOfSync') return 'out-of-sync';
   if (health === 'Healthy' && sync === 'Synced') return 'healthy';
   if (health === 'Suspended' && sync === 'Synced') return 'healthy';
@@ -181,6 +260,13 @@ export function applicationHealth(
     registry: ComponentRegistry;
     /** The web page of a commit of a repository, where its host is known. */
     commitUrl?: (repoURL: string, sha: string) => string | undefined;
+    /**
+     * How long the data-stack rules wait after an operation started or
+     * ended before they fire; {@link DEFAULT_PROGRESS_DEADLINE_MS} by default.
+     */
+    progressDeadlineMs?: number;
+    /** The current time, epoch milliseconds; `Date.now()` by default. */
+    now?: number;
   },
 ): ApplicationHealth {
   const sources =
@@ -213,11 +299,21 @@ export function applicationHealth(
       health: r.health?.status,
       message: r.health?.message,
     }));
+  const now = options.now ?? Date.now();
+  const settling = settlingOf(
+    app,
+    now,
+    options.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS,
+  );
+  // Within the progress deadline a rule only says what it waits for.
+  const pendingUntil = withinDeadline(settling, now)
+    ? settling!.until
+    : undefined;
   const findings = dataStackFindings(
     resources,
     app.metadata.labels?.[LABEL_PLATFORM_OPERATOR],
     options.registry,
-  );
+  ).map(f => (pendingUntil ? { ...f, pendingUntil } : f));
   const history = app.status?.history ?? [];
   const operation = app.status?.operationState;
   return {
@@ -258,6 +354,7 @@ export function applicationHealth(
       : undefined,
     failingResources,
     findings,
-    status: rollup(app, findings),
+    ...(settling && { settling }),
+    status: rollup(app, findings, settling, now),
   };
 }
