@@ -3,7 +3,12 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import type { ArgoCdInstanceConfig } from '../config';
-import { ArgoCdClient, ArgoCdRequestError } from './ArgoCdClient';
+import { ConfigReader } from '@backstage/config';
+import {
+  ArgoCdClient,
+  ArgoCdRequestError,
+  readArgoCdMaxResponseBytes,
+} from './ArgoCdClient';
 import type { AppProject, Application } from './types';
 
 const API = 'https://argocd.example.com';
@@ -721,6 +726,120 @@ describe('ArgoCdClient', () => {
       const error = await call.catch(e => e);
       expect(error).not.toBeInstanceOf(ArgoCdRequestError);
       expect(controller.signal.aborted).toBe(true);
+    });
+  });
+
+  describe('bounds', () => {
+    const listUrl = `${API}/api/v1/applications`;
+
+    it('refuses a gigantic Application list while it streams, and the event loop keeps ticking', async () => {
+      const item = JSON.stringify(argoApplication('payments-airflow'));
+      let sent = 0;
+      server.use(
+        http.get(
+          listUrl,
+          () =>
+            new HttpResponse(
+              new ReadableStream({
+                async pull(controller) {
+                  await new Promise(resolve => setImmediate(resolve));
+                  const enc = new TextEncoder();
+                  if (sent === 0) {
+                    controller.enqueue(enc.encode('{"items":['));
+                  }
+                  // 100 000 Applications if it were read to its end.
+                  if (sent++ >= 100_000) {
+                    controller.enqueue(enc.encode(`${item}]}`));
+                    controller.close();
+                  } else {
+                    controller.enqueue(enc.encode(`${item},`));
+                  }
+                },
+              }),
+              { headers: { 'content-type': 'application/json' } },
+            ),
+        ),
+      );
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const error = await failureOf(
+        new ArgoCdClient({
+          instance: tokenInstance,
+          timeoutMs: 10_000,
+          maxResponseBytes: 2 * 1024 * 1024,
+        }).listApplications(),
+      ).finally(() => clearInterval(timer));
+
+      expect(error.failure).toBe('malformed');
+      expect(error.message).toBe(
+        'Argo CD instance "prod-eu" answered more than the 2097152 bytes allowed for Applications (datastack.argocd.maxResponseBytes); the answer was not read',
+      );
+      expect(sent).toBeLessThan(5_000);
+      expect(ticks).toBeGreaterThan(0);
+      expectNoSecrets(error);
+    });
+
+    it('refuses a declared Content-Length over the limit without reading it', async () => {
+      server.use(
+        http.get(
+          listUrl,
+          () =>
+            new HttpResponse(new ReadableStream(), {
+              headers: {
+                'content-type': 'application/json',
+                'content-length': String(5 * 1024 ** 3),
+              },
+            }),
+        ),
+      );
+      const error = await failureOf(tokenClient().listApplications());
+      expect(error.failure).toBe('malformed');
+      expect(error.message).toContain('datastack.argocd.maxResponseBytes');
+    });
+
+    it('does not follow a redirect to another origin with the token', async () => {
+      let stolen: string | null = null;
+      server.use(
+        http.get(
+          listUrl,
+          () =>
+            new HttpResponse(null, {
+              status: 307,
+              headers: { location: 'https://attacker.example.net/collect' },
+            }),
+        ),
+        http.get('https://attacker.example.net/collect', ({ request }) => {
+          stolen = request.headers.get('authorization');
+          return HttpResponse.json(argoList([]));
+        }),
+      );
+      const error = await failureOf(tokenClient().listApplications());
+      expect(error.failure).toBe('unreachable');
+      expect(error.message).toContain(
+        'redirected to another origin (https://attacker.example.net)',
+      );
+      expect(stolen).toBeNull();
+      expectNoSecrets(error);
+    });
+
+    it('reads datastack.argocd.maxResponseBytes', () => {
+      expect(readArgoCdMaxResponseBytes(new ConfigReader({}))).toBe(
+        64 * 1024 * 1024,
+      );
+      expect(
+        readArgoCdMaxResponseBytes(
+          new ConfigReader({
+            datastack: { argocd: { maxResponseBytes: 4096 } },
+          }),
+        ),
+      ).toBe(4096);
+      expect(() =>
+        readArgoCdMaxResponseBytes(
+          new ConfigReader({
+            datastack: { argocd: { maxResponseBytes: 12.5 } },
+          }),
+        ),
+      ).toThrow('datastack.argocd.maxResponseBytes');
     });
   });
 

@@ -1,5 +1,12 @@
 import { CustomErrorBase } from '@backstage/errors';
+import type { Config } from '@backstage/config';
 import type { ArgoCdInstanceConfig } from '../config';
+import { DatastackConfigError } from '../config';
+import {
+  fetchUpstream,
+  UpstreamError,
+  type UpstreamResponse,
+} from '../http/fetchUpstream';
 import type {
   AppProject,
   Application,
@@ -59,8 +66,33 @@ export interface ArgoCdClientOptions {
   instance: ArgoCdInstanceConfig;
   /** Per-call timeout in milliseconds. */
   timeoutMs: number;
+  /**
+   * Bytes of one answer accepted (an Application list of a large instance
+   * is the biggest); a larger one is refused while it streams, as a
+   * `malformed` failure. Default {@link DEFAULT_ARGOCD_MAX_RESPONSE_BYTES};
+   * `datastack.argocd.maxResponseBytes`, read by
+   * {@link readArgoCdMaxResponseBytes}.
+   */
+  maxResponseBytes?: number;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+}
+
+/** Default bound of one Argo CD answer: 64 MiB (some 10 000 Applications with status). */
+export const DEFAULT_ARGOCD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** `datastack.argocd.maxResponseBytes`, validated: a whole number of bytes from 1 KiB to 1 GiB. */
+export function readArgoCdMaxResponseBytes(config: Config): number {
+  const key = 'datastack.argocd.maxResponseBytes';
+  const value =
+    config.getOptionalNumber(key) ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(value) || value < 1024 || value > 1024 ** 3) {
+    throw new DatastackConfigError(
+      key,
+      'must be a whole number of bytes between 1024 and 1073741824',
+    );
+  }
+  return value;
 }
 
 interface RequestOptions {
@@ -75,18 +107,22 @@ interface RequestOptions {
  * A thin client of one Argo CD instance's REST API. Authenticates with a
  * static token, or with a session token from POST /api/v1/session that is
  * kept and renewed once when Argo CD answers 401, never fetched per call.
- * Every call has a timeout.
+ * Every call goes through {@link fetchUpstream}: a timeout over the whole
+ * answer, a byte limit, same-origin redirects, credentials redacted.
  */
 export class ArgoCdClient {
   readonly instance: ArgoCdInstanceConfig;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #maxResponseBytes: number;
   #session?: Promise<string>;
 
   constructor(options: ArgoCdClientOptions) {
     this.instance = options.instance;
     this.#timeoutMs = options.timeoutMs;
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#maxResponseBytes =
+      options.maxResponseBytes ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
   }
 
   get name(): string {
@@ -315,6 +351,54 @@ export class ArgoCdClient {
     return list.items ?? [];
   }
 
+  /** The credentials of this instance and the session, never shown in a message. */
+  #secrets(token: string | undefined): string[] {
+    const auth = this.instance.auth;
+    return [
+      ...(token ? [token] : []),
+      ...(auth.type === 'token' ? [auth.token] : [auth.password]),
+    ];
+  }
+
+  #upstreamFailure(
+    error: UpstreamError,
+    method: string,
+    subject: string,
+  ): ArgoCdRequestError {
+    const at = `(${method} ${subject})`;
+    switch (error.failure) {
+      case 'timeout':
+        return new ArgoCdRequestError({
+          instance: this.name,
+          failure: 'timeout',
+          message: `Argo CD instance "${this.name}" did not answer within ${
+            this.#timeoutMs
+          } ms ${at}`,
+        });
+      case 'too-large':
+        return new ArgoCdRequestError({
+          instance: this.name,
+          failure: 'malformed',
+          status: error.status,
+          message: `Argo CD instance "${this.name}" answered more than the ${
+            this.#maxResponseBytes
+          } bytes allowed for ${subject} (datastack.argocd.maxResponseBytes); the answer was not read`,
+        });
+      default: {
+        // unreachable, a refused redirect, a body cut short.
+        const reason = error.message
+          .replace(`${method} ${subject} `, '')
+          .replace(/^could not be reached: /, '');
+        return new ArgoCdRequestError({
+          instance: this.name,
+          failure: 'unreachable',
+          status: error.status,
+          message: `Argo CD instance "${this.name}" is unreachable ${at}: ${reason}`,
+        });
+      }
+    }
+  }
+
   #malformed(subject: string, why: string): ArgoCdRequestError {
     return new ArgoCdRequestError({
       instance: this.name,
@@ -394,46 +478,30 @@ export class ArgoCdClient {
       if (value !== undefined && value !== '') url.searchParams.set(key, value);
     }
     const subject = options.subject ?? path;
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, timeout])
-      : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined)
       headers['content-type'] = 'application/json';
 
-    let response: Response;
-    let text: string;
+    let response: UpstreamResponse;
     try {
-      response = await this.#fetch(url, {
+      response = await fetchUpstream(url, {
         method,
         headers,
         body:
           options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
+        signal: options.signal,
+        timeoutMs: this.#timeoutMs,
+        maxBytes: this.#maxResponseBytes,
+        subject: `${method} ${subject}`,
+        secrets: this.#secrets(token),
+        fetch: this.#fetch,
       });
-      text = await response.text();
     } catch (error) {
-      if (timeout.aborted) {
-        throw new ArgoCdRequestError({
-          instance: this.name,
-          failure: 'timeout',
-          message: `Argo CD instance "${this.name}" did not answer within ${
-            this.#timeoutMs
-          } ms (${method} ${subject})`,
-        });
-      }
-      if (options.signal?.aborted) {
-        throw error;
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ArgoCdRequestError({
-        instance: this.name,
-        failure: 'unreachable',
-        message: `Argo CD instance "${this.name}" is unreachable (${method} ${subject}): ${reason}`,
-      });
+      if (!(error instanceof UpstreamError)) throw error;
+      throw this.#upstreamFailure(error, method, subject);
     }
+    const text = response.text();
 
     let body: unknown = undefined;
     if (text) {
