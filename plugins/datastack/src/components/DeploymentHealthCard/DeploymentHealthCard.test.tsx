@@ -5,7 +5,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import type { EntityHealth } from '@datastack/plugin-datastack-common';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { DeploymentHealthCard } from './DeploymentHealthCard';
@@ -247,5 +247,154 @@ describe('DeploymentHealthCard', () => {
         )
       )[0],
     ).toBeInTheDocument();
+  });
+
+  describe('while Argo CD syncs', () => {
+    const app = health.rows[0].applications[0];
+    // The sandbox's progression mid-sync: OutOfSync, Progressing, Running,
+    // the operator not available yet and its rule pending.
+    const syncing: EntityHealth = {
+      ...health,
+      status: 'progressing',
+      rows: [
+        {
+          ...health.rows[0],
+          applications: [
+            {
+              ...app,
+              sync: { status: 'OutOfSync', revision: '1.2.0' },
+              health: { status: 'Progressing' },
+              operation: {
+                phase: 'Running',
+                message: 'one or more tasks are running',
+                startedAt: '2026-11-22T04:00:00Z',
+              },
+              failingResources: [
+                {
+                  group: 'apps',
+                  version: 'v1',
+                  kind: 'Deployment',
+                  namespace: 'orders',
+                  name: 'strimzi-cluster-operator',
+                  sync: 'OutOfSync',
+                  health: 'Progressing',
+                  message:
+                    'Waiting for rollout to finish: 0 of 1 updated replicas are available...',
+                },
+              ],
+              findings: [
+                {
+                  rule: 'operator-unavailable',
+                  severity: 'error',
+                  message:
+                    'The Strimzi operator (Deployment strimzi-cluster-operator) is unavailable',
+                  pendingUntil: '2026-11-22T04:10:00Z',
+                },
+              ],
+              settling: {
+                syncing: true,
+                since: '2026-11-22T04:00:00Z',
+                until: '2026-11-22T04:10:00Z',
+              },
+              status: 'progressing',
+            },
+          ],
+        },
+      ],
+    };
+    const settled: EntityHealth = {
+      ...health,
+      status: 'healthy',
+      rows: [
+        {
+          ...health.rows[0],
+          applications: [
+            {
+              ...app,
+              health: { status: 'Healthy' },
+              failingResources: [],
+              findings: [],
+              status: 'healthy',
+            },
+          ],
+        },
+      ],
+    };
+
+    afterEach(() => jest.useRealTimers());
+
+    it('shows Syncing, counts no problem, and re-reads every 3 s until it settles, then every 30 s', async () => {
+      jest.useFakeTimers();
+      const getEntityHealth = jest
+        .fn<Promise<EntityHealth>, []>()
+        .mockResolvedValueOnce(syncing)
+        .mockResolvedValue(settled);
+      await renderCard(mockDatastackApi({ getEntityHealth }));
+
+      expect((await screen.findAllByText('Syncing'))[0]).toBeInTheDocument();
+      expect(screen.queryByText(/problems? in/)).not.toBeInTheDocument();
+      expect(screen.queryByText('Degraded')).not.toBeInTheDocument();
+      expect(
+        screen.getByText('Syncing: 2 not ready yet in orders-kafka-dev'),
+      ).toBeInTheDocument();
+      expect(getEntityHealth).toHaveBeenCalledTimes(1);
+
+      await act(async () => {
+        jest.advanceTimersByTime(3_000);
+      });
+      expect(getEntityHealth).toHaveBeenCalledTimes(2);
+      expect((await screen.findAllByText('Healthy'))[0]).toBeInTheDocument();
+      expect(screen.queryByText('Syncing')).not.toBeInTheDocument();
+
+      // Settled: back to the 30 s cadence.
+      await act(async () => {
+        jest.advanceTimersByTime(27_000);
+      });
+      expect(getEntityHealth).toHaveBeenCalledTimes(2);
+      await act(async () => {
+        jest.advanceTimersByTime(3_000);
+      });
+      expect(getEntityHealth).toHaveBeenCalledTimes(3);
+    });
+
+    it('still shows a real failure in red while the sync settles', async () => {
+      const failing: EntityHealth = {
+        ...syncing,
+        status: 'degraded',
+        rows: [
+          {
+            ...syncing.rows[0],
+            applications: [
+              {
+                ...syncing.rows[0].applications[0],
+                health: { status: 'Degraded' },
+                operation: {
+                  phase: 'Failed',
+                  message: 'one or more objects failed to apply',
+                },
+                findings: [
+                  {
+                    rule: 'operator-unavailable',
+                    severity: 'error',
+                    message:
+                      'The Strimzi operator (Deployment strimzi-cluster-operator) is unavailable',
+                  },
+                ],
+                settling: undefined,
+                status: 'degraded',
+              },
+            ],
+          },
+        ],
+      };
+      await renderCard(
+        mockDatastackApi({ getEntityHealth: jest.fn(async () => failing) }),
+      );
+      expect((await screen.findAllByText('Degraded'))[0]).toBeInTheDocument();
+      expect(
+        screen.getByText('2 problems in orders-kafka-dev'),
+      ).toBeInTheDocument();
+      expect(screen.queryByText('Syncing')).not.toBeInTheDocument();
+    });
   });
 });

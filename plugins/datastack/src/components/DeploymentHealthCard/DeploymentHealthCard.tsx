@@ -30,9 +30,35 @@ import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { RollupStatusLabel } from '../common/StatusLabels';
+import {
+  REFRESH_INTERVAL_MS,
+  SETTLING_REFRESH_INTERVAL_MS,
+} from '../common/usePolledValue';
 
-/** How often the card reloads, in the background, keeping what it shows. */
-export const REFRESH_INTERVAL_MS = 30_000;
+export { REFRESH_INTERVAL_MS, SETTLING_REFRESH_INTERVAL_MS };
+
+/** Whether an Application's operation runs or settles: the card then re-reads every few seconds. */
+function isSettling(app: ApplicationHealth): boolean {
+  return (
+    !!app.settling ||
+    app.status === 'progressing' ||
+    app.operation?.phase === 'Running' ||
+    app.operation?.phase === 'Terminating'
+  );
+}
+
+/**
+ * What a failing resource is while its Application settles: Progressing,
+ * Missing or OutOfSync is what the sync is still doing; Degraded or a failed
+ * sync of the resource is a problem already.
+ */
+function isRealProblem(
+  app: ApplicationHealth,
+  r: ApplicationHealth['failingResources'][number],
+): boolean {
+  if (app.status !== 'progressing' || !app.settling) return true;
+  return r.health === 'Degraded' || r.sync === 'Failed';
+}
 
 export { RollupStatusLabel };
 
@@ -52,18 +78,39 @@ function ApplicationRow(props: {
   onAction: (app: ApplicationHealth, action: 'sync' | 'refresh') => void;
 }) {
   const { app, canSync, busy, onAction } = props;
+  const resourceItem = (r: ApplicationHealth['failingResources'][number]) => (
+    <li key={`r-${r.kind}-${r.namespace}-${r.name}`}>
+      {r.kind} {r.namespace ? `${r.namespace}/` : ''}
+      {r.name}: {[r.health, r.sync].filter(Boolean).join(', ')}
+      {r.message ? ` (${r.message})` : ''}
+    </li>
+  );
   const problems: ReactNode[] = [
-    ...app.findings.map(f => (
-      <li key={`f-${f.rule}-${f.resource?.name}`}>{f.message}</li>
-    )),
-    ...app.failingResources.map(r => (
-      <li key={`r-${r.kind}-${r.namespace}-${r.name}`}>
-        {r.kind} {r.namespace ? `${r.namespace}/` : ''}
-        {r.name}: {[r.health, r.sync].filter(Boolean).join(', ')}
-        {r.message ? ` (${r.message})` : ''}
-      </li>
-    )),
+    ...app.findings
+      .filter(f => !f.pendingUntil)
+      .map(f => <li key={`f-${f.rule}-${f.resource?.name}`}>{f.message}</li>),
+    ...app.failingResources
+      .filter(r => isRealProblem(app, r))
+      .map(resourceItem),
   ];
+  // What the sync is still doing: neutral, with the time its rules fire.
+  const pending: ReactNode[] = [
+    ...app.findings
+      .filter(f => f.pendingUntil)
+      .map(f => (
+        <li key={`p-${f.rule}-${f.resource?.name}`}>
+          {f.message} (a problem if still so at{' '}
+          {new Date(f.pendingUntil!).toLocaleTimeString()})
+        </li>
+      )),
+    ...app.failingResources
+      .filter(r => !isRealProblem(app, r))
+      .map(resourceItem),
+  ];
+  const syncing =
+    app.settling?.syncing ||
+    app.operation?.phase === 'Running' ||
+    app.operation?.phase === 'Terminating';
   return (
     <>
       <TableRow>
@@ -75,7 +122,12 @@ function ApplicationRow(props: {
           </Typography>
         </TableCell>
         <TableCell>
-          <RollupStatusLabel status={app.status} />
+          <RollupStatusLabel
+            status={app.status}
+            label={
+              syncing && app.status === 'progressing' ? 'Syncing' : undefined
+            }
+          />
           <Typography variant="caption" display="block" color="textSecondary">
             {app.sync.status} / {app.health.status}
             {app.operation && app.operation.phase !== 'Succeeded'
@@ -147,6 +199,19 @@ function ApplicationRow(props: {
           </TableCell>
         </TableRow>
       ) : null}
+      {pending.length ? (
+        <TableRow>
+          <TableCell colSpan={6}>
+            <details>
+              <summary>
+                {syncing ? 'Syncing' : 'Progressing'}: {pending.length} not
+                ready yet in {app.name}
+              </summary>
+              <ul>{pending}</ul>
+            </details>
+          </TableCell>
+        </TableRow>
+      ) : null}
     </>
   );
 }
@@ -173,11 +238,20 @@ function useEntityHealth() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, key],
   );
+  // Every few seconds while an operation runs or settles, so "Syncing"
+  // turns into its outcome within seconds; every 30 s otherwise.
+  const intervalMs = state.value?.rows.some(r =>
+    r.applications.some(isSettling),
+  )
+    ? SETTLING_REFRESH_INTERVAL_MS
+    : REFRESH_INTERVAL_MS;
   useEffect(() => {
     load();
-    const timer = setInterval(load, REFRESH_INTERVAL_MS);
-    return () => clearInterval(timer);
   }, [load]);
+  useEffect(() => {
+    const timer = setInterval(load, intervalMs);
+    return () => clearInterval(timer);
+  }, [load, intervalMs]);
   return {
     ...state,
     setValue: (value: EntityHealth) => setState({ value, loading: false }),

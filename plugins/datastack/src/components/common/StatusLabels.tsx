@@ -26,9 +26,17 @@ export const statusLabels: Record<RollupStatus, string> = {
   error: 'Error',
 };
 
-/** A status with its colour and icon, and a text label for screen readers. */
-export function RollupStatusLabel({ status }: { status: RollupStatus }) {
-  const label = statusLabels[status];
+/**
+ * A status with its colour and icon, and a text label for screen readers;
+ * `label` names it more precisely (e.g. "Syncing" for a progressing status
+ * while Argo CD's operation runs).
+ */
+export function RollupStatusLabel(props: {
+  status: RollupStatus;
+  label?: string;
+}) {
+  const { status } = props;
+  const label = props.label ?? statusLabels[status];
   switch (status) {
     case 'healthy':
       return <StatusOK>{label}</StatusOK>;

@@ -3,6 +3,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 /** How often the views reload, in the background, keeping what they show. */
 export const REFRESH_INTERVAL_MS = 30_000;
 
+/** How often a view reloads while an Argo CD operation it shows runs or settles. */
+export const SETTLING_REFRESH_INTERVAL_MS = 3_000;
+
 interface PolledState<T> {
   value?: T;
   /** The key the value was loaded for. */
@@ -59,12 +62,16 @@ export function usePolledValue<T>(
   useEffect(() => {
     const counter = sequence;
     reload();
-    const timer = setInterval(reload, intervalMs);
     return () => {
-      clearInterval(timer);
       // Answers that arrive after this key was left are dropped.
       counter.current++;
     };
+  }, [reload]);
+
+  // A new interval (faster while something settles) keeps what is loaded.
+  useEffect(() => {
+    const timer = setInterval(reload, intervalMs);
+    return () => clearInterval(timer);
   }, [reload, intervalMs]);
 
   const current = state.valueKey === key;
