@@ -291,6 +291,107 @@ describe('ChartRepositoryClient', () => {
     expect(error).toMatchObject(expected);
   });
 
+  it('refuses an index that redirects to another origin, without sending it the token', async () => {
+    let seen: string | null = 'unset';
+    server.use(
+      http.get(
+        `${MIRROR}/index.yaml`,
+        () =>
+          new HttpResponse(null, {
+            status: 302,
+            headers: { location: 'https://elsewhere.example.net/index.yaml' },
+          }),
+      ),
+      http.get('https://elsewhere.example.net/index.yaml', ({ request }) => {
+        seen = request.headers.get('authorization');
+        return HttpResponse.text(index);
+      }),
+    );
+    const error = await client({
+      repositories: [
+        {
+          url: REPO,
+          mirror: MIRROR,
+          plainHttp: false,
+          auth: { type: 'bearer', token: CANARY },
+        },
+      ],
+    })
+      .fetchReleases(coordinates)
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ChartRepositoryError);
+    expect(error.failure).toBe('unreachable');
+    expect(error.message).toBe(
+      'the index of https://trinodb.github.io/charts redirected to another origin (https://elsewhere.example.net), which is not followed',
+    );
+    expect(seen).toBe('unset');
+  });
+
+  it('follows an archive download to a CDN, without the credentials', async () => {
+    let cdnAuthorization: string | null = 'unset';
+    server.use(
+      http.get(
+        `${REPO}/trino-1.0.0.tgz`,
+        () =>
+          new HttpResponse(null, {
+            status: 302,
+            headers: { location: 'https://objects.example.net/trino.tgz' },
+          }),
+      ),
+      http.get('https://objects.example.net/trino.tgz', ({ request }) => {
+        cdnAuthorization = request.headers.get('authorization');
+        return HttpResponse.arrayBuffer(
+          chartArchive(trino('1.0.0')).buffer as ArrayBuffer,
+        );
+      }),
+    );
+    const archive = await client({
+      repositories: [
+        {
+          url: REPO,
+          plainHttp: false,
+          auth: { type: 'bearer', token: CANARY },
+        },
+      ],
+    }).fetchArchive(coordinates, {
+      componentId: 'trino',
+      chartVersion: '1.0.0',
+      deprecated: false,
+      dependencies: [],
+      urls: [`${REPO}/trino-1.0.0.tgz`],
+      breakingNotes: [],
+    });
+    expect(archive.length).toBeGreaterThan(100);
+    expect(cdnAuthorization).toBeNull();
+  });
+
+  it('names the limit a too-large archive exceeds', async () => {
+    server.use(
+      http.get(
+        `${REPO}/trino-1.0.0.tgz`,
+        () =>
+          new HttpResponse(new ReadableStream(), {
+            headers: { 'content-length': String(2 * 1024 * 1024) },
+          }),
+      ),
+    );
+    const error = await client()
+      .fetchArchive(coordinates, {
+        componentId: 'trino',
+        chartVersion: '1.0.0',
+        deprecated: false,
+        dependencies: [],
+        urls: [`${REPO}/trino-1.0.0.tgz`],
+        breakingNotes: [],
+      })
+      .catch(e => e);
+    expect(error).toMatchObject({
+      failure: 'too-large',
+      message:
+        'the trino 1.0.0 archive declared 2097152 bytes, more than the 1048576 allowed (datastack.upgrades.maxArchiveBytes)',
+    });
+  });
+
   describe('OCI', () => {
     const REGISTRY = 'https://quay.example.com';
     const API = `${REGISTRY}/v2/strimzi-helm/strimzi-kafka-operator`;
@@ -420,6 +521,28 @@ describe('ChartRepositoryClient', () => {
       expect(tokenRequests).toEqual([
         '?service=quay.example.com&scope=repository%3Astrimzi-helm%2Fstrimzi-kafka-operator%3Apull',
       ]);
+    });
+
+    it('keeps at most `concurrency` requests to the registry in flight', async () => {
+      registry({ requireToken: false });
+      let inFlight = 0;
+      let most = 0;
+      const counting: typeof fetch = async (...args) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          await delay(5);
+          return await fetch(...args);
+        } finally {
+          inFlight--;
+        }
+      };
+      const result = await client({
+        concurrency: 2,
+        fetch: counting,
+      }).fetchReleases(strimzi);
+      expect(result.status).toBe('ok');
+      expect(most).toBe(2);
     });
 
     it('talks plain http to a mirror when told to, as helm --plain-http', async () => {

@@ -3,6 +3,11 @@ import type { ChartRelease } from '@datastack/plugin-datastack-common';
 import semver from 'semver';
 import type { ChartRepositoryConfig } from './config';
 import { parseChartIndex, releaseFromChartMetadata } from './chartIndex';
+import {
+  fetchUpstream,
+  UpstreamError,
+  type UpstreamResponse,
+} from '@datastack/plugin-datastack-node';
 
 /** Why a chart repository could not be read. */
 export type ChartRepositoryFailure =
@@ -62,6 +67,12 @@ export interface ChartRepositoryClientOptions {
   maxIndexBytes: number;
   maxArchiveBytes: number;
   ociMaxVersions: number;
+  /**
+   * Requests to chart repositories and OCI registries in flight at once,
+   * over every caller of this client (`datastack.upgrades.concurrency`).
+   * Default 4.
+   */
+  concurrency?: number;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -73,6 +84,26 @@ const OCI_MANIFEST_TYPES = [
 const HELM_CONFIG_TYPE = 'application/vnd.cncf.helm.config.v1+json';
 const HELM_CHART_LAYER_TYPE =
   'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
+
+/** Runs at most `concurrency` of the functions given at once, the others queued in order. */
+export function createLimiter(
+  concurrency: number,
+): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  return async task => {
+    if (running >= concurrency) {
+      await new Promise<void>(resolve => queue.push(resolve));
+    } else running++;
+    try {
+      return await task();
+    } finally {
+      const next = queue.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
 
 /** Parses `Bearer realm="…",service="…",scope="…"`. */
 function parseBearerChallenge(
@@ -108,6 +139,7 @@ export class ChartRepositoryClient {
   readonly #repositories: Map<string, ChartRepositoryConfig>;
   readonly #options: ChartRepositoryClientOptions;
   readonly #fetch: typeof fetch;
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
   /** Bearer tokens of OCI registries, per scope. */
   readonly #tokens = new Map<string, string>();
   /** Every credential in any form a server could echo back, longest first. */
@@ -117,6 +149,7 @@ export class ChartRepositoryClient {
     this.#options = options;
     this.#repositories = new Map(options.repositories.map(r => [r.url, r]));
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#limit = createLimiter(options.concurrency ?? 4);
     this.#secrets = options.repositories
       .flatMap(r => {
         if (r.auth?.type === 'bearer') return [r.auth.token];
@@ -181,12 +214,12 @@ export class ChartRepositoryClient {
       signal,
       accept: 'application/gzip, application/octet-stream, */*',
       subject: `the ${coordinates.chart} ${release.chartVersion} archive`,
+      maxBytes: this.#options.maxArchiveBytes,
+      limitKey: 'datastack.upgrades.maxArchiveBytes',
+      // Release hosts and registries hand blobs out from a CDN; it gets no credentials.
+      crossOriginRedirects: 'without-credentials',
     });
-    return this.#readBody(
-      response,
-      this.#options.maxArchiveBytes,
-      `the ${coordinates.chart} ${release.chartVersion} archive`,
-    );
+    return response.body;
   }
 
   async #fetchIndexReleases(
@@ -206,16 +239,13 @@ export class ChartRepositoryClient {
       accept: 'application/x-yaml, application/yaml, text/yaml, */*',
       subject,
       notModifiedOk: true,
+      maxBytes: this.#options.maxIndexBytes,
+      limitKey: 'datastack.upgrades.maxIndexBytes',
     });
     if (response.status === 304) {
-      response.body?.cancel().catch(() => {});
       return { status: 'not-modified' };
     }
-    const body = await this.#readBody(
-      response,
-      this.#options.maxIndexBytes,
-      subject,
-    );
+    const body = response.body;
     let releases: ChartRelease[];
     try {
       releases = parseChartIndex(body, {
@@ -272,12 +302,10 @@ export class ChartRepositoryClient {
         signal,
         accept: 'application/json',
         subject: `the tags of ${coordinates.repository}/${coordinates.chart}`,
+        maxBytes: this.#options.maxIndexBytes,
+        limitKey: 'datastack.upgrades.maxIndexBytes',
       });
-      const body = await this.#readBody(
-        response,
-        this.#options.maxIndexBytes,
-        'the tag list',
-      );
+      const body = response.body;
       bytes += body.length;
       const list = this.#json<{ tags?: unknown }>(body, 'the tag list');
       if (list.tags !== null && !Array.isArray(list.tags)) {
@@ -315,13 +343,10 @@ export class ChartRepositoryClient {
             signal,
             accept: OCI_MANIFEST_TYPES,
             subject: `the manifest of ${coordinates.chart}:${tag}`,
+            maxBytes: 1024 * 1024,
           },
         );
-        const manifestBody = await this.#readBody(
-          manifestResponse,
-          1024 * 1024,
-          'a manifest',
-        );
+        const manifestBody = manifestResponse.body;
         bytes += manifestBody.length;
         const manifest = this.#json<{
           config?: { mediaType?: string; digest?: string };
@@ -340,13 +365,11 @@ export class ChartRepositoryClient {
             signal,
             accept: HELM_CONFIG_TYPE,
             subject: `the chart metadata of ${coordinates.chart}:${tag}`,
+            maxBytes: 1024 * 1024,
+            crossOriginRedirects: 'without-credentials',
           },
         );
-        const configBody = await this.#readBody(
-          configResponse,
-          1024 * 1024,
-          'a chart config',
-        );
+        const configBody = configResponse.body;
         bytes += configBody.length;
         const metadata = this.#json<Record<string, unknown>>(
           configBody,
@@ -405,8 +428,12 @@ export class ChartRepositoryClient {
       accept: string;
       subject: string;
       notModifiedOk?: boolean;
+      maxBytes: number;
+      /** The configuration key of `maxBytes`, named when it is exceeded. */
+      limitKey?: string;
+      crossOriginRedirects?: 'refuse' | 'without-credentials';
     },
-  ): Promise<Response> {
+  ): Promise<UpstreamResponse> {
     const oci = coordinates.repository.startsWith('oci://');
     const tokenKey = `${coordinates.repository}/${coordinates.chart}`;
     const send = (authorization?: string) =>
@@ -429,7 +456,6 @@ export class ChartRepositoryClient {
       const challenge = parseBearerChallenge(
         response.headers.get('www-authenticate'),
       );
-      response.body?.cancel().catch(() => {});
       if (challenge) {
         const token = await this.#ociToken(coordinates, challenge, options);
         this.#tokens.set(tokenKey, token);
@@ -439,7 +465,7 @@ export class ChartRepositoryClient {
     if (response.ok || (options.notModifiedOk && response.status === 304)) {
       return response;
     }
-    const detail = await this.#errorDetail(response);
+    const detail = this.#errorDetail(response);
     throw new ChartRepositoryError({
       failure: response.status === 404 ? 'not-found' : 'http',
       status: response.status,
@@ -474,12 +500,13 @@ export class ChartRepositoryClient {
       headers.authorization = this.#authorization(coordinates)!;
     }
     const response = await this.#send(realm.toString(), {
-      ...options,
+      signal: options.signal,
       headers,
       subject: `the token endpoint of ${coordinates.repository}`,
+      maxBytes: 64 * 1024,
     });
     if (!response.ok) {
-      const detail = await this.#errorDetail(response);
+      const detail = this.#errorDetail(response);
       throw new ChartRepositoryError({
         failure: 'http',
         status: response.status,
@@ -489,7 +516,7 @@ export class ChartRepositoryClient {
       });
     }
     const body = this.#json<{ token?: unknown; access_token?: unknown }>(
-      await this.#readBody(response, 64 * 1024, 'a token'),
+      response.body,
       `The token of ${coordinates.repository}`,
     );
     const token = body.token ?? body.access_token;
@@ -508,20 +535,27 @@ export class ChartRepositoryClient {
       signal?: AbortSignal;
       headers: Record<string, string>;
       subject: string;
+      maxBytes: number;
+      limitKey?: string;
+      crossOriginRedirects?: 'refuse' | 'without-credentials';
     },
-  ): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, timeout])
-      : timeout;
+  ): Promise<UpstreamResponse> {
     try {
-      return await this.#fetch(url, {
-        headers: options.headers,
-        signal,
-        redirect: 'follow',
-      });
+      return await this.#limit(() =>
+        fetchUpstream(url, {
+          headers: options.headers,
+          signal: options.signal,
+          timeoutMs: this.#options.timeoutMs,
+          maxBytes: options.maxBytes,
+          subject: options.subject,
+          secrets: [...this.#secrets, ...this.#tokens.values()],
+          crossOriginRedirects: options.crossOriginRedirects,
+          fetch: this.#fetch,
+        }),
+      );
     } catch (error) {
-      if (timeout.aborted) {
+      if (!(error instanceof UpstreamError)) throw error;
+      if (error.failure === 'timeout') {
         throw new ChartRepositoryError({
           failure: 'timeout',
           message: `${options.subject} did not answer within ${
@@ -529,63 +563,26 @@ export class ChartRepositoryClient {
           } ms`,
         });
       }
+      if (error.failure === 'too-large') {
+        throw new ChartRepositoryError({
+          failure: 'too-large',
+          status: error.status,
+          message: `${this.#scrub(error.message)}${
+            options.limitKey ? ` (${options.limitKey})` : ''
+          }`,
+        });
+      }
       throw new ChartRepositoryError({
         failure: 'unreachable',
-        message: `${options.subject} could not be reached: ${this.#scrub(
-          (error as Error).cause
-            ? ((error as Error).cause as Error).message
-            : (error as Error).message,
-        )}`,
+        status: error.status,
+        message: this.#scrub(error.message),
       });
     }
   }
 
-  /** Reads a body up to `limit` bytes; a larger one is cancelled, not buffered. */
-  async #readBody(
-    response: Response,
-    limit: number,
-    subject: string,
-  ): Promise<Buffer> {
-    const declared = Number(response.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > limit) {
-      response.body?.cancel().catch(() => {});
-      throw new ChartRepositoryError({
-        failure: 'too-large',
-        message: `${subject} is ${declared} bytes, more than the ${limit} allowed (datastack.upgrades.maxIndexBytes / maxArchiveBytes)`,
-      });
-    }
-    if (!response.body) return Buffer.alloc(0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > limit) {
-          reader.cancel().catch(() => {});
-          throw new ChartRepositoryError({
-            failure: 'too-large',
-            message: `${subject} is more than the ${limit} bytes allowed (datastack.upgrades.maxIndexBytes / maxArchiveBytes)`,
-          });
-        }
-        chunks.push(Buffer.from(value.buffer, value.byteOffset, value.length));
-      }
-    } catch (error) {
-      if (error instanceof ChartRepositoryError) throw error;
-      throw new ChartRepositoryError({
-        failure: 'timeout',
-        message: `${subject} stopped before its end: ${
-          (error as Error).message
-        }`,
-      });
-    }
-    return Buffer.concat(chunks, size);
-  }
-
-  async #errorDetail(response: Response): Promise<string | undefined> {
-    const text = await response.text().catch(() => '');
+  /** The message of an error answer, already redacted by fetchUpstream. */
+  #errorDetail(response: UpstreamResponse): string | undefined {
+    const text = response.text();
     if (!text) return undefined;
     try {
       const body = JSON.parse(text);
