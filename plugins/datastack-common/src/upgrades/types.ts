@@ -131,6 +131,8 @@ export interface UpgradeCandidate {
   appVersion?: string;
   kubeVersion?: string;
   deprecated: boolean;
+  /** A breaking change by SemVer from the deployed version (new major, or new minor of 0.x). */
+  majorBump: boolean;
   created?: string;
   kubeFit: KubeFit[];
   apiFindings: ClusterApiFindings[];
@@ -177,8 +179,13 @@ export interface ComponentUpgrade {
   versions: ChartVersionsState;
   /** Newer versions than the oldest deployed one, newest first. */
   candidates: UpgradeCandidate[];
-  /** The newest candidate that is not blocking, if any. */
+  /**
+   * The newest candidate that nothing blocks and that is no SemVer-major
+   * bump from the deployed version, if any.
+   */
   recommended?: string;
+  /** The newest candidate overall, whatever its risk. */
+  latest?: string;
   /** Values changes from the oldest deployed version to the recommended one. */
   valuesDiff?: ValuesDiff;
   generatedAt: string;

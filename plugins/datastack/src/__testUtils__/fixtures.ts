@@ -85,6 +85,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
       chartVersion: '1.2.0',
       appVersion: '1.2.0',
       deprecated: false,
+      majorBump: true,
       created: '2026-10-01T00:00:00Z',
       kubeFit: [
         {
@@ -132,6 +133,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
       chartVersion: '0.49.1',
       appVersion: '0.49.1',
       deprecated: false,
+      majorBump: false,
       kubeFit: [
         {
           cluster: 'eks-prod',
@@ -172,6 +174,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
       chartVersion: '0.46.0',
       appVersion: '0.46.0',
       deprecated: false,
+      majorBump: false,
       kubeFit: [
         { cluster: 'eks-prod', fits: 'yes', reason: 'no kubeVersion declared' },
       ],
@@ -185,6 +188,7 @@ export const kafkaUpgrade: ComponentUpgrade = {
     },
   ],
   recommended: '0.49.1',
+  latest: '1.2.0',
   valuesDiff: {
     componentId: 'kafka',
     from: '0.45.0',

@@ -29,6 +29,7 @@ import {
   evaluateCandidate,
   kubeFit,
   newerReleases,
+  recommendedCandidate,
 } from './compatibility';
 import type { Deployment, DeploymentInventory } from './DeploymentInventory';
 import { PlanItem, orderPlan } from './plan';
@@ -197,7 +198,7 @@ export class UpgradeService {
       context.from,
       this.#maxCandidates,
     ).map(r => evaluateCandidate(context, r));
-    const recommended = candidates.find(c => c.risk !== 'blocking');
+    const recommended = recommendedCandidate(candidates);
     let valuesDiff: ValuesDiff | undefined;
     const coordinates = coordinatesOf(component);
     const fromRelease = releaseFor(releases.releases, context.from);
@@ -223,6 +224,7 @@ export class UpgradeService {
       versions: releases.state,
       candidates,
       ...(recommended && { recommended: recommended.chartVersion }),
+      ...(candidates[0] && { latest: candidates[0].chartVersion }),
       ...(valuesDiff && { valuesDiff }),
       generatedAt: new Date().toISOString(),
     };
@@ -340,9 +342,11 @@ export class UpgradeService {
   }
 
   /**
-   * The step's target: the newest candidate that is not blocking, else the
-   * newest (blocked, with its blockers). Candidates are checked newest first
-   * and only until one passes, so a fleet plan stays cheap.
+   * The step's target: the recommended candidate (the newest that nothing
+   * blocks and that is no SemVer-major bump), else the newest that nothing
+   * blocks (a major, with its warning), else the newest (blocked, with its
+   * blockers). Candidates are checked newest first and only until one is
+   * recommended, so a fleet plan stays cheap.
    */
   #target(context: CompatibilityContext): UpgradeCandidate | undefined {
     const newer = newerReleases(
@@ -351,12 +355,14 @@ export class UpgradeService {
       this.#maxCandidates,
     );
     let newest: UpgradeCandidate | undefined;
+    let unblocked: UpgradeCandidate | undefined;
     for (const release of newer) {
       const candidate = evaluateCandidate(context, release);
       newest ??= candidate;
-      if (candidate.risk !== 'blocking') return candidate;
+      if (recommendedCandidate([candidate])) return candidate;
+      if (candidate.risk !== 'blocking') unblocked ??= candidate;
     }
-    return newest;
+    return unblocked ?? newest;
   }
 
   /** Per cluster: what the next Kubernetes minor would break among the deployments on it. */

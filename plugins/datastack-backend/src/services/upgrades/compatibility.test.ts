@@ -10,6 +10,7 @@ import {
   hopsFor,
   kubeFit,
   newerReleases,
+  recommendedCandidate,
 } from './compatibility';
 import { findCycles, orderPlan, PlanItem } from './plan';
 
@@ -293,6 +294,70 @@ describe('hopsFor', () => {
   });
 });
 
+describe('recommendedCandidate', () => {
+  const trinoContext = (from: string): CompatibilityContext => ({
+    component: registry.get('trino'),
+    registry,
+    from,
+    deployments: [
+      {
+        cluster: 'dev',
+        clusterVersion: 'v1.31.0',
+        environment: 'dev',
+        inventory: [],
+      },
+    ],
+    peers: [],
+    releases: [],
+  });
+  const candidatesFrom = (from: string, releases: ChartRelease[]) =>
+    newerReleases(releases, from, 10).map(r =>
+      evaluateCandidate(trinoContext(from), r),
+    );
+
+  it('recommends the newest safe minor, not the newer breaking major, which stays the latest', () => {
+    const candidates = candidatesFrom('1.42.0', [
+      release('trino', '2.0.0'),
+      release('trino', '1.43.1'),
+      release('trino', '1.43.0'),
+    ]);
+    expect(candidates.map(c => [c.chartVersion, c.majorBump])).toEqual([
+      ['2.0.0', true],
+      ['1.43.1', false],
+      ['1.43.0', false],
+    ]);
+    expect(candidates[0].reasons.join('\n')).toMatch(
+      /breaking change by SemVer/,
+    );
+    expect(recommendedCandidate(candidates)?.chartVersion).toBe('1.43.1');
+  });
+
+  it('skips a blocked minor, and recommends nothing when only a major is left', () => {
+    const candidates = candidatesFrom('1.42.0', [
+      release('trino', '2.0.0'),
+      release('trino', '1.43.1', { kubeVersion: '>=1.33.0-0' }),
+      release('trino', '1.43.0'),
+    ]);
+    expect(candidates[1].risk).toBe('blocking');
+    expect(recommendedCandidate(candidates)?.chartVersion).toBe('1.43.0');
+    expect(
+      recommendedCandidate(
+        candidatesFrom('1.43.1', [release('trino', '2.0.0')]),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('reads 0.x → 1.0 as a major, 0.x minors as upgrades with a SemVer warning', () => {
+    const candidates = candidatesFrom('0.45.0', [
+      release('trino', '1.0.0'),
+      release('trino', '0.46.0'),
+    ]);
+    expect(candidates.map(c => c.majorBump)).toEqual([true, false]);
+    expect(candidates[1].risk).toBe('warn');
+    expect(recommendedCandidate(candidates)?.chartVersion).toBe('0.46.0');
+  });
+});
+
 describe('newerReleases', () => {
   it('lists newer versions newest first, without pre-releases unless deployed one is', () => {
     const releases = ['2.0.0-rc.1', '1.3.0', '1.2.0', '1.1.0'].map(v =>
@@ -351,6 +416,7 @@ describe('orderPlan', () => {
   ): UpgradeCandidate => ({
     chartVersion,
     deprecated: false,
+    majorBump: false,
     kubeFit: [],
     apiFindings: [],
     constraintViolations: [],

@@ -289,6 +289,35 @@ function componentVersionOf(release: ChartRelease): string {
     : release.chartVersion;
 }
 
+/** Whether `to` has a higher SemVer major than `from` (0.x → 1.0 included). */
+export function isMajorBump(from: string, to: string): boolean {
+  if (!semver.valid(from) || !semver.valid(to)) return false;
+  return semver.major(to) > semver.major(from);
+}
+
+/**
+ * Whether `from` → `to` is a breaking change by SemVer: a new major, or a
+ * new minor while the major is 0 (SemVer's "anything may change").
+ */
+function breaksBySemver(from: string, to: string): boolean {
+  if (!semver.valid(from) || !semver.valid(to)) return false;
+  const jump = semver.diff(from, to);
+  return (
+    isMajorBump(from, to) || (semver.major(from) === 0 && jump === 'minor')
+  );
+}
+
+/**
+ * The version Datastack recommends among candidates (newest first): the
+ * newest that nothing blocks and that is no SemVer-major bump from the
+ * deployed version. A major is proposed only when the user picks it.
+ */
+export function recommendedCandidate(
+  candidates: UpgradeCandidate[],
+): UpgradeCandidate | undefined {
+  return candidates.find(c => c.risk !== 'blocking' && !c.majorBump);
+}
+
 /** Checks one candidate release against the clusters, the pipeline and the registry. */
 export function evaluateCandidate(
   context: CompatibilityContext,
@@ -370,14 +399,8 @@ export function evaluateCandidate(
   const breakingNotes = [...curated, ...release.breakingNotes];
   for (const note of breakingNotes) reasons.push({ risk: 'warn', text: note });
 
-  const jump = semver.valid(from)
-    ? semver.diff(from, release.chartVersion)
-    : null;
-  if (
-    jump === 'major' ||
-    jump === 'premajor' ||
-    (semver.valid(from) && semver.major(from) === 0 && jump === 'minor')
-  ) {
+  const majorBump = isMajorBump(from, release.chartVersion);
+  if (breaksBySemver(from, release.chartVersion)) {
     reasons.push({
       risk: 'warn',
       text: `${from} → ${release.chartVersion} is a breaking change by SemVer: read the chart's release notes`,
@@ -395,6 +418,7 @@ export function evaluateCandidate(
     ...(release.appVersion && { appVersion: release.appVersion }),
     ...(release.kubeVersion && { kubeVersion: release.kubeVersion }),
     deprecated: release.deprecated,
+    majorBump,
     ...(release.created && { created: release.created }),
     kubeFit: fits,
     apiFindings,

@@ -12,7 +12,7 @@ export interface PlanItem {
   instance: string;
   application: string;
   from?: string;
-  /** The recommended candidate, else the newest (blocked) one. */
+  /** The recommended candidate, else the newest unblocked (a major), else the newest (blocked) one. */
   target: UpgradeCandidate;
 }
 
