@@ -24,10 +24,28 @@ import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState } from '../common/ErrorState';
 import { riskLabels } from '../common/StatusLabels';
 
+/** Whether an environment is production by name: such a proposal asks for confirmation. */
+export function isProductionEnvironment(environment: string): boolean {
+  return /^(prod|production)$/i.test(environment);
+}
+
 /**
- * Confirms a proposed upgrade: the version, the environments to bump, and
- * what the version's risk is; then writes the branch and shows it, with the
- * pull request where the host has one, or the backend's error.
+ * The environments ticked when the dialog opens: the first in promotion
+ * order (`environments` come sorted dev, test/qa, staging, prod), never a
+ * production one; none when production is all there is.
+ */
+export function defaultEnvironments(environments: string[]): string[] {
+  const first = environments[0];
+  return first && !isProductionEnvironment(first) ? [first] : [];
+}
+
+/**
+ * Confirms a proposed upgrade: the version (the recommended one unless the
+ * user picks another; none preselected when nothing is recommended), the
+ * environments to bump (the first in promotion order by default), and what
+ * the version's risk is; asks for an explicit confirmation when a production
+ * environment is ticked; then writes the branch and shows it, with the pull
+ * request where the host has one, or the backend's error.
  */
 export function ProposeUpgradeDialog(props: {
   open: boolean;
@@ -35,12 +53,18 @@ export function ProposeUpgradeDialog(props: {
   entity: CompoundEntityRef;
   entityRef: string;
   candidates: UpgradeCandidate[];
+  /** The environments deployed, in promotion order. */
   environments: string[];
-  initialVersion: string;
+  /** The version chosen, or the recommended one; none when nothing is recommended. */
+  initialVersion?: string;
 }) {
   const api = useApi(datastackApiRef);
-  const [version, setVersion] = useState(props.initialVersion);
-  const [environments, setEnvironments] = useState(props.environments);
+  const [version, setVersion] = useState(props.initialVersion ?? '');
+  const [environments, setEnvironments] = useState(() =>
+    defaultEnvironments(props.environments),
+  );
+  const [confirmed, setConfirmed] = useState(false);
+  const production = environments.filter(isProductionEnvironment);
   const [state, setState] = useState<{
     busy: boolean;
     proposal?: UpgradeProposal;
@@ -122,11 +146,15 @@ export function ProposeUpgradeDialog(props: {
               disabled={state.busy}
               margin="normal"
             >
+              {props.initialVersion ? null : (
+                <option value="">Choose a version</option>
+              )}
               {props.candidates.map(c => (
                 <option key={c.chartVersion} value={c.chartVersion}>
                   {c.chartVersion}
                   {c.appVersion ? ` (app ${c.appVersion})` : ''} —{' '}
                   {riskLabels[c.risk]}
+                  {c.majorBump ? ', major version' : ''}
                 </option>
               ))}
             </TextField>
@@ -171,6 +199,24 @@ export function ProposeUpgradeDialog(props: {
                 </FormGroup>
               </FormControl>
             ) : null}
+            {production.length ? (
+              <Box role="alert" mb={1}>
+                <FormControlLabel
+                  control={
+                    <Checkbox
+                      checked={confirmed}
+                      onChange={e => setConfirmed(e.target.checked)}
+                      disabled={state.busy}
+                    />
+                  }
+                  label={`I want to propose ${
+                    version || 'this version'
+                  } for production (${production.join(
+                    ', ',
+                  )}), not only after it has run in an earlier environment`}
+                />
+              </Box>
+            ) : null}
             {state.error ? (
               <ErrorState
                 error={state.error}
@@ -192,10 +238,12 @@ export function ProposeUpgradeDialog(props: {
             onClick={propose}
             disabled={
               state.busy ||
-              (props.environments.length > 0 && environments.length === 0)
+              !version ||
+              (props.environments.length > 0 && environments.length === 0) ||
+              (production.length > 0 && !confirmed)
             }
           >
-            Propose {version}
+            {version ? `Propose ${version}` : 'Propose'}
           </Button>
         )}
       </DialogActions>

@@ -101,10 +101,14 @@ describe('UpgradesContent', () => {
         b.getAttribute('aria-controls')?.startsWith('datastack-candidate-'),
       )
       .map(b => b.textContent);
-    expect(versions[0]).toMatch(/^1\.2\.0/);
+    // The newest is a new major: Latest, not Recommended.
+    expect(versions[0]).toMatch(/^1\.2\.0.*Latest.*Major version/);
+    expect(versions[0]).not.toMatch(/Recommended/);
     expect(versions[1]).toMatch(/^0\.49\.1.*Recommended/);
     expect(versions[2]).toMatch(/^0\.46\.0/);
-    expect(screen.getByText('Recommended: 0.49.1')).toBeInTheDocument();
+    expect(
+      screen.getByText('Recommended: 0.49.1 · Latest: 1.2.0'),
+    ).toBeInTheDocument();
   });
 
   it('opens the recommended candidate with its findings and inline values diff; others on demand', async () => {
@@ -257,14 +261,28 @@ describe('UpgradesContent', () => {
     expect(within(dialog).getByRole('alert')).toHaveTextContent(
       '0.49.1 needs care: flink in prod requires kafka <0.49.0.',
     );
+    // The first environment in promotion order, never prod, by default.
+    expect(within(dialog).getByRole('checkbox', { name: 'dev' })).toBeChecked();
+    expect(
+      within(dialog).getByRole('checkbox', { name: 'prod' }),
+    ).not.toBeChecked();
     fireEvent.change(within(dialog).getByLabelText('Version'), {
       target: { value: '0.46.0' },
     });
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'prod' }));
     fireEvent.click(within(dialog).getByRole('checkbox', { name: 'dev' }));
-    expect(api.proposeUpgrade).not.toHaveBeenCalled();
+    // Production ticked: the proposal waits for an explicit confirmation.
+    const propose = within(dialog).getByRole('button', {
+      name: 'Propose 0.46.0',
+    });
+    expect(propose).toBeDisabled();
     fireEvent.click(
-      within(dialog).getByRole('button', { name: 'Propose 0.46.0' }),
+      within(dialog).getByRole('checkbox', {
+        name: /I want to propose 0.46.0 for production \(prod\)/,
+      }),
     );
+    expect(api.proposeUpgrade).not.toHaveBeenCalled();
+    fireEvent.click(propose);
 
     await waitFor(() =>
       expect(api.proposeUpgrade).toHaveBeenCalledWith(
@@ -311,14 +329,47 @@ describe('UpgradesContent', () => {
     ).toBeInTheDocument();
     expect(api.proposeUpgrade).toHaveBeenCalledWith(expect.anything(), {
       version: '0.49.1',
-      environments: ['dev', 'prod'],
+      environments: ['dev'],
     });
+  });
+
+  it('preselects no major when nothing else is recommended: the user picks it', async () => {
+    const onlyMajor = {
+      ...kafkaUpgrade,
+      candidates: kafkaUpgrade.candidates.slice(0, 1).map(c => ({
+        ...c,
+        risk: 'warn' as const,
+        blockers: [],
+      })),
+      recommended: undefined,
+      latest: '1.2.0',
+      valuesDiff: undefined,
+    };
+    const api = withUpgrade(onlyMajor);
+    await renderContent(api, 'orders-kafka-major');
+    expect(
+      await screen.findByText(
+        'No version can be recommended: every newer one is blocking or a new major version · Latest: 1.2.0',
+      ),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Propose upgrade' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByLabelText('Version')).toHaveValue('');
+    expect(
+      within(dialog).getByRole('button', { name: 'Propose' }),
+    ).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText('Version'), {
+      target: { value: '1.2.0' },
+    });
+    expect(
+      within(dialog).getByRole('button', { name: 'Propose 1.2.0' }),
+    ).toBeEnabled();
   });
 
   it('disables proposing, with the reason, for a user without the propose permission', async () => {
     const api = withUpgrade();
     await renderContent(api, 'orders-kafka-readonly', false);
-    await screen.findByText('Recommended: 0.49.1');
+    await screen.findByText('Recommended: 0.49.1 · Latest: 1.2.0');
     await waitFor(() =>
       expect(
         screen.getByRole('button', { name: 'Propose upgrade' }),

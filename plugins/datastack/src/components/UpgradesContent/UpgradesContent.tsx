@@ -105,6 +105,7 @@ function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
 function CandidateSummary(props: {
   candidate: UpgradeCandidate;
   recommended: boolean;
+  latest: boolean;
 }) {
   const { candidate } = props;
   return (
@@ -120,6 +121,17 @@ function CandidateSummary(props: {
       <RiskChip risk={candidate.risk} title={candidate.reasons.join(' ')} />
       {props.recommended ? (
         <Chip size="small" color="primary" label="Recommended" />
+      ) : null}
+      {props.latest ? (
+        <Chip size="small" variant="outlined" label="Latest" />
+      ) : null}
+      {candidate.majorBump ? (
+        <Chip
+          size="small"
+          variant="outlined"
+          label="Major version"
+          title="A new SemVer major: proposed only when you choose it"
+        />
       ) : null}
       {candidate.deprecated ? (
         <Chip size="small" variant="outlined" label="Deprecated chart" />
@@ -155,9 +167,14 @@ function whyNotPropose(
 }
 
 function recommendation(upgrade: ComponentUpgrade): string | undefined {
-  if (upgrade.recommended) return `Recommended: ${upgrade.recommended}`;
+  const latest =
+    upgrade.latest && upgrade.latest !== upgrade.recommended
+      ? ` · Latest: ${upgrade.latest}`
+      : '';
+  if (upgrade.recommended)
+    return `Recommended: ${upgrade.recommended}${latest}`;
   if (upgrade.candidates.length) {
-    return 'No version can be recommended: every newer one is blocking';
+    return `No version can be recommended: every newer one is blocking or a new major version${latest}`;
   }
   return undefined;
 }
@@ -182,7 +199,9 @@ export function UpgradesContent() {
     resourceRef: key,
   });
   const [expanded, setExpanded] = useState<Record<string, boolean>>({});
-  const [proposing, setProposing] = useState<string | undefined>();
+  const [proposing, setProposing] = useState<
+    { version?: string } | undefined
+  >();
 
   if (error && (!value || stale)) {
     return <ErrorState error={error} title="Upgrades could not be read" />;
@@ -202,7 +221,9 @@ export function UpgradesContent() {
   const recommended = value.candidates.find(
     c => c.chartVersion === value.recommended,
   );
-  const firstChoice = value.recommended ?? value.candidates[0]?.chartVersion;
+  // A major version or a blocked one is proposed only when the user picks it.
+  const firstChoice = value.recommended;
+  const latest = value.latest ?? value.candidates[0]?.chartVersion;
   const proposeDisabledReason = whyNotPropose(value, canPropose, key);
 
   const proposeButton = (version: string | undefined, label: string) => (
@@ -212,8 +233,8 @@ export function UpgradesContent() {
           variant="contained"
           color="primary"
           size="small"
-          disabled={Boolean(proposeDisabledReason) || !version}
-          onClick={() => setProposing(version)}
+          disabled={Boolean(proposeDisabledReason)}
+          onClick={() => setProposing({ version })}
         >
           {label}
         </Button>
@@ -288,6 +309,7 @@ export function UpgradesContent() {
                   <CandidateSummary
                     candidate={candidate}
                     recommended={isRecommended}
+                    latest={version === latest}
                   />
                 </AccordionSummary>
                 <AccordionDetails id={`datastack-candidate-${version}`}>
@@ -322,7 +344,7 @@ export function UpgradesContent() {
           entityRef={key}
           candidates={value.candidates}
           environments={environments}
-          initialVersion={proposing}
+          initialVersion={proposing.version}
         />
       ) : null}
     </Grid>
