@@ -200,6 +200,18 @@ describe('applicationHealth through a sync, as Argo CD progresses it (the sandbo
   afterAll(() => sandbox.close());
   beforeEach(() => sandbox.reset());
 
+  const read = (deadlineMs?: number) => {
+    // The sandbox types `apiVersion` as any string; the payload is Argo CD's.
+    const a = sandbox.applications()[0] as Application;
+    return applicationHealth(a, {
+      instance: 'dev',
+      url: 'https://argocd/x',
+      registry,
+      now: clock,
+      ...(deadlineMs !== undefined && { progressDeadlineMs: deadlineMs }),
+    });
+  };
+
   /**
    * Creates a never-synced Strimzi operator Application and asks Argo CD to
    * sync it, as the card's Sync button does.
@@ -220,17 +232,6 @@ describe('applicationHealth through a sync, as Argo CD progresses it (the sandbo
     );
     expect(res.status).toBe(200);
     return before;
-  };
-  const read = (deadlineMs?: number) => {
-    // The sandbox types `apiVersion` as any string; the payload is Argo CD's.
-    const a = sandbox.applications()[0] as Application;
-    return applicationHealth(a, {
-      instance: 'dev',
-      url: 'https://argocd/x',
-      registry,
-      now: clock,
-      ...(deadlineMs !== undefined && { progressDeadlineMs: deadlineMs }),
-    });
   };
 
   it('is progressing, never degraded, while a normal sync runs, and healthy after it', async () => {
