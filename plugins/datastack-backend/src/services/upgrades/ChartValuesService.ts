@@ -7,7 +7,7 @@ import type {
   ChartRelease,
   ValuesDiff,
 } from '@datastack/plugin-datastack-common';
-import yaml from 'js-yaml';
+import { parseYamlData } from '@datastack/plugin-datastack-node';
 import type {
   ChartCoordinates,
   ChartRepositoryClient,
@@ -34,6 +34,11 @@ export class ChartValuesService {
   readonly #inFlight = new Map<string, Promise<StoredChartValues>>();
   readonly #diffs = new Map<string, { value: ValuesDiff; expiresAt: number }>();
   readonly #ttlMs: number;
+  readonly #limits: {
+    maxValuesBytes: number;
+    maxInflatedBytes: number;
+    maxYamlAliases: number;
+  };
 
   constructor(options: {
     client: ChartRepositoryClient;
@@ -43,6 +48,12 @@ export class ChartValuesService {
     logger: LoggerService;
     /** How long a computed diff (with the user's overrides) is reused. */
     ttlMs: number;
+    /** Bytes of one values file, inflated or read (`datastack.upgrades.maxValuesBytes`). Default 8 MiB. */
+    maxValuesBytes?: number;
+    /** Bytes one archive may inflate to. Default 16 × 16 MiB. */
+    maxInflatedBytes?: number;
+    /** Alias expansions per values document (`datastack.upgrades.maxYamlAliases`). Default 100. */
+    maxYamlAliases?: number;
   }) {
     this.#client = options.client;
     this.#store = options.store;
@@ -50,6 +61,19 @@ export class ChartValuesService {
     this.#integrations = options.integrations;
     this.#logger = options.logger;
     this.#ttlMs = options.ttlMs;
+    this.#limits = {
+      maxValuesBytes: options.maxValuesBytes ?? 8 * 1024 * 1024,
+      maxInflatedBytes: options.maxInflatedBytes ?? 256 * 1024 * 1024,
+      maxYamlAliases: options.maxYamlAliases ?? 100,
+    };
+  }
+
+  /** A values text as plain data, with the alias limit; throws a message naming `field`. */
+  #parse(text: string, field: string): unknown {
+    return parseYamlData(text, field, {
+      maxAliasCount: this.#limits.maxYamlAliases,
+      maxLength: this.#limits.maxValuesBytes,
+    });
   }
 
   async diff(
@@ -103,13 +127,19 @@ export class ChartValuesService {
     let parsedBefore: unknown;
     let parsedAfter: unknown;
     try {
-      parsedBefore = yaml.load(before.valuesYaml);
-      parsedAfter = yaml.load(after.valuesYaml);
+      parsedBefore = this.#parse(
+        before.valuesYaml,
+        `values.yaml of ${coordinates.chart} ${from.chartVersion}`,
+      );
+      parsedAfter = this.#parse(
+        after.valuesYaml,
+        `values.yaml of ${coordinates.chart} ${to.chartVersion}`,
+      );
     } catch (error) {
       return {
         ...base,
         status: 'unavailable',
-        error: `values.yaml is not YAML: ${(error as Error).message}`,
+        error: (error as Error).message,
         changes: [],
         affectedOverrides: [],
         schemaChanged: false,
@@ -148,15 +178,16 @@ export class ChartValuesService {
       const stored = await this.#store.getValues(key);
       if (stored) return stored;
       const archive = await this.#client.fetchArchive(coordinates, release);
-      const values = await readArchiveValues(archive, coordinates.chart).catch(
-        error => {
-          throw new Error(
-            `${coordinates.chart} ${release.chartVersion}: ${
-              (error as Error).message
-            }`,
-          );
-        },
-      );
+      const values = await readArchiveValues(archive, coordinates.chart, {
+        maxValuesBytes: this.#limits.maxValuesBytes,
+        maxInflatedBytes: this.#limits.maxInflatedBytes,
+      }).catch(error => {
+        throw new Error(
+          `${coordinates.chart} ${release.chartVersion}: ${
+            (error as Error).message
+          }`,
+        );
+      });
       const value: StoredChartValues = {
         ...values,
         fetchedAt: new Date().toISOString(),
@@ -196,7 +227,10 @@ export class ChartValuesService {
           reads.push(
             Promise.resolve({
               file: `${deployment.application} (spec.source.helm.values)`,
-              values: yaml.load(inline.values),
+              values: this.#parse(
+                inline.values,
+                `${deployment.application} spec.source.helm.values`,
+              ),
             }),
           );
         } catch {
@@ -221,8 +255,12 @@ export class ChartValuesService {
     }
     try {
       const response = await this.#urlReader.readUrl(url);
-      const text = (await response.buffer()).toString('utf8');
-      return { file: ref.path, values: yaml.load(text) };
+      const text = (
+        response.stream
+          ? await this.#bounded(response.stream(), ref.path)
+          : await response.buffer()
+      ).toString('utf8');
+      return { file: ref.path, values: this.#parse(text, ref.path) };
     } catch (error) {
       this.#logger.warn('A values file of a GitOps repository is unreadable', {
         repository: ref.repoURL,
@@ -231,5 +269,25 @@ export class ChartValuesService {
       });
       return undefined;
     }
+  }
+
+  /** A urlReader answer read up to `maxValuesBytes`, abandoned past it. */
+  async #bounded(stream: NodeJS.ReadableStream, file: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > this.#limits.maxValuesBytes) {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        throw new Error(
+          `${file} is more than the ${
+            this.#limits.maxValuesBytes
+          } bytes allowed (datastack.upgrades.maxValuesBytes)`,
+        );
+      }
+      chunks.push(buffer);
+    }
+    return Buffer.concat(chunks, size);
   }
 }

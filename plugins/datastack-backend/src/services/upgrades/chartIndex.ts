@@ -2,7 +2,7 @@ import type {
   ChartDependency,
   ChartRelease,
 } from '@datastack/plugin-datastack-common';
-import yaml from 'js-yaml';
+import { parseYamlData } from '@datastack/plugin-datastack-node';
 import semver from 'semver';
 
 /** ArtifactHub change kinds that an upgrade should read before it is made. */
@@ -72,7 +72,7 @@ export function breakingNotesOf(annotations: unknown): string[] {
   if (typeof raw !== 'string' || !raw.trim()) return [];
   let changes: unknown;
   try {
-    changes = yaml.load(raw);
+    changes = parseYamlData(raw, 'artifacthub.io/changes');
   } catch {
     return [];
   }
@@ -130,9 +130,20 @@ export function releaseFromChartMetadata(
  */
 export function parseChartIndex(
   body: Buffer | string,
-  options: { chart: string; componentId: string; indexUrl: string },
+  options: {
+    chart: string;
+    componentId: string;
+    indexUrl: string;
+    /** Alias expansions allowed (`datastack.upgrades.maxYamlAliases`). Default 100. */
+    maxAliasCount?: number;
+  },
 ): ChartRelease[] {
   const text = typeof body === 'string' ? body : body.toString('utf8');
+  // The byte limit of the download bounds the text; aliases are bounded here.
+  const limits = {
+    maxLength: text.length + 16,
+    maxAliasCount: options.maxAliasCount,
+  };
   let entries: unknown;
   const slice = text.trimStart().startsWith('{')
     ? undefined
@@ -140,7 +151,7 @@ export function parseChartIndex(
   if (slice === '') {
     return [];
   } else if (slice !== undefined) {
-    const parsed = yaml.load(`entries:\n${slice}`, { json: true }) as {
+    const parsed = parseYamlData(`entries:\n${slice}`, 'the index', limits) as {
       entries?: Record<string, unknown>;
     };
     entries = parsed?.entries?.[options.chart];
@@ -149,7 +160,7 @@ export function parseChartIndex(
     const parsed = (
       text.trimStart().startsWith('{')
         ? JSON.parse(text)
-        : yaml.load(text, { json: true })
+        : parseYamlData(text, 'the index', limits)
     ) as { entries?: Record<string, unknown> } | undefined;
     if (!parsed || typeof parsed !== 'object' || !parsed.entries) {
       throw new Error('no entries');

@@ -11,6 +11,9 @@ describe('readUpgradesConfig', () => {
       requestTimeoutMs: 15_000,
       maxIndexBytes: 64 * 1024 * 1024,
       maxArchiveBytes: 16 * 1024 * 1024,
+      maxValuesBytes: 8 * 1024 * 1024,
+      maxYamlAliases: 100,
+      concurrency: 4,
       ociMaxVersions: 20,
       maxCandidates: 20,
       cacheTtlMs: 60_000,
@@ -94,6 +97,18 @@ describe('readUpgradesConfig', () => {
         ],
       },
       'datastack.upgrades.chartRepositories[0]: set either token or username and password',
+    ],
+    [
+      { concurrency: 0 },
+      'datastack.upgrades.concurrency: must be a whole number',
+    ],
+    [
+      { maxValuesBytes: 1.5 },
+      'datastack.upgrades.maxValuesBytes: must be a whole number',
+    ],
+    [
+      { maxYamlAliases: 100_000 },
+      'datastack.upgrades.maxYamlAliases: must be a whole number between 1 and 10000',
     ],
     [
       { chartRepositories: [{ url: 'https://a.example.com', username: 'u' }] },

@@ -24,6 +24,15 @@ export interface UpgradesConfig {
   /** An index.yaml or archive larger than this is refused, not parsed. */
   maxIndexBytes: number;
   maxArchiveBytes: number;
+  /**
+   * Bytes of `values.yaml` (and of `values.schema.json`) inflated out of an
+   * archive; the whole archive inflates to at most 16 × `maxArchiveBytes`.
+   */
+  maxValuesBytes: number;
+  /** Alias expansions allowed in one YAML document (values, indexes). */
+  maxYamlAliases: number;
+  /** Requests to chart repositories and OCI registries in flight at once. */
+  concurrency: number;
   /** Newest versions of an OCI chart whose metadata is read. */
   ociMaxVersions: number;
   /** Newest candidate versions listed per component. */
@@ -126,6 +135,14 @@ export function readUpgradesConfig(root: Config): UpgradesConfig {
       16 * 1024 * 1024,
       256 * 1024 * 1024,
     ),
+    maxValuesBytes: readPositive(
+      root,
+      `${prefix}.maxValuesBytes`,
+      8 * 1024 * 1024,
+      128 * 1024 * 1024,
+    ),
+    maxYamlAliases: readPositive(root, `${prefix}.maxYamlAliases`, 100, 10_000),
+    concurrency: readPositive(root, `${prefix}.concurrency`, 4, 64),
     ociMaxVersions: readPositive(root, `${prefix}.ociMaxVersions`, 20, 200),
     maxCandidates: readPositive(root, `${prefix}.maxCandidates`, 20, 200),
     cacheTtlMs: readTimeout(root, `${prefix}.cacheTtlMs`, 60_000),

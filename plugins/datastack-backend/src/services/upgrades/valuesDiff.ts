@@ -1,5 +1,8 @@
 import type { ValuesChange } from '@datastack/plugin-datastack-common';
 import { isDeepStrictEqual } from 'node:util';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { Parser, ReadEntry } from 'tar';
 
 /** The files of a chart archive that a values diff reads. */
@@ -8,54 +11,131 @@ export interface ChartArchiveValues {
   valuesSchema?: string;
 }
 
-/** At most this much of one file is read out of an archive. */
-const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Limits of {@link readArchiveValues}. */
+export interface ArchiveValuesLimits {
+  /** Bytes of `values.yaml` or `values.schema.json` (`datastack.upgrades.maxValuesBytes`). */
+  maxValuesBytes: number;
+  /** Bytes the whole archive may inflate to (a tar bomb stops here). */
+  maxInflatedBytes: number;
+}
+
+/** A chart archive that inflates past a limit; the message names the limit. */
+export class ArchiveTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveTooLargeError';
+  }
+}
 
 /**
  * `values.yaml` and `values.schema.json` of the chart at the top of a chart
  * archive (`<chart>/values.yaml`, not a subchart's `<chart>/charts/…`).
- * Everything else in the archive is skipped without being buffered.
+ * Everything else in the archive is skipped without being buffered. The
+ * archive is inflated by zlib's asynchronous stream (off the event loop, in
+ * chunks), counting what comes out: a values file past `maxValuesBytes` or
+ * an archive past `maxInflatedBytes` stops the inflation there.
  */
 export async function readArchiveValues(
   archive: Buffer,
   chart: string,
+  limits: ArchiveValuesLimits = {
+    maxValuesBytes: 8 * 1024 * 1024,
+    maxInflatedBytes: 256 * 1024 * 1024,
+  },
 ): Promise<ChartArchiveValues> {
   const files = new Map<string, Buffer>();
   const wanted = new Set([
     `${chart}/values.yaml`,
     `${chart}/values.schema.json`,
   ]);
-  await new Promise<void>((resolve, reject) => {
-    const parser = new Parser({
-      strict: true,
-      onReadEntry: (entry: ReadEntry) => {
-        const name = entry.path.replace(/^\.\//, '');
-        if (!wanted.has(name)) {
-          entry.resume();
+  const gzipped = archive[0] === 0x1f && archive[1] === 0x8b;
+  const source = Readable.from(
+    (function* chunks() {
+      for (let i = 0; i < archive.length; i += 64 * 1024) {
+        yield archive.subarray(i, i + 64 * 1024);
+      }
+    })(),
+  );
+  let inflated = 0;
+  let failure: Error | undefined;
+  const parser = new Parser({
+    strict: true,
+    onReadEntry: (entry: ReadEntry) => {
+      const name = entry.path.replace(/^\.\//, '');
+      if (!wanted.has(name)) {
+        entry.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      entry.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxValuesBytes) {
+          stop(
+            new ArchiveTooLargeError(
+              `${name} inflates to more than the ${limits.maxValuesBytes} bytes allowed (datastack.upgrades.maxValuesBytes)`,
+            ),
+          );
           return;
         }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        entry.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_FILE_BYTES) {
-            reject(new Error(`${name} is larger than ${MAX_FILE_BYTES} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        entry.on('end', () => files.set(name, Buffer.concat(chunks)));
-      },
-    });
-    parser.on('error', reject);
-    parser.on('warn', (_code: string, message: string | Error) =>
-      reject(
-        new Error(typeof message === 'string' ? message : message.message),
-      ),
-    );
-    parser.on('end', () => resolve());
-    parser.end(archive);
+        chunks.push(chunk);
+      });
+      entry.on('end', () => files.set(name, Buffer.concat(chunks)));
+    },
   });
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      inflated += chunk.length;
+      if (inflated > limits.maxInflatedBytes) {
+        callback(
+          new ArchiveTooLargeError(
+            `the archive inflates to more than ${limits.maxInflatedBytes} bytes (16 × datastack.upgrades.maxArchiveBytes); it was not read further`,
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  const abort = new AbortController();
+  function stop(error: Error) {
+    failure ??= error;
+    abort.abort(error);
+  }
+  parser.on('warn', (_code: string, message: string | Error) =>
+    stop(new Error(typeof message === 'string' ? message : message.message)),
+  );
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (failure) {
+        callback(failure);
+        return;
+      }
+      parser.write(chunk);
+      callback(failure ?? null);
+    },
+    final(callback) {
+      parser.end();
+      callback(failure ?? null);
+    },
+  });
+  const end = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+  });
+  try {
+    if (gzipped) {
+      await pipeline(source, createGunzip(), counter, sink, {
+        signal: abort.signal,
+      });
+    } else {
+      await pipeline(source, counter, sink, { signal: abort.signal });
+    }
+    await end;
+  } catch (error) {
+    throw failure ?? error;
+  }
+  if (failure) throw failure;
   const values = files.get(`${chart}/values.yaml`);
   if (!values) {
     throw new Error(`the archive has no ${chart}/values.yaml`);
