@@ -23,6 +23,14 @@ export interface Config {
       /** A cluster answer larger than this many bytes is that cluster's error, not parsed. Default 32 MiB. */
       maxResponseBytes?: number;
     };
+    argocd?: {
+      /**
+       * Bytes of one Argo CD answer (an Application list is the largest); a
+       * larger one is refused while it streams and reported as a malformed
+       * answer naming this key. Default 64 MiB.
+       */
+      maxResponseBytes?: number;
+    };
     /** Upgrade compatibility: where chart versions come from and how they are read. */
     upgrades?: {
       /** Minutes between two refreshes of every component's chart repository. Default 60. */
@@ -31,8 +39,28 @@ export interface Config {
       requestTimeoutMs?: number;
       /** An index.yaml (or OCI tag list) larger than this many bytes is refused, not parsed. Default 64 MiB. */
       maxIndexBytes?: number;
-      /** A chart archive larger than this many bytes is refused. Default 16 MiB. */
+      /**
+       * A chart archive larger than this many bytes is refused while it
+       * downloads. Default 16 MiB. An archive may inflate to at most 16 times
+       * this; past that its values diff is unavailable (a tar bomb).
+       */
       maxArchiveBytes?: number;
+      /**
+       * Bytes of `values.yaml` or `values.schema.json` inflated out of a chart
+       * archive, and of a values file read from a GitOps repository; a larger
+       * one makes the values diff unavailable, naming this key. Default 8 MiB.
+       */
+      maxValuesBytes?: number;
+      /**
+       * Alias expansions allowed in one YAML document (values files, chart
+       * indexes); a billion-laughs file fails at this count. Default 100.
+       */
+      maxYamlAliases?: number;
+      /**
+       * Requests to chart repositories and OCI registries in flight at once,
+       * over every component's refresh. Default 4.
+       */
+      concurrency?: number;
       /** How many of an OCI chart's newest tags have their metadata read. Default 20. */
       ociMaxVersions?: number;
       /** How many newer versions are checked and listed per component. Default 20. */

@@ -2,7 +2,12 @@ import type {
   AuthService,
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
-import { CustomErrorBase, ResponseError } from '@backstage/errors';
+import { CustomErrorBase } from '@backstage/errors';
+import {
+  fetchUpstream,
+  UpstreamError,
+  type UpstreamResponse,
+} from '@datastack/plugin-datastack-node';
 import type { FleetPage, FleetRow } from '@datastack/plugin-datastack-common';
 import { z } from 'zod';
 
@@ -62,24 +67,43 @@ export class DatastackFleetError extends CustomErrorBase {
 export interface DatastackFleetReaderOptions {
   discovery: DiscoveryService;
   auth: AuthService;
-  /** Milliseconds each page request may take before it is abandoned. */
+  /** Milliseconds each page request may take, its body included, before it is abandoned. */
   timeoutMs: number;
+  /** Bytes of one page accepted. Default 16 MiB (a page is 500 rows). */
+  maxPageBytes?: number;
+}
+
+/** The message of a Backstage error body (`{error: {name, message}}`), else the status text. */
+function errorMessageOf(text: string, statusText: string): string {
+  try {
+    const body = JSON.parse(text);
+    const message = body?.error?.message;
+    if (typeof message === 'string') {
+      return `${body.error.name ?? 'Error'}: ${message}`.slice(0, 300);
+    }
+  } catch {
+    // not JSON
+  }
+  return statusText || 'no message';
 }
 
 /**
  * Reads the whole fleet from the datastack backend's GET /health/fleet, page
  * after page, as the backend itself (a plugin-to-plugin token on behalf of
- * this plugin's service credentials). Every request has a timeout.
+ * this plugin's service credentials), each page through fetchUpstream: a
+ * timeout over the whole answer and a byte limit.
  */
 export class DatastackFleetReader {
   readonly #discovery: DiscoveryService;
   readonly #auth: AuthService;
   readonly #timeoutMs: number;
+  readonly #maxPageBytes: number;
 
   constructor(options: DatastackFleetReaderOptions) {
     this.#discovery = options.discovery;
     this.#auth = options.auth;
     this.#timeoutMs = options.timeoutMs;
+    this.#maxPageBytes = options.maxPageBytes ?? 16 * 1024 * 1024;
   }
 
   /** The whole fleet; throws {@link DatastackFleetError} when any page fails. */
@@ -127,39 +151,47 @@ export class DatastackFleetReader {
   ): Promise<z.infer<typeof fleetPageSchema>> {
     const url = `${baseUrl}/health/fleet?limit=${FLEET_PAGE_SIZE}&offset=${offset}`;
     const subject = `GET /health/fleet?offset=${offset}`;
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    let response: Response;
-    let text: string;
+    let response: UpstreamResponse;
     try {
-      response = await fetch(url, {
+      response = await fetchUpstream(url, {
         headers: {
           accept: 'application/json',
           authorization: `Bearer ${token}`,
         },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal,
+        timeoutMs: this.#timeoutMs,
+        maxBytes: this.#maxPageBytes,
+        subject,
+        secrets: [token],
       });
-      if (!response.ok) {
-        throw await ResponseError.fromResponse(response);
-      }
-      text = await response.text();
     } catch (error) {
-      if (error instanceof ResponseError) {
-        throw new DatastackFleetError(
-          `The datastack backend refused ${subject}: ${error.message}`,
-          error,
-        );
-      }
-      if (timeout.aborted) {
+      if (!(error instanceof UpstreamError)) throw error; // the caller's abort
+      if (error.failure === 'timeout') {
         throw new DatastackFleetError(
           `The datastack backend did not answer ${subject} within ${
             this.#timeoutMs
           } ms`,
         );
       }
-      if (signal?.aborted) throw error;
+      if (error.failure === 'too-large') {
+        throw new DatastackFleetError(
+          `The datastack backend answered ${subject} with more than ${
+            this.#maxPageBytes
+          } bytes`,
+          error,
+        );
+      }
       throw new DatastackFleetError(
         `The datastack backend is unreachable (${subject})`,
         error,
+      );
+    }
+    const text = response.text();
+    if (!response.ok) {
+      throw new DatastackFleetError(
+        `The datastack backend refused ${subject}: ${
+          response.status
+        } ${errorMessageOf(text, response.statusText)}`,
       );
     }
 
