@@ -39,6 +39,14 @@ export interface Config {
        * reused (through the cache service, so replicas share it). Default 15000.
        */
       cacheTtlMs?: number;
+      /**
+       * Milliseconds after an Argo CD operation starts or ends during which
+       * the data-stack rules (operator unavailable, Kafka not Ready, Flink
+       * job failing) are pending, not problems: a normal sync shows as
+       * progressing. Argo CD's own Degraded and failed operations are never
+       * delayed. Default 600000.
+       */
+      progressDeadlineMs?: number;
     };
     gitops?: {
       /**

@@ -6,6 +6,7 @@ import { datastackPermissions } from '@datastack/plugin-datastack-common';
 import {
   loadComponentRegistry,
   readArgoCdConfig,
+  DatastackConfigError,
   readTimeout,
   ChartBumper,
   GitHostPolicy,
@@ -16,6 +17,7 @@ import { createRouter } from './router';
 import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
+import { DEFAULT_PROGRESS_DEADLINE_MS } from './services/health/applicationHealth';
 import { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import { ScmIntegrations } from '@backstage/integration';
@@ -79,6 +81,20 @@ export const datastackPlugin = createBackendPlugin({
           15_000,
         );
 
+        const progressDeadlineMs =
+          config.getOptionalNumber('datastack.health.progressDeadlineMs') ??
+          DEFAULT_PROGRESS_DEADLINE_MS;
+        if (
+          !Number.isInteger(progressDeadlineMs) ||
+          progressDeadlineMs < 0 ||
+          progressDeadlineMs > 86_400_000
+        ) {
+          throw new DatastackConfigError(
+            'datastack.health.progressDeadlineMs',
+            'must be a whole number of milliseconds between 0 and 86400000',
+          );
+        }
+
         const upgradesConfig = readUpgradesConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
 
@@ -139,6 +155,7 @@ export const datastackPlugin = createBackendPlugin({
           cache,
           logger,
           cacheTtlMs,
+          progressDeadlineMs,
           workloads: selector => clusters.workloads(selector),
           commitUrl: (repoURL, sha) => commitUrl(integrations, repoURL, sha),
         });
@@ -164,6 +181,7 @@ export const datastackPlugin = createBackendPlugin({
               cache,
               logger,
               cacheTtlMs,
+              progressDeadlineMs,
               owners: catalogOwners({ catalog, auth, cacheTtlMs }),
             }),
             clusters,
@@ -184,6 +202,7 @@ export const datastackPlugin = createBackendPlugin({
               cache,
               logger,
               cacheTtlMs,
+              progressDeadlineMs,
             }),
             catalog,
             httpAuth,

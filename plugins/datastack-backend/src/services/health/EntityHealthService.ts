@@ -32,6 +32,8 @@ export interface EntityHealthServiceOptions {
   logger: LoggerService;
   /** How long an instance's answer is reused, across requests and replicas. */
   cacheTtlMs: number;
+  /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
+  progressDeadlineMs?: number;
   /** The web page of a commit, where the repository's host is known. */
   commitUrl?: (repoURL: string, sha: string) => string | undefined;
   /** Workloads by label selector in every cluster, for entities Argo CD does not deploy. */
@@ -138,6 +140,7 @@ export class EntityHealthService {
   readonly #loader: CachedLoader<InstanceHealthRow>;
   readonly #workloads: EntityHealthServiceOptions['workloads'];
   readonly #commitUrl: EntityHealthServiceOptions['commitUrl'];
+  readonly #progressDeadlineMs?: number;
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -149,6 +152,7 @@ export class EntityHealthService {
     this.#logger = options.logger;
     this.#workloads = options.workloads;
     this.#commitUrl = options.commitUrl;
+    this.#progressDeadlineMs = options.progressDeadlineMs;
     this.#loader = new CachedLoader({
       cache: options.cache,
       ttlMs: options.cacheTtlMs,
@@ -260,6 +264,7 @@ export class EntityHealthService {
           url: client.applicationUrl(app.metadata.name, lookup.appNamespace),
           registry: this.#registry,
           commitUrl: this.#commitUrl,
+          progressDeadlineMs: this.#progressDeadlineMs,
         }),
       );
       return { instance, status: 'ok', applications, fetchedAt };

@@ -49,6 +49,7 @@ export type FleetOwners = () => Promise<
 export class FleetService {
   readonly #clients: ArgoCdClient[];
   readonly #registry: ComponentRegistry;
+  readonly #progressDeadlineMs?: number;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceFleet>;
   readonly #owners?: FleetOwners;
@@ -61,6 +62,8 @@ export class FleetService {
     cache: CacheService;
     logger: LoggerService;
     cacheTtlMs: number;
+    /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
+    progressDeadlineMs?: number;
     owners?: FleetOwners;
   }): FleetService {
     return new FleetService(options);
@@ -72,11 +75,14 @@ export class FleetService {
     cache: CacheService;
     logger: LoggerService;
     cacheTtlMs: number;
+    /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
+    progressDeadlineMs?: number;
     owners?: FleetOwners;
   }) {
     this.#owners = options.owners;
     this.#clients = options.clients;
     this.#registry = options.registry;
+    this.#progressDeadlineMs = options.progressDeadlineMs;
     this.#logger = options.logger;
     this.#loader = new CachedLoader({
       cache: options.cache,
@@ -166,6 +172,7 @@ export class FleetService {
           instance: client.name,
           url: client.applicationUrl(app.metadata.name),
           registry: this.#registry,
+          progressDeadlineMs: this.#progressDeadlineMs,
         });
         const labels = app.metadata.labels ?? {};
         return {

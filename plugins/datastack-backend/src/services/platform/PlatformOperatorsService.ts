@@ -60,6 +60,8 @@ export interface PlatformOperatorsServiceOptions {
   logger: LoggerService;
   /** How long an instance's answer is reused, across requests and replicas. */
   cacheTtlMs: number;
+  /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
+  progressDeadlineMs?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export interface PlatformOperatorsServiceOptions {
 export class PlatformOperatorsService {
   readonly #clients: ArgoCdClient[];
   readonly #registry: ComponentRegistry;
+  readonly #progressDeadlineMs?: number;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<PlatformOperatorsInstance>;
 
@@ -86,6 +89,7 @@ export class PlatformOperatorsService {
   private constructor(options: PlatformOperatorsServiceOptions) {
     this.#clients = options.clients;
     this.#registry = options.registry;
+    this.#progressDeadlineMs = options.progressDeadlineMs;
     this.#logger = options.logger;
     this.#loader = new CachedLoader({
       cache: options.cache,
@@ -180,6 +184,7 @@ export class PlatformOperatorsService {
       instance: client.name,
       url: client.applicationUrl(app.metadata.name),
       registry: this.#registry,
+      progressDeadlineMs: this.#progressDeadlineMs,
     });
     const destination = app.spec.destination ?? {};
     const deployment = definition
