@@ -118,6 +118,7 @@ export const datastackPlugin = createBackendPlugin({
           maxIndexBytes: upgradesConfig.maxIndexBytes,
           maxArchiveBytes: upgradesConfig.maxArchiveBytes,
           ociMaxVersions: upgradesConfig.ociMaxVersions,
+          concurrency: upgradesConfig.concurrency,
         });
         const chartStore = await ChartVersionStore.create(database);
         const chartVersions = ChartVersionsService.create({
@@ -145,6 +146,10 @@ export const datastackPlugin = createBackendPlugin({
             integrations,
             logger,
             ttlMs: upgradesConfig.cacheTtlMs,
+            maxValuesBytes: upgradesConfig.maxValuesBytes,
+            // A .tgz may inflate to at most 16 times its own limit.
+            maxInflatedBytes: 16 * upgradesConfig.maxArchiveBytes,
+            maxYamlAliases: upgradesConfig.maxYamlAliases,
           }),
           maxCandidates: upgradesConfig.maxCandidates,
         });

@@ -2,6 +2,7 @@ import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import {
   DEFAULT_ARGOCD_TIMEOUT_MS,
+  DEFAULT_ARGOCD_MAX_RESPONSE_BYTES,
   DatastackConfigError,
   readArgoCdConfig,
 } from './config';
@@ -44,6 +45,7 @@ describe('readArgoCdConfig', () => {
 
     expect(config).toEqual({
       requestTimeoutMs: 2500,
+      maxResponseBytes: DEFAULT_ARGOCD_MAX_RESPONSE_BYTES,
       instances: [
         {
           name: 'prod-eu',
@@ -75,6 +77,7 @@ describe('readArgoCdConfig', () => {
     expect(readArgoCdConfig(new ConfigReader({}))).toEqual({
       instances: [],
       requestTimeoutMs: DEFAULT_ARGOCD_TIMEOUT_MS,
+      maxResponseBytes: DEFAULT_ARGOCD_MAX_RESPONSE_BYTES,
     });
     expect(DEFAULT_ARGOCD_TIMEOUT_MS).toBe(10_000);
   });

@@ -16,6 +16,8 @@ export interface ArgoCdInstanceConfig {
 export interface ArgoCdConfig {
   instances: ArgoCdInstanceConfig[];
   requestTimeoutMs: number;
+  /** Bytes one Argo CD answer may have (`datastack.argocd.maxResponseBytes`). */
+  maxResponseBytes: number;
 }
 
 export const DEFAULT_ARGOCD_TIMEOUT_MS = 10_000;
@@ -116,5 +118,26 @@ export function readArgoCdConfig(root: Config): ArgoCdConfig {
       'needs a token, or a username and a password',
     );
   });
-  return { instances, requestTimeoutMs };
+  return {
+    instances,
+    requestTimeoutMs,
+    maxResponseBytes: readArgoCdMaxResponseBytes(root),
+  };
+}
+
+/** Default bound of one Argo CD answer: 64 MiB (some 10 000 Applications with status). */
+export const DEFAULT_ARGOCD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** `datastack.argocd.maxResponseBytes`, validated: a whole number of bytes from 1 KiB to 1 GiB. */
+export function readArgoCdMaxResponseBytes(config: Config): number {
+  const key = 'datastack.argocd.maxResponseBytes';
+  const value =
+    config.getOptionalNumber(key) ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(value) || value < 1024 || value > 1024 ** 3) {
+    throw new DatastackConfigError(
+      key,
+      'must be a whole number of bytes between 1024 and 1073741824',
+    );
+  }
+  return value;
 }

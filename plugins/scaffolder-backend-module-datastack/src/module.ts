@@ -52,7 +52,11 @@ export const scaffolderModuleDatastack = createBackendModule({
         const clients = new Map(
           argocd.instances.map(instance => [
             instance.name,
-            new ArgoCdClient({ instance, timeoutMs: argocd.requestTimeoutMs }),
+            new ArgoCdClient({
+              instance,
+              timeoutMs: argocd.requestTimeoutMs,
+              maxResponseBytes: argocd.maxResponseBytes,
+            }),
           ]),
         );
         scaffolder.addActions(

@@ -22,6 +22,7 @@ export class ArgoCdInstancesService {
           new ArgoCdClient({
             instance,
             timeoutMs: options.config.requestTimeoutMs,
+            maxResponseBytes: options.config.maxResponseBytes,
           }),
       ),
       options.logger,

@@ -2,13 +2,12 @@ import { inspect } from 'node:util';
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import type { ArgoCdInstanceConfig } from '../config';
-import { ConfigReader } from '@backstage/config';
 import {
-  ArgoCdClient,
-  ArgoCdRequestError,
+  type ArgoCdInstanceConfig,
   readArgoCdMaxResponseBytes,
-} from './ArgoCdClient';
+} from '../config';
+import { ConfigReader } from '@backstage/config';
+import { ArgoCdClient, ArgoCdRequestError } from './ArgoCdClient';
 import type { AppProject, Application } from './types';
 
 const API = 'https://argocd.example.com';

@@ -1,7 +1,6 @@
 import { CustomErrorBase } from '@backstage/errors';
-import type { Config } from '@backstage/config';
 import type { ArgoCdInstanceConfig } from '../config';
-import { DatastackConfigError } from '../config';
+import { DEFAULT_ARGOCD_MAX_RESPONSE_BYTES } from '../config';
 import {
   fetchUpstream,
   UpstreamError,
@@ -76,23 +75,6 @@ export interface ArgoCdClientOptions {
   maxResponseBytes?: number;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof fetch;
-}
-
-/** Default bound of one Argo CD answer: 64 MiB (some 10 000 Applications with status). */
-export const DEFAULT_ARGOCD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-
-/** `datastack.argocd.maxResponseBytes`, validated: a whole number of bytes from 1 KiB to 1 GiB. */
-export function readArgoCdMaxResponseBytes(config: Config): number {
-  const key = 'datastack.argocd.maxResponseBytes';
-  const value =
-    config.getOptionalNumber(key) ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
-  if (!Number.isInteger(value) || value < 1024 || value > 1024 ** 3) {
-    throw new DatastackConfigError(
-      key,
-      'must be a whole number of bytes between 1024 and 1073741824',
-    );
-  }
-  return value;
 }
 
 interface RequestOptions {

@@ -8,7 +8,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { stringify } from 'yaml';
 import * as tar from 'tar';
 
 /** One version of a chart, as a test repository publishes it. */
@@ -34,7 +34,7 @@ export function chartArchive(chart: TestChart): Buffer {
     mkdirSync(path.join(root, 'templates'), { recursive: true });
     writeFileSync(
       path.join(root, 'Chart.yaml'),
-      yaml.dump({
+      stringify({
         apiVersion: 'v2',
         name: chart.name,
         version: chart.version,
@@ -42,7 +42,7 @@ export function chartArchive(chart: TestChart): Buffer {
         kubeVersion: chart.kubeVersion,
       }),
     );
-    writeFileSync(path.join(root, 'values.yaml'), yaml.dump(chart.values));
+    writeFileSync(path.join(root, 'values.yaml'), stringify(chart.values));
     if (chart.schema) {
       writeFileSync(
         path.join(root, 'values.schema.json'),
@@ -86,7 +86,7 @@ export function chartIndex(
     const archive = chartArchive(chart);
     (entries[chart.name] ??= []).push({
       annotations: chart.changes
-        ? { 'artifacthub.io/changes': yaml.dump(chart.changes) }
+        ? { 'artifacthub.io/changes': stringify(chart.changes) }
         : undefined,
       apiVersion: 'v2',
       appVersion: chart.appVersion,
@@ -112,8 +112,8 @@ export function chartIndex(
       version: `0.${i}.0`,
     }));
   }
-  return yaml.dump(
+  return stringify(
     { apiVersion: 'v1', entries, generated: '2026-10-02T08:00:00Z' },
-    { noArrayIndent: true, skipInvalid: true, lineWidth: -1 },
+    { lineWidth: 0 },
   );
 }
