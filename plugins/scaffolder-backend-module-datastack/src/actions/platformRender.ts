@@ -1,4 +1,3 @@
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   ComponentRegistry,
@@ -14,11 +13,13 @@ import {
 } from '@datastack/plugin-datastack-common';
 import type { GitHostPolicy } from '@datastack/plugin-datastack-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import semver from 'semver';
 import { gitRevision } from '../render/input';
 import { Platform, clusterSlug, renderPlatform } from '../render/platform';
+import {
+  applicationOutputs,
+  writeWorkspaceFiles,
+} from '../render/workspaceFiles';
 import { examples } from './platformRender.examples';
 
 export interface PlatformRenderActionOptions {
@@ -277,36 +278,18 @@ export function createPlatformRenderAction(
         options,
       );
       const rendered = renderPlatform(platform, options.registry);
-      const written: string[] = [];
-      for (const [file, content] of Object.entries(rendered.files)) {
-        const target = resolveSafeChildPath(ctx.workspacePath, file);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(target, content, 'utf8');
-        written.push(file);
-      }
-      written.sort();
+      const written = await writeWorkspaceFiles(
+        ctx.workspacePath,
+        ctx.workspacePath,
+        rendered.files,
+      );
       ctx.logger.info(
         `Rendered ${platform.name}: ${platform.operators.length} operators on ${platform.clusters.length} clusters, ${written.length} files`,
       );
       ctx.output('files', written);
-      ctx.output(
-        'applications',
-        Object.fromEntries(
-          Object.entries(rendered.applications).map(([instance, apps]) => [
-            instance,
-            apps.map(a => a.metadata.name),
-          ]),
-        ),
-      );
-      ctx.output(
-        'rootApplications',
-        Object.fromEntries(
-          Object.entries(rendered.roots).map(([instance, app]) => [
-            instance,
-            app.metadata.name,
-          ]),
-        ),
-      );
+      const outputs = applicationOutputs(rendered);
+      ctx.output('applications', outputs.applications);
+      ctx.output('rootApplications', outputs.rootApplications);
       ctx.output('project', PLATFORM_PROJECT);
       ctx.output('catalogInfoPath', 'catalog-info.yaml');
     },

@@ -5,10 +5,13 @@ import type {
 } from '@datastack/plugin-datastack-common';
 import type { GitHostPolicy } from '@datastack/plugin-datastack-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RenderInput, validateRenderInput } from '../render/input';
 import { renderPipeline } from '../render/renderer';
+import {
+  applicationOutputs,
+  writeWorkspaceFiles,
+} from '../render/workspaceFiles';
 import { examples } from './render.examples';
 
 export interface RenderActionOptions {
@@ -212,36 +215,18 @@ export function createRenderAction(options: RenderActionOptions) {
       );
       const rendered = renderPipeline(pipeline, options.registry);
       const base = resolveSafeChildPath(ctx.workspacePath, pipeline.targetPath);
-      const written: string[] = [];
-      for (const [file, content] of Object.entries(rendered.files)) {
-        const target = resolveSafeChildPath(base, file);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(target, content, 'utf8');
-        written.push(path.relative(ctx.workspacePath, target));
-      }
-      written.sort();
+      const written = await writeWorkspaceFiles(
+        ctx.workspacePath,
+        base,
+        rendered.files,
+      );
       ctx.logger.info(
         `Rendered ${pipeline.name}: ${pipeline.components.length} components × ${pipeline.environments.length} environments, ${written.length} files`,
       );
       ctx.output('files', written);
-      ctx.output(
-        'applications',
-        Object.fromEntries(
-          Object.entries(rendered.applications).map(([env, apps]) => [
-            env,
-            apps.map(a => a.metadata.name),
-          ]),
-        ),
-      );
-      ctx.output(
-        'rootApplications',
-        Object.fromEntries(
-          Object.entries(rendered.roots).map(([env, app]) => [
-            env,
-            app.metadata.name,
-          ]),
-        ),
-      );
+      const outputs = applicationOutputs(rendered);
+      ctx.output('applications', outputs.applications);
+      ctx.output('rootApplications', outputs.rootApplications);
       ctx.output('project', pipeline.project);
       ctx.output('applicationNamespace', pipeline.argocdNamespace);
       ctx.output(

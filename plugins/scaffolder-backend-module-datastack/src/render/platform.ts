@@ -24,6 +24,7 @@ import {
   RESOURCES_FINALIZER,
   syncWaves,
 } from './renderer';
+import { helmRepoUrl, yamlFile } from './workspaceFiles';
 
 /** A cluster the platform operators are installed on, through one Argo CD instance. */
 export interface PlatformCluster {
@@ -62,18 +63,6 @@ export interface RenderedPlatform {
   roots: Record<string, Application>;
   /** The platform AppProject each Argo CD instance needs. */
   projects: Record<string, AppProject>;
-}
-
-/** Argo CD wants a Helm OCI repository without its scheme. */
-function helmRepoUrl(repository: string): string {
-  return repository.startsWith('oci://')
-    ? repository.slice('oci://'.length)
-    : repository;
-}
-
-function yamlFile(value: unknown, header?: string): string {
-  const body = stringify(value, { lineWidth: 0 });
-  return header ? `# ${header}\n${body}` : body;
 }
 
 /** A DNS-1123 label for a cluster: its Argo CD name, or its API host. */

@@ -28,6 +28,7 @@ import { stringify } from 'yaml';
 import { renderDbt } from './dbt';
 import { instanceFileText, renderInstance } from './instances';
 import type { Pipeline } from './input';
+import { helmRepoUrl, yamlFile } from './workspaceFiles';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 /** Which configured Argo CD instance an Application is applied to, for datastack:argocd:apply. */
@@ -85,18 +86,6 @@ export function syncWaves(
   };
   components.forEach(c => wave(c.id));
   return waves;
-}
-
-/** Argo CD wants a Helm OCI repository without its scheme. */
-function helmRepoUrl(repository: string): string {
-  return repository.startsWith('oci://')
-    ? repository.slice('oci://'.length)
-    : repository;
-}
-
-function yamlFile(value: unknown, header?: string): string {
-  const body = stringify(value, { lineWidth: 0 });
-  return header ? `# ${header}\n${body}` : body;
 }
 
 function join(...parts: string[]): string {
