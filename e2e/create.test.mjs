@@ -163,7 +163,11 @@ describe('Create new data pipeline in the browser', () => {
       .getByText(/^Recommended: /)
       .first()
       .waitFor({ timeout: 60_000 });
-    await page.getByText('Values changes').first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText('Values changes')
+      .filter({ visible: true })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await shot('9-upgrades');
     const upgrades = await (
       await backend.api(
