@@ -138,8 +138,20 @@ describe('datastack:platform:render', () => {
       { name: 'prod-us-1', namespace: 'monitoring' },
       { name: 'prod-us-1', namespace: 'strimzi' },
     ]);
+    // Exactly the operators' cluster-scoped kinds, never a wildcard.
     expect(project.spec.clusterResourceWhitelist).toEqual([
-      { group: '*', kind: '*' },
+      { group: '', kind: 'Namespace' },
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      {
+        group: 'admissionregistration.k8s.io',
+        kind: 'MutatingWebhookConfiguration',
+      },
+      {
+        group: 'admissionregistration.k8s.io',
+        kind: 'ValidatingWebhookConfiguration',
+      },
     ]);
     expect(project.spec.sourceNamespaces).toEqual([]);
     const strimzi = yaml.parse(

@@ -357,8 +357,22 @@ function platformProject(
           `${b.server ?? b.name}/${b.namespace}`,
         ),
       ),
-      // Operators install CRDs, ClusterRoles and webhooks.
-      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      // Exactly the cluster-scoped kinds the operators' charts install:
+      // CRDs, cluster RBAC, admission webhooks and their namespaces.
+      clusterResourceWhitelist: [
+        { group: '', kind: 'Namespace' },
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'MutatingWebhookConfiguration',
+        },
+        {
+          group: 'admissionregistration.k8s.io',
+          kind: 'ValidatingWebhookConfiguration',
+        },
+      ],
       // Only Applications in Argo CD's own namespace: no tenant may use it.
       sourceNamespaces: [],
       roles: [
