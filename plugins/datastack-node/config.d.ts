@@ -1,6 +1,12 @@
 export interface Config {
   /** Datastack: GitOps for an open-source data stack. */
   datastack?: {
+    /**
+     * How many backend processes run against the shared database (the
+     * Helm chart's `replicas`). Above 1 the backend refuses to start on
+     * SQLite or with local GitOps repositories on a per-pod disk. Default 1.
+     */
+    replicas?: number;
     tenancy?: {
       /**
        * AppProject of a team, with `{team}` for the owning group's name.
@@ -55,6 +61,17 @@ export interface Config {
        * the backend's working directory. Default .datastack/gitops.
        */
       localRoot?: string;
+      /**
+       * False turns the local repositories off: publish, bump and propose
+       * then only use git hosts. Default true.
+       */
+      localRepositories?: boolean;
+      /**
+       * True when localRoot is a volume every replica mounts read-write
+       * (ReadWriteMany), so `datastack.replicas` above 1 may use it.
+       * Default false.
+       */
+      localRootShared?: boolean;
       /**
        * Milliseconds each call to a git host's API (opening a pull or merge
        * request for a proposed upgrade) may take. Default 30000.

@@ -166,7 +166,7 @@ export const datastackPlugin = createBackendPlugin({
         });
         const hosts = new GitHostPolicy({
           integrations,
-          repositories: LocalGitRepositories.fromConfig(config),
+          repositories: LocalGitRepositories.enabledFromConfig(config),
         });
 
         httpRouter.use(

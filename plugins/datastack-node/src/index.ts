@@ -7,6 +7,7 @@
 export * from './config';
 export * from './registry';
 export * from './tenancy';
+export * from './deployment';
 export * from './argocd/ArgoCdClient';
 export type * from './argocd/types';
 export * from './gitops';

@@ -41,7 +41,7 @@ export const scaffolderModuleDatastack = createBackendModule({
       async init({ config, userInfo, catalog, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
-        const repositories = LocalGitRepositories.fromConfig(config);
+        const repositories = LocalGitRepositories.enabledFromConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
         const gitHosts = new GitHostPolicy({ integrations, repositories });
         const tenancy = readTenancyConfig(config);

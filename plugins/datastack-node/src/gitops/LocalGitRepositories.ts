@@ -4,6 +4,7 @@ import { DNS_1123_LABEL } from '@datastack/plugin-datastack-common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readDeploymentConfig } from '../deployment';
 import { runGit } from './git';
 
 /** Marks the file path inside a local repository URL: `<repo>.git/-/blob/<branch>/<path>`. */
@@ -23,10 +24,19 @@ export class LocalGitRepositories {
   }
 
   static fromConfig(config: Config): LocalGitRepositories {
-    return new LocalGitRepositories(
-      config.getOptionalString('datastack.gitops.localRoot') ??
-        '.datastack/gitops',
-    );
+    return new LocalGitRepositories(readDeploymentConfig(config).localRoot);
+  }
+
+  /**
+   * The local repositories when this deployment may use them: undefined
+   * with `datastack.gitops.localRepositories: false`; a startup error when
+   * several replicas would each hold their own (see readDeploymentConfig).
+   */
+  static enabledFromConfig(config: Config): LocalGitRepositories | undefined {
+    const deployment = readDeploymentConfig(config);
+    return deployment.localRepositories
+      ? new LocalGitRepositories(deployment.localRoot)
+      : undefined;
   }
 
   /** The bare repository directory of `name`; InputError naming `field` for a bad name. */

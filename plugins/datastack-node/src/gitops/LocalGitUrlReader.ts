@@ -17,7 +17,8 @@ import { LocalGitRepositories } from './LocalGitRepositories';
 export class LocalGitUrlReader implements UrlReaderService {
   /** Add to the backend's UrlReader factories (see `datastackUrlReaderFactory`). */
   static factory: ReaderFactory = ({ config }) => {
-    const repositories = LocalGitRepositories.fromConfig(config);
+    const repositories = LocalGitRepositories.enabledFromConfig(config);
+    if (!repositories) return [];
     const reader = new LocalGitUrlReader(repositories);
     return [
       {

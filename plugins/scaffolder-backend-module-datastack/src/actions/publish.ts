@@ -25,7 +25,8 @@ import { examples } from './publish.examples';
 
 export interface PublishActionOptions {
   integrations: ScmIntegrationRegistry;
-  repositories: LocalGitRepositories;
+  /** The local default; undefined when this deployment has none (datastack.gitops.localRepositories). */
+  repositories?: LocalGitRepositories;
   config: Config;
   /** Which hosts may be pushed to: integration hosts and the local default. */
   gitHosts: GitHostPolicy;
@@ -186,6 +187,11 @@ export function createPublishAction(options: PublishActionOptions) {
         );
       if (input.localRepository) {
         const name = input.localRepository;
+        if (!repositories) {
+          throw new InputError(
+            `localRepository "${name}": local repositories are off here (datastack.gitops.localRepositories: false); publish to a git host with repoUrl`,
+          );
+        }
         remote = repositories.cloneUrl(name); // validates the name
         repoContentsUrl = repositories.contentsUrl(name, branch);
         catalogInfoUrl = repositories.fileUrl(
@@ -254,7 +260,7 @@ export function createPublishAction(options: PublishActionOptions) {
       const commitHash = await ctx.checkpoint({
         key: `datastack-publish-${remote}-${branch}`,
         fn: async () => {
-          if (input.localRepository) {
+          if (input.localRepository && repositories) {
             await repositories.ensure(input.localRepository, branch);
           }
           const gitDir = await fs.mkdtemp(
