@@ -36,6 +36,11 @@ export async function startBackend({
   database = 'sqlite',
   config = {},
   serveApp = false,
+  // Replicas of one deployment: the same PostgreSQL database (by name), the
+  // same GitOps directory and, through `config.backend.cache`, one Redis.
+  databaseName,
+  gitopsRoot,
+  logLevel = 'warn',
 } = {}) {
   const port = await freePort();
   const token = randomBytes(24).toString('base64url');
@@ -55,13 +60,16 @@ export async function startBackend({
               port: Number(url.port || 5432),
               user: decodeURIComponent(url.username),
               password: decodeURIComponent(url.password),
-              database: `datastack_e2e_${randomBytes(4).toString('hex')}`,
+              database:
+                databaseName ??
+                `datastack_e2e_${randomBytes(4).toString('hex')}`,
             },
           };
         })();
   const override = {
     app: { baseUrl: serveApp ? baseUrl : 'http://localhost:3000' },
     backend: {
+      ...config.backend,
       baseUrl,
       listen: { port, host: '127.0.0.1' },
       database: db,
@@ -72,11 +80,16 @@ export async function startBackend({
         ],
       },
     },
-    ...config,
+    ...Object.fromEntries(
+      Object.entries(config).filter(([key]) => key !== 'backend'),
+    ),
     datastack: {
       ...config.datastack,
       tenancy: { createProjects: true, ...config.datastack?.tenancy },
-      gitops: { localRoot: path.join(dir, 'gitops') },
+      gitops: {
+        ...config.datastack?.gitops,
+        localRoot: gitopsRoot ?? path.join(dir, 'gitops'),
+      },
     },
   };
   const overridePath = path.join(dir, 'app-config.e2e.yaml');
@@ -96,7 +109,7 @@ export async function startBackend({
     ],
     {
       cwd: path.join(root, 'packages/backend'),
-      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: logLevel },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -112,11 +125,12 @@ export async function startBackend({
       exited,
       new Promise(r => setTimeout(() => r('wait'), 500)),
     ]);
-    if (code !== 'wait') {
+    if (code !== 'wait' || /BackendStartupError/.test(logs.join(''))) {
+      child.kill('SIGKILL');
       throw new Error(
-        `backend exited with ${code} before it was ready:\n${logs
-          .join('')
-          .slice(-4000)}`,
+        `backend ${
+          code === 'wait' ? 'failed to start' : `exited with ${code}`
+        } before it was ready:\n${logs.join('').slice(-4000)}`,
       );
     }
     try {
@@ -172,8 +186,17 @@ export async function startBackend({
         headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
         signal: init.signal ?? AbortSignal.timeout(30_000),
       }),
+    /** The process id, for a test that kills it. */
+    pid: child.pid,
+    /** Kills the process at once (SIGKILL), as a node failure would. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;

@@ -591,6 +591,19 @@ describe('OCI registry (Strimzi)', () => {
 });
 
 describe('fault switches, latency and the large index', () => {
+  it('counts repository requests apart from its own control routes', async () => {
+    const state = async () =>
+      (await (await fetch(`${charts.url}/sandbox`)).json()) as {
+        requests: number;
+        repositoryRequests: number;
+      };
+    const before = await state();
+    await index('dagster');
+    const after = await state();
+    expect(after.repositoryRequests - before.repositoryRequests).toBe(1);
+    expect(after.requests - before.requests).toBe(2);
+  });
+
   it('fails one repository while the others answer', async () => {
     charts.setFailureMode('http500', 'airflow');
     const failed = await fetch(`${charts.url}/charts/airflow/index.yaml`);

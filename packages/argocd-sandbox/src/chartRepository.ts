@@ -304,6 +304,8 @@ export async function startChartRepository(
 
   let globalMode: ChartRepositoryFailureMode = 'none';
   const modes = new Map<string, ChartRepositoryFailureMode>();
+  /** Requests to the repositories (Helm and OCI), without the control routes. */
+  let repositoryRequests = 0;
   let latencyMs = Math.max(0, options.latencyMs ?? 0);
   const lifecycle = serverLifecycle<ChartRepositoryRequest>(logLimit);
 
@@ -783,6 +785,7 @@ export async function startChartRepository(
         latencyMs,
         repositories: [...published.values()].map(p => p.info),
         requests: lifecycle.requests.count,
+        repositoryRequests,
       });
     }
     if (method !== 'POST') return json(404, { error: 'not found' });
@@ -861,6 +864,7 @@ export async function startChartRepository(
       send(res, await control(method, pathname, req));
       return;
     }
+    repositoryRequests += 1;
     if (method !== 'GET' && method !== 'HEAD') {
       send(res, text(405, '405 Method Not Allowed'));
       return;

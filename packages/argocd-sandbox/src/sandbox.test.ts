@@ -1010,6 +1010,21 @@ describe('argocd-sandbox', () => {
       ]);
       expect(JSON.stringify(sandbox.requests.entries)).not.toContain(TOKEN);
     });
+
+    it('counts API requests apart from its own control routes', async () => {
+      const state = async () =>
+        (await (await fetch(`${sandbox.url}/sandbox`)).json()) as {
+          requests: number;
+          apiRequests: number;
+        };
+      const before = await state();
+      await call(sandbox, 'GET', '/api/v1/applications');
+      await call(sandbox, 'GET', '/k8s/staging/version');
+      const after = await state();
+      expect(after.apiRequests - before.apiRequests).toBe(2);
+      // Both GET /sandbox calls count as requests, not as API requests.
+      expect(after.requests - before.requests).toBe(3);
+    });
   });
 
   describe('kubernetes', () => {

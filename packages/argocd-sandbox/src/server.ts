@@ -291,6 +291,8 @@ export async function startArgoCdSandbox(
   let failureMode: FailureMode = 'none';
   let latencyMs = Math.max(0, options.latencyMs ?? 0);
   const lifecycle = serverLifecycle<SandboxRequestRecord>(logLimit);
+  /** Requests to the Argo CD and Kubernetes APIs, without the control routes. */
+  let apiRequests = 0;
   let url = '';
 
   const sleep = lifecycle.sleep;
@@ -420,6 +422,7 @@ export async function startArgoCdSandbox(
         latencyMs,
         applications: store.allApplications().length,
         requests: lifecycle.requests.count,
+        apiRequests,
       };
     }
     if (method !== 'POST') throw new ControlError('not found', 404);
@@ -476,6 +479,7 @@ export async function startArgoCdSandbox(
       area,
     };
     lifecycle.record(record);
+    if (area === 'argocd' || area === 'kubernetes') apiRequests += 1;
     res.on('finish', () => {
       record.status = res.statusCode;
     });

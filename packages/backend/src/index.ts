@@ -34,6 +34,11 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-gitea'));
 backend.add(import('@datastack/plugin-scaffolder-backend-module-datastack'));
+// Task recovery (scaffolder.taskRecovery): a task whose replica dies resumes
+// on another from its last completed step, with its workspace from here.
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-workspace-database'),
+);
 
 // Permissions: everyone signed in reads; owners and datastack.tenancy.adminGroups write
 backend.add(import('@backstage/plugin-permission-backend'));
@@ -56,4 +61,12 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // Datastack: deployment health and upgrade compatibility
 backend.add(import('@datastack/plugin-datastack-backend'));
 
-backend.start();
+// A backend that cannot start (a refused configuration, a database it cannot
+// reach) exits, so the pod restarts and shows why instead of running without
+// its plugins and failing its readiness probe forever.
+backend.start().catch(error => {
+  // Rethrown, the error reaches the root logger's unhandled-rejection
+  // handler, which logs it redacted of every configured secret.
+  setTimeout(() => process.exit(1), 500);
+  throw error;
+});
