@@ -523,6 +523,119 @@ describe('datastack:argocd:apply', () => {
       );
     });
 
+    it('extends the project another task of the team created in between, keeping what that task added', async () => {
+      // Two pipelines of one team applied at once: both read "no project";
+      // the other task's create lands first.
+      const theirs = {
+        ...renderedProject('prod'),
+        metadata: { ...renderedProject('prod').metadata, resourceVersion: '5' },
+      };
+      theirs.spec.sourceRepos = ['https://git.example.com/acme/billing.git'];
+      theirs.spec.destinations = [
+        {
+          server: 'https://kubernetes.default.svc',
+          namespace: 'billing-prod-x',
+        },
+      ];
+      let created = false;
+      let put: any;
+      server.use(
+        http.get(`${PROD}/api/v1/projects/${PROJECT}`, () =>
+          created
+            ? HttpResponse.json(theirs)
+            : argoError(
+                404,
+                5,
+                `appprojects.argoproj.io "${PROJECT}" not found`,
+              ),
+        ),
+        http.post(`${PROD}/api/v1/projects`, () => {
+          created = true;
+          return argoError(
+            400,
+            3,
+            'existing project spec is different; use upsert flag to force update; difference in keys "SourceRepos,0"',
+          );
+        }),
+        http.put(`${PROD}/api/v1/projects/${PROJECT}`, async ({ request }) => {
+          put = await request.json();
+          return HttpResponse.json(put.project);
+        }),
+      );
+      const action = applyAction({ clients: clients(), createProjects: true });
+      const { ctx, logger } = context();
+      await action.handler(ctx as any);
+      expect(put.project.metadata.resourceVersion).toBe('5');
+      expect(put.project.spec.sourceRepos).toEqual(
+        expect.arrayContaining([
+          'https://git.example.com/acme/billing.git',
+          'https://git.example.com/acme/orders-gitops.git',
+        ]),
+      );
+      expect(put.project.spec.destinations).toEqual(
+        expect.arrayContaining([
+          {
+            server: 'https://kubernetes.default.svc',
+            namespace: 'billing-prod-x',
+          },
+          { name: 'prod-eu-1', namespace: 'orders-prod-kafka' },
+        ]),
+      );
+      expect(logger.info).toHaveBeenCalledWith(
+        `Extended AppProject "${PROJECT}" on Argo CD instance "prod"`,
+      );
+    });
+
+    it('re-reads and merges again when its extension loses the race (Aborted: the object has been modified)', async () => {
+      const base = {
+        ...renderedProject('dev'),
+        metadata: { ...renderedProject('dev').metadata, resourceVersion: '1' },
+      };
+      base.spec.sourceRepos = ['https://git.example.com/acme/other.git'];
+      let current = base;
+      const puts: any[] = [];
+      server.use(
+        http.get(`${DEV}/api/v1/projects/${PROJECT}`, () =>
+          HttpResponse.json(current),
+        ),
+        http.put(`${DEV}/api/v1/projects/${PROJECT}`, async ({ request }) => {
+          const body: any = await request.json();
+          puts.push(body);
+          if (puts.length === 1) {
+            // Another task's extension landed first.
+            current = {
+              ...base,
+              metadata: { ...base.metadata, resourceVersion: '2' },
+              spec: {
+                ...base.spec,
+                sourceRepos: [
+                  ...base.spec.sourceRepos,
+                  'https://git.example.com/acme/billing.git',
+                ],
+              },
+            };
+            return argoError(
+              409,
+              10,
+              `Operation cannot be fulfilled on appprojects.argoproj.io "${PROJECT}": the object has been modified; please apply your changes to the latest version and try again`,
+            );
+          }
+          return HttpResponse.json(body.project);
+        }),
+      );
+      const action = applyAction({ clients: clients(), createProjects: true });
+      await action.handler(context().ctx as any);
+      expect(puts).toHaveLength(2);
+      expect(puts[1].project.metadata.resourceVersion).toBe('2');
+      expect(puts[1].project.spec.sourceRepos).toEqual(
+        expect.arrayContaining([
+          'https://git.example.com/acme/other.git',
+          'https://git.example.com/acme/billing.git',
+          'https://git.example.com/acme/orders-gitops.git',
+        ]),
+      );
+    });
+
     it("refuses an existing AppProject of that name that is not the team's and lacks what the pipeline needs, writing nothing", async () => {
       server.use(
         http.get(`${DEV}/api/v1/projects/${PROJECT}`, () =>

@@ -10,6 +10,7 @@ import {
 } from '../tenancy/preWriteChecks';
 import { type Planned, ownerOf, readManifests } from '../tenancy/workspace';
 import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
+import { writeProject } from '../tenancy/projectWrites';
 import { examples } from './apply.examples';
 
 export interface ApplyActionOptions {
@@ -210,22 +211,30 @@ export function createApplyAction(options: ApplyActionOptions) {
         return;
       }
 
-      for (const w of projectWrites) {
-        const client = clients.get(w.instance)!;
-        await ctx.checkpoint({
-          key: `datastack-apply-project-${w.instance}-${w.project.metadata.name}`,
+      for (const planned of projectWrites) {
+        const client = clients.get(planned.instance)!;
+        const written = await ctx.checkpoint({
+          key: `datastack-apply-project-${planned.instance}-${planned.project.metadata.name}`,
           fn: async () => {
-            if (w.create) {
-              await client.createProject(w.project, { signal: ctx.signal });
-            } else {
-              await client.updateProject(w.project, { signal: ctx.signal });
-            }
+            const w = await writeProject({
+              write: planned,
+              needed: neededProjects.filter(
+                p => p.instance === planned.instance,
+              ),
+              client,
+              owner,
+              createProjects: options.createProjects,
+              signal: ctx.signal,
+            });
+            return { create: w?.create ?? false, wrote: Boolean(w) };
           },
         });
         ctx.logger.info(
-          `${w.create ? 'Created' : 'Extended'} AppProject "${
-            w.project.metadata.name
-          }" on Argo CD instance "${w.instance}"`,
+          written.wrote
+            ? `${written.create ? 'Created' : 'Extended'} AppProject "${
+                planned.project.metadata.name
+              }" on Argo CD instance "${planned.instance}"`
+            : `AppProject "${planned.project.metadata.name}" on Argo CD instance "${planned.instance}" already allows the pipeline (another task of the team extended it)`,
         );
       }
 
