@@ -53,6 +53,13 @@ export interface Config {
        * delayed. Default 600000.
        */
       progressDeadlineMs?: number;
+      /**
+       * Milliseconds the catalog entity a health, upgrade or sync route
+       * names is reused for the same caller (through the cache service, so
+       * replicas share it); the permission decision is still asked on every
+       * request. 0 reads the catalog every time. Default 5000.
+       */
+      entityCacheTtlMs?: number;
     };
     gitops?: {
       /**

@@ -14,6 +14,7 @@ import {
 } from '@datastack/plugin-datastack-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
+import { CatalogEntities } from './services/CatalogEntities';
 import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
@@ -209,7 +210,7 @@ export const datastackPlugin = createBackendPlugin({
               cacheTtlMs,
               progressDeadlineMs,
             }),
-            catalog,
+            entities: CatalogEntities.fromConfig(config, { catalog, cache }),
             httpAuth,
             permissions,
           }),

@@ -2,7 +2,6 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
   ComponentRegistry,
   DatastackStatus,
@@ -17,6 +16,7 @@ import {
 } from './routes/platform';
 import { addUpgradeRoutes } from './routes/upgrades';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
+import type { CatalogEntities } from './services/CatalogEntities';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
 import type { FleetService } from './services/health/FleetService';
@@ -40,7 +40,7 @@ export interface RouterOptions {
   propose: ProposeService;
   chartVersions: ChartVersionsService;
   platformOperators: PlatformOperatorsService;
-  catalog: CatalogService;
+  entities: CatalogEntities;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
 }

@@ -4,7 +4,6 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -12,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { z } from 'zod';
+import type { CatalogEntities } from '../services/CatalogEntities';
 
 /** One segment of an entity reference in a path. */
 export const entityPart = z
@@ -91,7 +91,8 @@ export function jsonBody(): [
 }
 
 export interface AuthorizeDeps {
-  catalog: CatalogService;
+  /** The catalog, read with the caller's credentials (briefly cached per caller). */
+  entities: CatalogEntities;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
 }
@@ -112,7 +113,7 @@ export function authorizers(deps: AuthorizeDeps) {
       deps.permissions.authorize([{ permission, resourceRef: entityRef }], {
         credentials,
       }),
-      deps.catalog.getEntityByRef(entityRef, { credentials }),
+      deps.entities.get(entityRef, credentials),
     ]);
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
