@@ -41,9 +41,10 @@ export async function startBackend({
   databaseName,
   gitopsRoot,
   logLevel = 'warn',
+  // The static external-access token; replicas behind one proxy share one.
+  token = randomBytes(24).toString('base64url'),
 } = {}) {
   const port = await freePort();
-  const token = randomBytes(24).toString('base64url');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'datastack-e2e-'));
   const baseUrl = `http://127.0.0.1:${port}`;
   const db =
