@@ -283,11 +283,11 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
   });
 
   /** A test backend with the plugin, the config above and the entities in the catalog. */
-  async function startApp(extra: any[] = []) {
+  async function startApp(extra: any[] = [], data: object = config) {
     const { server: app } = await startTestBackend({
       features: [
         datastackPlugin,
-        mockServices.rootConfig.factory({ data: config }),
+        mockServices.rootConfig.factory({ data }),
         catalogServiceMock.factory({ entities }),
         ...extra,
       ],
@@ -444,6 +444,101 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     const res = await get(path);
     expect(res.status).toBe(status);
     expect(res.body.error.name).toBe(name);
+  });
+
+  describe('an instance that stops answering', () => {
+    // Answers are reused for 1 ms only, so the second request asks again.
+    const shortCache = {
+      datastack: { ...config.datastack, health: { cacheTtlMs: 1 } },
+    };
+    const devFails = () =>
+      server.use(
+        http.get(`${DEV}/api/v1/applications`, () =>
+          HttpResponse.json(
+            {
+              error: 'upstream connect error',
+              code: 14,
+              message: 'upstream connect error',
+            },
+            { status: 503 },
+          ),
+        ),
+      );
+
+    it('keeps its Applications on the entity, as they were when it last answered', async () => {
+      const app = await startApp([], shortCache);
+      const get = () =>
+        request(app)
+          .get('/api/datastack/health/entity/default/component/orders-kafka')
+          .set('authorization', mockCredentials.user.header());
+      const first = await get();
+      const answered = first.body.rows.find((r: any) => r.instance === 'dev');
+      expect(answered.status).toBe('ok');
+      expect(answered.lastKnown).toBeUndefined();
+      await new Promise(r => setTimeout(r, 10));
+      devFails();
+
+      const res = await get();
+      const dev = res.body.rows.find((r: any) => r.instance === 'dev');
+      expect(dev).toMatchObject({
+        instance: 'dev',
+        status: 'error',
+        applications: [],
+        lastKnown: {
+          fetchedAt: answered.fetchedAt,
+          applications: [
+            expect.objectContaining({
+              name: 'orders-kafka-dev',
+              status: 'degraded',
+            }),
+          ],
+        },
+      });
+      expect(dev.error).toMatch(/upstream connect error/);
+      // An instance that never answered has nothing to show.
+      const prod = res.body.rows.find((r: any) => r.instance === 'prod');
+      expect(prod.lastKnown).toBeUndefined();
+    });
+
+    it('keeps its fleet rows in place, with the failure as their status, found by the status filter', async () => {
+      const app = await startApp([], shortCache);
+      const fleet = (query = '') =>
+        request(app)
+          .get(`/api/datastack/health/fleet${query}`)
+          .set('authorization', mockCredentials.user.header());
+      const first = await fleet();
+      expect(
+        first.body.items.map((r: any) => [r.application, r.status]),
+      ).toEqual([
+        ['orders-kafka-dev', 'degraded'],
+        ['orders-trino-prod', 'healthy'],
+      ]);
+      await new Promise(r => setTimeout(r, 10));
+      devFails();
+
+      const res = await fleet();
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          application: 'orders-kafka-dev',
+          status: 'error',
+          version: '1.2.0',
+          lastKnown: { status: 'degraded', fetchedAt: expect.any(String) },
+        }),
+        expect.objectContaining({
+          application: 'orders-trino-prod',
+          status: 'error',
+          lastKnown: { status: 'healthy', fetchedAt: expect.any(String) },
+        }),
+      ]);
+      const dev = res.body.instances.find((i: any) => i.instance === 'dev');
+      expect(dev).toMatchObject({
+        status: 'error',
+        lastKnownAt: first.body.instances.find((i: any) => i.instance === 'dev')
+          .fetchedAt,
+      });
+      const filtered = await fleet('?status=error');
+      expect(filtered.body.total).toBe(2);
+    });
   });
 
   it('refuses a caller the permission policy denies, naming the entity', async () => {

@@ -103,6 +103,15 @@ export interface InstanceHealthRow {
   error?: string;
   applications: ApplicationHealth[];
   fetchedAt: string;
+  /**
+   * When the instance did not answer (`status` is not `ok`): its
+   * Applications as it last answered within a day, and when. Their
+   * statuses are what they were then, not now.
+   */
+  lastKnown?: {
+    fetchedAt: string;
+    applications: ApplicationHealth[];
+  };
 }
 
 /** A Deployment or StatefulSet of an entity, read from a cluster. */
@@ -158,6 +167,12 @@ export interface FleetRow {
   /** The chart version deployed. */
   version?: string;
   lastDeployedAt?: string;
+  /**
+   * When the instance did not answer: `status` is its failure
+   * (`unreachable` or `error`), and this is the row's status when the
+   * instance last answered, and when.
+   */
+  lastKnown?: { status: RollupStatus; fetchedAt: string };
 }
 
 /** A page of the fleet, with the state of every instance it was read from. */
@@ -172,6 +187,8 @@ export interface FleetPage {
     status: 'ok' | 'unreachable' | 'error';
     error?: string;
     fetchedAt: string;
+    /** When its rows are the last known ones (it did not answer): when they were read. */
+    lastKnownAt?: string;
   }>;
 }
 

@@ -4,6 +4,9 @@ import type { JsonObject } from '@backstage/types';
 /** Values kept parsed in this process, at the most. */
 const LOCAL_ENTRIES = 500;
 
+/** How long the last good answer of a key is kept to show beside a failure. */
+export const LAST_KNOWN_TTL_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Loads values through the cache service with a short TTL (so replicas share
  * them), and lets concurrent identical loads share one call. A parsed copy is
@@ -17,15 +20,35 @@ export class CachedLoader<T extends object> {
   readonly #shouldCache: (value: T) => boolean;
   readonly #inFlight = new Map<string, Promise<T>>();
   readonly #local = new Map<string, { value: T; expiresAt: number }>();
+  readonly #lastKnownTtl?: number;
 
   constructor(options: {
     cache: CacheService;
     ttlMs: number;
     shouldCache: (value: T) => boolean;
+    /**
+     * Also keep every accepted value this long under its own key, for
+     * {@link CachedLoader.lastKnown}: what an upstream answered last, to
+     * show beside its failure.
+     */
+    lastKnownTtlMs?: number;
   }) {
     this.#cache = options.cache;
     this.#ttl = options.ttlMs;
     this.#shouldCache = options.shouldCache;
+    this.#lastKnownTtl = options.lastKnownTtlMs;
+  }
+
+  /**
+   * The last value `shouldCache` accepted for `key` within `lastKnownTtlMs`,
+   * on any replica (it lives in the cache service); undefined when there is
+   * none or the feature is off.
+   */
+  async lastKnown(key: string): Promise<T | undefined> {
+    if (!this.#lastKnownTtl) return undefined;
+    return ((await this.#cache
+      .get(`last-known:${key}`)
+      .catch(() => undefined)) ?? undefined) as T | undefined;
   }
 
   load(key: string, fn: () => Promise<T>): Promise<T> {
@@ -59,9 +82,17 @@ export class CachedLoader<T extends object> {
     const value = await fn();
     if (this.#shouldCache(value)) {
       this.#remember(key, value);
-      await this.#cache
-        .set(key, value as unknown as JsonObject, { ttl: this.#ttl })
-        .catch(() => {});
+      await Promise.all([
+        this.#cache
+          .set(key, value as unknown as JsonObject, { ttl: this.#ttl })
+          .catch(() => {}),
+        this.#lastKnownTtl &&
+          this.#cache
+            .set(`last-known:${key}`, value as unknown as JsonObject, {
+              ttl: this.#lastKnownTtl,
+            })
+            .catch(() => {}),
+      ]);
     }
     return value;
   }

@@ -2,7 +2,7 @@ import type {
   CacheService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { CachedLoader } from '../CachedLoader';
+import { CachedLoader, LAST_KNOWN_TTL_MS } from '../CachedLoader';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
@@ -158,6 +158,7 @@ export class EntityHealthService {
       ttlMs: options.cacheTtlMs,
       // Failures are not cached: the next request asks again.
       shouldCache: row => row.status === 'ok',
+      lastKnownTtlMs: LAST_KNOWN_TTL_MS,
     });
   }
 
@@ -239,9 +240,24 @@ export class EntityHealthService {
         fetchedAt: new Date().toISOString(),
       });
     }
-    return this.#loader.load(EntityHealthService.keyOf(instance, lookup), () =>
-      this.#fetch(client, lookup),
-    );
+    const key = EntityHealthService.keyOf(instance, lookup);
+    return this.#loader
+      .load(key, () => this.#fetch(client, lookup))
+      .then(async row => {
+        if (row.status === 'ok') return row;
+        // The instance did not answer: keep its Applications in view, as
+        // they were when it last did.
+        const last = await this.#loader.lastKnown(key);
+        return last?.applications.length
+          ? {
+              ...row,
+              lastKnown: {
+                fetchedAt: last.fetchedAt,
+                applications: last.applications,
+              },
+            }
+          : row;
+      });
   }
 
   async #fetch(

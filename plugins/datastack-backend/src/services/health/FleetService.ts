@@ -12,7 +12,7 @@ import {
   RollupStatus,
 } from '@datastack/plugin-datastack-common';
 import type { ArgoCdClient } from '@datastack/plugin-datastack-node';
-import { CachedLoader } from '../CachedLoader';
+import { CachedLoader, LAST_KNOWN_TTL_MS } from '../CachedLoader';
 import { applicationHealth } from './applicationHealth';
 import { failureStatus } from './EntityHealthService';
 
@@ -21,6 +21,8 @@ interface InstanceFleet {
   status: 'ok' | 'unreachable' | 'error';
   error?: string;
   fetchedAt: string;
+  /** When the rows are the last known ones of a failed instance: when they were read. */
+  lastKnownAt?: string;
   rows: FleetRow[];
 }
 
@@ -55,6 +57,11 @@ export class FleetService {
   readonly #owners?: FleetOwners;
   /** The last ordering of the rows, reused while every instance's list is the same object. */
   #order?: { fleets: InstanceFleet[]; rows: FleetRow[] };
+  /** A failed instance's last known rows, while it keeps failing the same way. */
+  readonly #failed = new Map<
+    string,
+    { failure?: string; fleet: InstanceFleet }
+  >();
 
   static create(options: {
     clients: ArgoCdClient[];
@@ -88,15 +95,45 @@ export class FleetService {
       cache: options.cache,
       ttlMs: options.cacheTtlMs,
       shouldCache: fleet => fleet.status === 'ok',
+      lastKnownTtlMs: LAST_KNOWN_TTL_MS,
     });
+  }
+
+  /**
+   * One instance's rows; when it does not answer, its rows as it last
+   * answered, each marked with the instance's failure and what it was
+   * then, so the fleet keeps them in place and the status filter finds them.
+   */
+  async #instance(client: ArgoCdClient): Promise<InstanceFleet> {
+    const key = `fleet:v1:${client.name}`;
+    const fleet = await this.#loader.load(key, () => this.#fetch(client));
+    if (fleet.status === 'ok') return fleet;
+    const memo = this.#failed.get(client.name);
+    if (memo && memo.failure === fleet.error) return memo.fleet;
+    const last = await this.#loader.lastKnown(key);
+    if (!last?.rows.length) return fleet;
+    const failureStatus = fleet.status;
+    const kept: InstanceFleet = {
+      ...fleet,
+      lastKnownAt: last.fetchedAt,
+      rows: last.rows.map(r => ({
+        ...r,
+        status: failureStatus,
+        lastKnown: { status: r.status, fetchedAt: last.fetchedAt },
+      })),
+    };
+    // The same failure gives the same rows object, so the order is kept too.
+    this.#failed.set(client.name, { failure: fleet.error, fleet: kept });
+    return kept;
   }
 
   async page(query: FleetQuery): Promise<FleetPage> {
     const fleets = await Promise.all(
-      this.#clients.map(client =>
-        this.#loader.load(`fleet:v1:${client.name}`, () => this.#fetch(client)),
-      ),
+      this.#clients.map(client => this.#instance(client)),
     );
+    for (const f of fleets) {
+      if (f.status === 'ok') this.#failed.delete(f.instance);
+    }
     const owners = this.#owners
       ? await this.#owners().catch(error => {
           // The catalog is not the source of the fleet: rows come without owners.

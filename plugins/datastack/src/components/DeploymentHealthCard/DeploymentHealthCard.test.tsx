@@ -143,6 +143,56 @@ describe('DeploymentHealthCard', () => {
     );
   });
 
+  it("keeps an unreachable instance's Applications in place, as last known, without actions", async () => {
+    const devApp = health.rows[0].applications[0];
+    const lastKnownAt = new Date();
+    lastKnownAt.setHours(14, 2, 0, 0);
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => ({
+        ...health,
+        rows: [
+          health.rows[0],
+          {
+            ...health.rows[1],
+            lastKnown: {
+              fetchedAt: lastKnownAt.toISOString(),
+              applications: [
+                {
+                  ...devApp,
+                  instance: 'prod',
+                  name: 'orders-kafka-prod',
+                  environment: 'prod',
+                  status: 'healthy' as const,
+                  health: { status: 'Healthy' },
+                  failingResources: [],
+                  findings: [],
+                },
+              ],
+            },
+          },
+        ],
+      })),
+    });
+    await renderCard(api);
+
+    const row = (await screen.findByText('orders-kafka-prod')).closest('tr')!;
+    expect(row).toHaveTextContent('Unreachable');
+    expect(row).toHaveTextContent(
+      `last known Healthy 1.2.0 at ${lastKnownAt.toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+      })}`,
+    );
+    // Nothing to sync or refresh on an instance that does not answer.
+    expect(
+      screen.queryByRole('button', { name: 'Sync orders-kafka-prod' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Sync orders-kafka-dev' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Argo CD prod:');
+  });
+
   it('syncs an Application when the user may, and shows the fresh answer', async () => {
     const synced: EntityHealth = {
       ...health,

@@ -29,7 +29,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
-import { RollupStatusLabel } from '../common/StatusLabels';
+import { RollupStatusLabel, statusLabels } from '../common/StatusLabels';
 import {
   REFRESH_INTERVAL_MS,
   SETTLING_REFRESH_INTERVAL_MS,
@@ -69,6 +69,52 @@ function shortRevision(app: ApplicationHealth): string | undefined {
   return revision && /^[0-9a-f]{40}$/.test(revision)
     ? revision.slice(0, 7)
     : revision;
+}
+
+/** `14:02`, or the date too when it is not today. */
+function when(iso: string): string {
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString()
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleString();
+}
+
+/**
+ * An Application of an instance that did not answer, as it was when the
+ * instance last did: kept in its place, marked with the failure, no actions.
+ */
+function LastKnownRow(props: {
+  app: ApplicationHealth;
+  failure: 'unreachable' | 'error';
+  fetchedAt: string;
+}) {
+  const { app, failure, fetchedAt } = props;
+  return (
+    <TableRow>
+      <TableCell>{app.environment ?? '—'}</TableCell>
+      <TableCell>
+        <Link to={app.url}>{app.name}</Link>
+        <Typography variant="caption" display="block" color="textSecondary">
+          Argo CD {app.instance}
+        </Typography>
+      </TableCell>
+      <TableCell>
+        <RollupStatusLabel status={failure} />
+        <Typography variant="caption" display="block" color="textSecondary">
+          last known {statusLabels[app.status]}
+          {app.chart?.version ? ` ${app.chart.version}` : ''} at{' '}
+          {when(fetchedAt)}
+        </Typography>
+      </TableCell>
+      <TableCell>{app.chart?.version ?? '—'}</TableCell>
+      <TableCell>
+        {app.lastDeployedAt
+          ? new Date(app.lastDeployedAt).toLocaleString()
+          : '—'}
+      </TableCell>
+      <TableCell />
+    </TableRow>
+  );
 }
 
 function ApplicationRow(props: {
@@ -308,6 +354,17 @@ export function DeploymentHealthCard() {
   } else if (value) {
     const apps = value.rows.flatMap(r => r.applications);
     const failed = value.rows.filter(r => r.status !== 'ok');
+    const lastKnown = failed.flatMap(r =>
+      (r.lastKnown?.applications ?? []).map(app => ({
+        app,
+        failure: r.status === 'unreachable' ? 'unreachable' : 'error',
+        fetchedAt: r.lastKnown!.fetchedAt,
+      })),
+    ) as Array<{
+      app: ApplicationHealth;
+      failure: 'unreachable' | 'error';
+      fetchedAt: string;
+    }>;
     body = (
       <>
         {failed.map(r => (
@@ -323,7 +380,7 @@ export function DeploymentHealthCard() {
             No Argo CD Application matches {value.lookup} yet.
           </Typography>
         ) : null}
-        {apps.length ? (
+        {apps.length || lastKnown.length ? (
           <Table size="small" aria-label="Deployments by environment">
             <TableHead>
               <TableRow>
@@ -343,6 +400,14 @@ export function DeploymentHealthCard() {
                   canSync={canSync}
                   busy={busy}
                   onAction={onAction}
+                />
+              ))}
+              {lastKnown.map(k => (
+                <LastKnownRow
+                  key={`${k.app.instance}/${k.app.name}`}
+                  app={k.app}
+                  failure={k.failure}
+                  fetchedAt={k.fetchedAt}
                 />
               ))}
             </TableBody>

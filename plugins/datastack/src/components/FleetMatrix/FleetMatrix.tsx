@@ -9,7 +9,11 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { RollupStatusLabel, formatTime } from '../common/StatusLabels';
+import {
+  RollupStatusLabel,
+  formatTime,
+  statusLabels,
+} from '../common/StatusLabels';
 import { compareEnvironments, compareVersions } from '../common/versions';
 
 const NO_ENVIRONMENT = '—';
@@ -119,8 +123,21 @@ function Cell(props: { apps: FleetRow[]; newest?: string; skew: boolean }) {
               {behind ? ` (behind ${props.newest})` : ''}
             </Typography>
             <Typography variant="caption" display="block" color="textSecondary">
-              {app.sync} / {app.health}
-              {app.lastDeployedAt ? ` · ${formatTime(app.lastDeployedAt)}` : ''}
+              {app.lastKnown ? (
+                // The instance did not answer: what it said when it last did.
+                <>
+                  last known {statusLabels[app.lastKnown.status]}
+                  {app.version ? ` ${app.version}` : ''} at{' '}
+                  {formatTime(app.lastKnown.fetchedAt)}
+                </>
+              ) : (
+                <>
+                  {app.sync} / {app.health}
+                  {app.lastDeployedAt
+                    ? ` · ${formatTime(app.lastDeployedAt)}`
+                    : ''}
+                </>
+              )}
             </Typography>
             <Link
               to={app.url}

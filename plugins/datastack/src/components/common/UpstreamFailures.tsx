@@ -1,5 +1,5 @@
 import Box from '@material-ui/core/Box';
-import { RollupStatusLabel } from './StatusLabels';
+import { RollupStatusLabel, formatTime } from './StatusLabels';
 
 /** Argo CD instances that could not answer, each in its own row. */
 export function UpstreamFailures(props: {
@@ -7,6 +7,8 @@ export function UpstreamFailures(props: {
     instance: string;
     status: 'ok' | 'unreachable' | 'error';
     error?: string;
+    /** Its rows below are the ones it answered then. */
+    lastKnownAt?: string;
   }>;
 }) {
   const failed = props.failures.filter(f => f.status !== 'ok');
@@ -19,6 +21,11 @@ export function UpstreamFailures(props: {
             status={f.status === 'unreachable' ? 'unreachable' : 'error'}
           />{' '}
           Argo CD {f.instance}: {f.error}
+          {f.lastKnownAt
+            ? ` Its rows are shown as it last answered, at ${formatTime(
+                f.lastKnownAt,
+              )}.`
+            : ''}
         </Box>
       ))}
     </Box>
