@@ -112,13 +112,13 @@ export class FleetService {
     if (memo && memo.failure === fleet.error) return memo.fleet;
     const last = await this.#loader.lastKnown(key);
     if (!last?.rows.length) return fleet;
-    const failureStatus = fleet.status;
+    const failed = fleet.status;
     const kept: InstanceFleet = {
       ...fleet,
       lastKnownAt: last.fetchedAt,
       rows: last.rows.map(r => ({
         ...r,
-        status: failureStatus,
+        status: failed,
         lastKnown: { status: r.status, fetchedAt: last.fetchedAt },
       })),
     };
