@@ -234,6 +234,47 @@ describe('DeploymentHealthCard', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('asks before a Sync in production, and syncs nothing when cancelled', async () => {
+    const prodApp = {
+      ...health.rows[0].applications[0],
+      instance: 'prod',
+      name: 'orders-kafka-prod',
+      environment: 'prod',
+    };
+    const prodHealth: EntityHealth = {
+      ...health,
+      rows: [{ ...health.rows[0], instance: 'prod', applications: [prodApp] }],
+    };
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => prodHealth),
+      actOnApplication: jest.fn(async () => prodHealth),
+    });
+    await renderCard(api);
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Sync orders-kafka-prod' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Sync orders-kafka-prod in prod?');
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    expect(api.actOnApplication).not.toHaveBeenCalled();
+
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Sync orders-kafka-prod' }),
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Sync prod' }));
+    await waitFor(() =>
+      expect(api.actOnApplication).toHaveBeenCalledWith(
+        { kind: 'Component', namespace: 'default', name: 'orders-kafka' },
+        'prod',
+        'orders-kafka-prod',
+        'sync',
+      ),
+    );
+  });
+
   it('offers no sync button to a user without the write permission, but still refresh', async () => {
     const api = mockDatastackApi({
       getEntityHealth: jest.fn(async () => health),

@@ -17,6 +17,12 @@ import {
   datastackApplicationSyncPermission,
 } from '@datastack/plugin-datastack-common';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
 import IconButton from '@material-ui/core/IconButton';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -29,6 +35,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
+import { isProductionEnvironment } from '../common/environments';
 import { RollupStatusLabel, statusLabels } from '../common/StatusLabels';
 import {
   REFRESH_INTERVAL_MS,
@@ -206,7 +213,7 @@ function ApplicationRow(props: {
             : '—'}
         </TableCell>
         <TableCell padding="none">
-          <Tooltip title="Refresh from Git">
+          <Tooltip title="Refresh from Git" placement="left">
             <span>
               <IconButton
                 aria-label={`Refresh ${app.name}`}
@@ -218,7 +225,7 @@ function ApplicationRow(props: {
             </span>
           </Tooltip>
           {canSync ? (
-            <Tooltip title="Sync now">
+            <Tooltip title="Sync now" placement="left">
               <span>
                 <IconButton
                   aria-label={`Sync ${app.name}`}
@@ -316,6 +323,19 @@ export function DeploymentHealthCard() {
     resourceRef: key,
   });
   const [busy, setBusy] = useState(false);
+  /** A Sync in production waits here for the user's confirmation. */
+  const [confirming, setConfirming] = useState<ApplicationHealth>();
+
+  const requestAction = (
+    app: ApplicationHealth,
+    action: 'sync' | 'refresh',
+  ) => {
+    if (action === 'sync' && isProductionEnvironment(app.environment ?? '')) {
+      setConfirming(app);
+      return;
+    }
+    onAction(app, action);
+  };
 
   const onAction = async (
     app: ApplicationHealth,
@@ -399,7 +419,7 @@ export function DeploymentHealthCard() {
                   app={app}
                   canSync={canSync}
                   busy={busy}
-                  onAction={onAction}
+                  onAction={requestAction}
                 />
               ))}
               {lastKnown.map(k => (
@@ -416,6 +436,40 @@ export function DeploymentHealthCard() {
       </>
     );
   }
+  const confirmDialog = (
+    <Dialog
+      open={Boolean(confirming)}
+      onClose={() => setConfirming(undefined)}
+      aria-labelledby="datastack-sync-confirm-title"
+    >
+      <DialogTitle id="datastack-sync-confirm-title">
+        Sync {confirming?.name} in {confirming?.environment}?
+      </DialogTitle>
+      <DialogContent>
+        <DialogContentText>
+          Argo CD applies the GitOps repository's current revision to the{' '}
+          {confirming?.environment} environment now (Argo CD{' '}
+          {confirming?.instance}
+          ), outside any promotion from an earlier environment.
+        </DialogContentText>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={() => setConfirming(undefined)}>Cancel</Button>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={() => {
+            const app = confirming!;
+            setConfirming(undefined);
+            onAction(app, 'sync');
+          }}
+        >
+          Sync {confirming?.environment}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+
   return (
     <InfoCard
       title="Deployment health"
@@ -424,6 +478,7 @@ export function DeploymentHealthCard() {
       }
     >
       {body}
+      {confirmDialog}
     </InfoCard>
   );
 }

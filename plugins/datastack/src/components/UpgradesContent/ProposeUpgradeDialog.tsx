@@ -21,13 +21,11 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
+import { isProductionEnvironment } from '../common/environments';
 import { ErrorState } from '../common/ErrorState';
 import { riskLabels } from '../common/StatusLabels';
 
-/** Whether an environment is production by name: such a proposal asks for confirmation. */
-export function isProductionEnvironment(environment: string): boolean {
-  return /^(prod|production)$/i.test(environment);
-}
+export { isProductionEnvironment };
 
 /**
  * The environments ticked when the dialog opens: the first in promotion
