@@ -326,17 +326,6 @@ export function DeploymentHealthCard() {
   /** A Sync in production waits here for the user's confirmation. */
   const [confirming, setConfirming] = useState<ApplicationHealth>();
 
-  const requestAction = (
-    app: ApplicationHealth,
-    action: 'sync' | 'refresh',
-  ) => {
-    if (action === 'sync' && isProductionEnvironment(app.environment ?? '')) {
-      setConfirming(app);
-      return;
-    }
-    onAction(app, action);
-  };
-
   const onAction = async (
     app: ApplicationHealth,
     action: 'sync' | 'refresh',
@@ -359,6 +348,17 @@ export function DeploymentHealthCard() {
     } finally {
       setBusy(false);
     }
+  };
+
+  const requestAction = (
+    app: ApplicationHealth,
+    action: 'sync' | 'refresh',
+  ) => {
+    if (action === 'sync' && isProductionEnvironment(app.environment ?? '')) {
+      setConfirming(app);
+      return;
+    }
+    onAction(app, action);
   };
 
   let body: ReactNode;
