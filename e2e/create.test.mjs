@@ -75,6 +75,17 @@ describe('Create new data pipeline in the browser', () => {
       .first()
       .waitFor({ timeout: 60_000 });
     await shot('1-templates');
+    // The pipeline template leads its own group, before the components and
+    // the platform team's templates.
+    const text = await page.locator('body').innerText();
+    const at = t => {
+      const i = text.indexOf(t);
+      assert.ok(i >= 0, `the Create page shows "${t}"`);
+      return i;
+    };
+    assert.ok(at('Data pipelines') < at('Create new data pipeline'));
+    assert.ok(at('Create new data pipeline') < at('Data-stack components'));
+    assert.ok(at('Data-stack components') < at('Platform (platform team)'));
     await page.goto(
       `${backend.baseUrl}/create/templates/default/datastack-data-pipeline`,
     );
