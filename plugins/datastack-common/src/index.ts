@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './annotations';
+export * from './environments';
 export * from './permissions';
 export * from './platform';
 export * from './registry';

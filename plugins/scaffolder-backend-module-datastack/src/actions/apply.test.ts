@@ -285,9 +285,13 @@ describe('datastack:argocd:apply', () => {
     server.events.removeAllListeners();
   });
 
-  async function render(targetPath?: string) {
+  async function render(targetPath?: string, input: object = {}) {
     const ctx = createMockActionContext({
-      input: { ...renderInput, ...(targetPath ? { targetPath } : {}) },
+      input: {
+        ...renderInput,
+        ...input,
+        ...(targetPath ? { targetPath } : {}),
+      },
       workspacePath: workspace.path,
       logger: mockServices.logger.mock(),
     });
@@ -365,6 +369,30 @@ describe('datastack:argocd:apply', () => {
           `Bearer ${write.instance === 'dev' ? DEV_TOKEN : PROD_TOKEN}`,
         );
       }
+    });
+
+    it('applies the environments in the order the pipeline lists them (dev, staging, prod), not by name', async () => {
+      await fs.promises.rm(path.join(workspace.path, 'environments'), {
+        recursive: true,
+        force: true,
+      });
+      await render(undefined, {
+        environments: [
+          renderInput.environments[0],
+          {
+            name: 'staging',
+            argocdInstance: 'dev',
+            cluster: { server: 'https://kubernetes.default.svc' },
+          },
+          renderInput.environments[1],
+        ],
+      });
+      const action = applyAction({ clients: clients(), createProjects: true });
+      await action.handler(context().ctx as any);
+      const roots = applicationWrites()
+        .map(w => w.body.metadata.name)
+        .filter(name => /^orders-(dev|staging|prod)$/.test(name));
+      expect(roots).toEqual(['orders-dev', 'orders-staging', 'orders-prod']);
     });
 
     it('outputs the Applications per environment, their Argo CD UI URLs and applied: true', async () => {

@@ -1,7 +1,9 @@
 import { InputError } from '@backstage/errors';
 import {
   ANNOTATION_DATASTACK_ENTITY_REF,
+  ANNOTATION_DATASTACK_ENVIRONMENTS,
   ANNOTATION_DATASTACK_OWNER,
+  compareEnvironments,
 } from '@datastack/plugin-datastack-common';
 import {
   type AppProject,
@@ -56,6 +58,28 @@ export async function readYamlFile(file: string, relative: string) {
   }
 }
 
+/**
+ * The environments in the order the pipeline lists them (the rendered
+ * System's `datastack.io/environments`: dev, staging, prod as the template
+ * took them), so apply writes them in promotion order; empty when the
+ * workspace has no such System.
+ */
+async function promotionOrder(base: string): Promise<string[]> {
+  const file = path.join(base, 'catalog-info.yaml');
+  const docs = await readYamlFile(file, 'catalog-info.yaml').catch(() => []);
+  const system = (docs as Array<Record<string, any>>).find(
+    d => d?.kind === 'System',
+  );
+  const listed =
+    system?.metadata?.annotations?.[ANNOTATION_DATASTACK_ENVIRONMENTS];
+  return typeof listed === 'string' ? listed.split(',').map(e => e.trim()) : [];
+}
+
+function rankIn(order: string[], environment: string): number {
+  const i = order.indexOf(environment);
+  return i === -1 ? order.length : i;
+}
+
 export async function readManifests(
   base: string,
 ): Promise<{ planned: Planned[]; projects: PlannedProject[] }> {
@@ -64,13 +88,16 @@ export async function readManifests(
   try {
     environments = (await fs.readdir(environmentsDir, { withFileTypes: true }))
       .filter(d => d.isDirectory())
-      .map(d => d.name)
-      .sort();
+      .map(d => d.name);
   } catch {
     throw new InputError(
       'sourcePath has no environments/ directory: run datastack:gitops:render first',
     );
   }
+  const order = await promotionOrder(base);
+  environments.sort(
+    (a, b) => rankIn(order, a) - rankIn(order, b) || compareEnvironments(a, b),
+  );
   const planned: Planned[] = [];
   const projects: PlannedProject[] = [];
   for (const environment of environments) {
@@ -126,8 +153,10 @@ export async function readManifests(
             'argocd.argoproj.io/sync-wave'
           ] ?? 0,
         );
+  const rank = new Map(environments.map((e, i) => [e, i]));
   planned.sort(
-    (a, b) => a.environment.localeCompare(b.environment) || wave(a) - wave(b),
+    (a, b) =>
+      rank.get(a.environment)! - rank.get(b.environment)! || wave(a) - wave(b),
   );
   return { planned, projects };
 }

@@ -1,7 +1,8 @@
-import type {
-  ComponentRegistry,
-  UpgradeCandidate,
-  UpgradePlanStep,
+import {
+  type ComponentRegistry,
+  type UpgradeCandidate,
+  type UpgradePlanStep,
+  environmentRank,
 } from '@datastack/plugin-datastack-common';
 
 /** One deployment that has something to upgrade to. */
@@ -14,25 +15,6 @@ export interface PlanItem {
   from?: string;
   /** The recommended candidate, else the newest unblocked (a major), else the newest (blocked) one. */
   target: UpgradeCandidate;
-}
-
-/** Where an environment stands in a promotion: dev first, prod last. */
-const ENVIRONMENT_RANK: Record<string, number> = {
-  dev: 0,
-  development: 0,
-  test: 1,
-  qa: 1,
-  uat: 2,
-  staging: 2,
-  preprod: 2,
-  prod: 3,
-  production: 3,
-};
-
-function rankOf(environment: string | undefined): number {
-  return environment && environment in ENVIRONMENT_RANK
-    ? ENVIRONMENT_RANK[environment]
-    : 1.5;
 }
 
 /**
@@ -149,7 +131,9 @@ export function orderPlan(
     }
   }
   const rankLayers = [
-    ...new Set(layered.map(l => `${rankOf(l.item.environment)}:${l.layer}`)),
+    ...new Set(
+      layered.map(l => `${environmentRank(l.item.environment)}:${l.layer}`),
+    ),
   ].sort((a, b) => {
     const [ra, la] = a.split(':').map(Number);
     const [rb, lb] = b.split(':').map(Number);
@@ -170,7 +154,7 @@ export function orderPlan(
         );
       }
       return {
-        order: orderOf.get(`${rankOf(item.environment)}:${layer}`)!,
+        order: orderOf.get(`${environmentRank(item.environment)}:${layer}`)!,
         componentId: item.componentId,
         ...(item.pipeline && { pipeline: item.pipeline }),
         ...(item.environment && { environment: item.environment }),

@@ -27,23 +27,4 @@ export function oldestVersion(versions: Array<string | undefined>) {
     .sort(compareVersions)[0];
 }
 
-const ENVIRONMENT_ORDER = [
-  'dev',
-  'development',
-  'test',
-  'qa',
-  'staging',
-  'stage',
-  'preprod',
-  'prod',
-  'production',
-];
-
-/** Environments in promotion order (dev before staging before prod), others by name after. */
-export function compareEnvironments(a: string, b: string): number {
-  const rank = (e: string) => {
-    const i = ENVIRONMENT_ORDER.indexOf(e.toLocaleLowerCase('en-US'));
-    return i === -1 ? ENVIRONMENT_ORDER.length : i;
-  };
-  return rank(a) - rank(b) || a.localeCompare(b);
-}
+export { compareEnvironments } from '@datastack/plugin-datastack-common';
