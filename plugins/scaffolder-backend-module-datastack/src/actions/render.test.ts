@@ -216,6 +216,8 @@ describe('datastack:gitops:render', () => {
       'argocd/instance-name': 'dev,staging,prod',
       'backstage.io/kubernetes-id': 'orders-trino',
     });
+    // A new pipeline's components are experimental unless the input says otherwise.
+    expect(trino.spec.lifecycle).toBe('experimental');
     const dbt = entities.find(e => e.metadata.name === 'orders-dbt');
     expect(dbt.spec.dependsOn).toEqual([
       'component:orders-trino',
@@ -453,6 +455,11 @@ describe('datastack:gitops:render', () => {
         'an ssh repoUrl',
         { repoUrl: 'ssh://git@github.com/acme/x.git' },
         /^repoUrl "ssh:\/\/git@github\.com\/acme\/x\.git" uses ssh:\/\//,
+      ],
+      [
+        'a lifecycle the catalog does not know',
+        { lifecycle: 'live' },
+        /^lifecycle "live" must be one of experimental, production, deprecated/,
       ],
       [
         'a project input, which tenancy sets',

@@ -6,7 +6,11 @@ import type {
 import type { GitHostPolicy } from '@datastack/plugin-datastack-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import path from 'node:path';
-import { RenderInput, validateRenderInput } from '../render/input';
+import {
+  PIPELINE_LIFECYCLES,
+  RenderInput,
+  validateRenderInput,
+} from '../render/input';
 import { renderPipeline } from '../render/renderer';
 import {
   applicationOutputs,
@@ -64,6 +68,13 @@ export function createRenderAction(options: RenderActionOptions) {
             .describe('System entity name; defaults to the pipeline name'),
         description: z =>
           z.string().optional().describe('What the pipeline is for'),
+        lifecycle: z =>
+          z
+            .enum(PIPELINE_LIFECYCLES)
+            .optional()
+            .describe(
+              'Catalog lifecycle of the components: experimental (default), production or deprecated',
+            ),
         repoUrl: z =>
           z
             .string()

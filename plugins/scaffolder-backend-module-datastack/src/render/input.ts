@@ -40,11 +40,21 @@ export interface PipelineEnvironmentInput {
   values?: unknown;
 }
 
+/** The catalog lifecycles a rendered pipeline's components may have. */
+export const PIPELINE_LIFECYCLES = [
+  'experimental',
+  'production',
+  'deprecated',
+] as const;
+export type PipelineLifecycle = (typeof PIPELINE_LIFECYCLES)[number];
+
 export interface RenderInput {
   name: string;
   owner: string;
   system?: string;
   description?: string;
+  /** Catalog lifecycle of the pipeline's components (default experimental). */
+  lifecycle?: string;
   repoUrl?: string;
   /** A local bare repository name; its clone URL is used as repoUrl. */
   localRepository?: string;
@@ -61,6 +71,8 @@ export interface Pipeline {
   /** The owning group, normalised: `group:default/data-engineering`. */
   owner: string;
   system: string;
+  /** `experimental`, `production` or `deprecated`: the components' catalog lifecycle. */
+  lifecycle: PipelineLifecycle;
   /** Where the team's Argo CD objects live: project and Application namespace. */
   placement: TeamPlacement;
   description: string;
@@ -254,6 +266,14 @@ export function validateRenderInput(
   const name = label(input.name, 'name', MAX_PIPELINE_NAME);
   const owner = ownerRef(input.owner, 'owner');
   const system = input.system ? label(input.system, 'system', 63) : name;
+  const lifecycle = input.lifecycle ?? 'experimental';
+  if (!PIPELINE_LIFECYCLES.includes(lifecycle as PipelineLifecycle)) {
+    throw new InputError(
+      `lifecycle "${lifecycle}" must be one of ${PIPELINE_LIFECYCLES.join(
+        ', ',
+      )}`,
+    );
+  }
   for (const legacy of ['project', 'argocdNamespace'] as const) {
     if ((input as unknown as Record<string, unknown>)[legacy] !== undefined) {
       throw new InputError(
@@ -412,6 +432,7 @@ export function validateRenderInput(
     name,
     owner,
     system,
+    lifecycle: lifecycle as PipelineLifecycle,
     placement,
     description:
       typeof input.description === 'string' && input.description

@@ -424,7 +424,7 @@ export function renderPipeline(
           definition.type === 'dbt-project'
             ? 'dbt-project'
             : 'data-stack-component',
-        lifecycle: 'production',
+        lifecycle: pipeline.lifecycle,
         owner: pipeline.owner,
         system: pipeline.system,
         ...(dependsOn.length ? { dependsOn: [...new Set(dependsOn)] } : {}),
