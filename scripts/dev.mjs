@@ -43,7 +43,9 @@ const children = [
       '--charts',
       '8084',
     ],
-    { cwd: root, stdio: 'inherit' },
+    // Each child leads a process group of its own, so a stop reaches what
+    // it started too (backstage-cli starts the backend and the frontend).
+    { cwd: root, stdio: 'inherit', detached: true },
   ),
   // backstage-cli resolves --config against each package: absolute paths.
   spawn(
@@ -59,6 +61,7 @@ const children = [
     {
       cwd: root,
       stdio: 'inherit',
+      detached: true,
     },
   ),
 ];
@@ -86,8 +89,39 @@ seedPlatform(INSTANCES)
     );
   });
 
-const stop = () =>
-  children.forEach(c => c.exitCode === null && c.kill('SIGTERM'));
+const running = child => child.exitCode === null && child.signalCode === null;
+const signalGroup = (child, signal) => {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+};
+let stopping = false;
+/**
+ * Stops every child's process group (SIGTERM, then SIGKILL after 10 s) and
+ * exits once they are gone: Ctrl-C, a SIGTERM to this process, or one
+ * child exiting stops the whole portal.
+ */
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) signalGroup(child, 'SIGTERM');
+  const force = setTimeout(() => {
+    for (const child of children) signalGroup(child, 'SIGKILL');
+  }, 10_000);
+  Promise.all(
+    children.map(c =>
+      running(c) ? new Promise(resolve => c.once('exit', resolve)) : null,
+    ),
+  ).then(() => {
+    clearTimeout(force);
+    // The groups may outlive their leaders for a moment.
+    for (const child of children) signalGroup(child, 'SIGKILL');
+    process.exit(0);
+  });
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
 for (const child of children) child.on('exit', stop);
