@@ -636,6 +636,41 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('refreshes one chart repository now, and names a component it cannot', async () => {
+      const { get, post } = await start();
+      const before = await get('/upgrades/charts');
+      expect(
+        before.body.items.find((i: any) => i.componentId === 'trino').status,
+      ).toBe('unknown');
+      const res = await post('/upgrades/charts/trino/refresh', {});
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        componentId: 'trino',
+        status: 'ok',
+        versionCount: 3,
+        latest: '1.42.2',
+      });
+      expect(indexRequests).toBe(1);
+      // A failing repository says so at once, with its reason.
+      const kafka = await post('/upgrades/charts/kafka/refresh', {});
+      expect(kafka.status).toBe(200);
+      expect(kafka.body).toMatchObject({
+        componentId: 'kafka',
+        status: 'unknown',
+      });
+      expect(kafka.body.error).toMatch(/not JSON/);
+
+      const unknown = await post('/upgrades/charts/nope/refresh', {});
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.message).toBe(
+        'No registry component "nope" with a chart repository',
+      );
+      const bad = await post('/upgrades/charts/Not_A_Label/refresh', {});
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/^path parameter componentId:/);
+      expect(indexRequests).toBe(1);
+    });
+
     it('answers any two versions on demand, and names the bad field or the unknown version', async () => {
       const { get } = await start();
       const ok = await get(
@@ -864,6 +899,9 @@ describe.each(databases.eachSupportedId())(
         { version: '1.41.0' },
       );
       expect(proposal).toEqual({ status: 403, name: 'NotAllowedError' });
+      expect(
+        await request2(post, '/upgrades/charts/trino/refresh', {}),
+      ).toEqual({ status: 403, name: 'NotAllowedError' });
       for (const url of [
         '/upgrades/entity/default/component/orders-trino',
         '/upgrades/entity/default/component/orders-trino/values?to=1.41.0',

@@ -37,6 +37,15 @@ export const datastackFleetReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Refetch one component's chart repository now, instead of at the next
+ * scheduled refresh (and forget the values diffs that failed on it).
+ */
+export const datastackChartsRefreshPermission = createPermission({
+  name: 'datastack.charts.refresh',
+  attributes: { action: 'update' },
+});
+
 /** Read cluster and Argo CD instance health. */
 export const datastackClusterReadPermission = createPermission({
   name: 'datastack.cluster.read',
@@ -78,6 +87,7 @@ export const datastackPermissions = [
   datastackUpgradeReadPermission,
   datastackUpgradeProposePermission,
   datastackFleetReadPermission,
+  datastackChartsRefreshPermission,
   datastackClusterReadPermission,
   datastackPlatformManagePermission,
 ];

@@ -1,5 +1,6 @@
 import {
   ANNOTATION_DATASTACK_PIPELINE,
+  datastackChartsRefreshPermission,
   datastackFleetReadPermission,
   datastackUpgradeProposePermission,
   datastackUpgradeReadPermission,
@@ -27,6 +28,7 @@ const valuesQuery = z
   .object({ from: semverSchema.optional(), to: semverSchema })
   .strict();
 const noQuery = z.object({}).strict();
+const chartParams = z.object({ componentId: dnsLabelSchema });
 
 export interface UpgradeRoutesOptions {
   auth: Authorizers;
@@ -140,5 +142,17 @@ export function addUpgradeRoutes(
       'read the fleet',
     );
     res.json({ items: await options.chartVersions.states() });
+  });
+
+  /** Refetch one component's chart repository now; answers its fresh state. */
+  router.post('/upgrades/charts/:componentId/refresh', async (req, res) => {
+    const { componentId } = parse(chartParams, req.params, 'path parameter');
+    parse(noQuery, req.query, 'query parameter');
+    await auth.authorizeBasic(
+      req,
+      datastackChartsRefreshPermission,
+      'refresh chart repositories',
+    );
+    res.json(await options.upgrades.refreshCharts(componentId));
   });
 }

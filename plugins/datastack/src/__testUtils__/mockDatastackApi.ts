@@ -18,6 +18,7 @@ export function mockDatastackApi(
     proposeUpgrade: jest.fn(),
     getPipelineUpgradePlan: jest.fn(),
     getFleetUpgradePlan: jest.fn(),
+    refreshChartVersions: jest.fn(),
     listChartVersions: jest.fn(),
     ...partial,
   } as jest.Mocked<DatastackApi>;

@@ -89,6 +89,8 @@ export interface DatastackApi {
   getFleetUpgradePlan(): Promise<UpgradePlan>;
   /** What is known of each component's chart repository. */
   listChartVersions(): Promise<ChartVersionsState[]>;
+  /** Refetches one component's chart repository now; resolves with what it holds after. */
+  refreshChartVersions(componentId: string): Promise<ChartVersionsState>;
 }
 
 export const datastackApiRef = createApiRef<DatastackApi>({

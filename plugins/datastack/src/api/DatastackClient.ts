@@ -149,6 +149,13 @@ export class DatastackClient implements DatastackApi {
     return body.items;
   }
 
+  async refreshChartVersions(componentId: string): Promise<ChartVersionsState> {
+    return this.#get<ChartVersionsState>(
+      `/upgrades/charts/${encodeURIComponent(componentId)}/refresh`,
+      { method: 'POST' },
+    );
+  }
+
   async #get<T>(path: string, init?: RequestInit): Promise<T> {
     const baseUrl = await this.#discoveryApi.getBaseUrl('datastack');
     const response = await this.#fetchApi.fetch(`${baseUrl}${path}`, init);

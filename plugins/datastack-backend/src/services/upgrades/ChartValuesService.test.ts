@@ -112,4 +112,33 @@ describe('ChartValuesService', () => {
     );
     expect(ticks).toBeGreaterThan(0);
   });
+
+  it('asks a failing repository once a minute, not on every view, until forgotten', async () => {
+    let archiveRequests = 0;
+    server.use(
+      http.get(`${REPO}/trino-:version.tgz`, () => {
+        archiveRequests++;
+        return new HttpResponse('unavailable', { status: 503 });
+      }),
+    );
+    const values = await service();
+    const diff = () =>
+      values.diff(coordinates, release('1.0.0'), release('1.1.0'), []);
+    const first = await diff();
+    expect(first.status).toBe('unavailable');
+    expect(first.error).toMatch(/503/);
+    const asked = archiveRequests;
+    expect(asked).toBeGreaterThan(0);
+    expect(await diff()).toEqual(first);
+    expect(archiveRequests).toBe(asked);
+
+    values.forget(coordinates.componentId);
+    expect((await diff()).status).toBe('unavailable');
+    // The diff fails as soon as one archive does; the other request may
+    // still be on its way.
+    for (let i = 0; i < 100 && archiveRequests <= asked; i++) {
+      await new Promise(r => setTimeout(r, 10));
+    }
+    expect(archiveRequests).toBeGreaterThan(asked);
+  });
 });

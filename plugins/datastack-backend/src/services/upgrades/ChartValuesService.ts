@@ -17,6 +17,9 @@ import type { Deployment, ValuesFileRef } from './DeploymentInventory';
 import { diffValues, readArchiveValues, schemaChanged } from './valuesDiff';
 import { blobUrl } from '../scm';
 
+/** How long a values diff that failed (an archive unavailable) is reused. */
+const FAILURE_TTL_MS = 60_000;
+
 /**
  * Values changes between two versions of a chart: both archives fetched
  * (through the repository client, with its limits and timeout), their
@@ -32,7 +35,10 @@ export class ChartValuesService {
   readonly #integrations: ScmIntegrationRegistry;
   readonly #logger: LoggerService;
   readonly #inFlight = new Map<string, Promise<StoredChartValues>>();
-  readonly #diffs = new Map<string, { value: ValuesDiff; expiresAt: number }>();
+  readonly #diffs = new Map<
+    string,
+    { value: ValuesDiff; componentId: string; expiresAt: number }
+  >();
   readonly #ttlMs: number;
   readonly #limits: {
     maxValuesBytes: number;
@@ -114,7 +120,7 @@ export class ChartValuesService {
         to: to.chartVersion,
         error: message,
       });
-      return {
+      const unavailable: ValuesDiff = {
         ...base,
         status: 'unavailable',
         error: message,
@@ -122,6 +128,12 @@ export class ChartValuesService {
         affectedOverrides: [],
         schemaChanged: false,
       };
+      // A hanging or failing repository costs its timeout once a minute,
+      // not on every page view; "Refresh now" forgets it at once.
+      this.#remember(key, coordinates.componentId, unavailable, {
+        ttlMs: Math.min(this.#ttlMs, FAILURE_TTL_MS),
+      });
+      return unavailable;
     }
     const overrides = await this.#overrides(deployments);
     let parsedBefore: unknown;
@@ -157,11 +169,33 @@ export class ChartValuesService {
       affectedOverrides,
       schemaChanged: schemaChanged(before.valuesSchema, after.valuesSchema),
     };
-    this.#diffs.set(key, { value, expiresAt: Date.now() + this.#ttlMs });
+    this.#remember(key, coordinates.componentId, value, {
+      ttlMs: this.#ttlMs,
+    });
+    return value;
+  }
+
+  /** Forgets every diff of a component, failed ones included (after "Refresh now"). */
+  forget(componentId: string): void {
+    for (const [key, entry] of this.#diffs) {
+      if (entry.componentId === componentId) this.#diffs.delete(key);
+    }
+  }
+
+  #remember(
+    key: string,
+    componentId: string,
+    value: ValuesDiff,
+    options: { ttlMs: number },
+  ) {
+    this.#diffs.set(key, {
+      value,
+      componentId,
+      expiresAt: Date.now() + options.ttlMs,
+    });
     if (this.#diffs.size > 1000) {
       this.#diffs.delete(this.#diffs.keys().next().value!);
     }
-    return value;
   }
 
   /** values.yaml and values.schema.json of one version: from the database, else the archive. */

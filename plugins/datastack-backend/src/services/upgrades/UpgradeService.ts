@@ -1,6 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
+  ChartVersionsState,
   ANNOTATION_DATASTACK_COMPONENT,
   ANNOTATION_DATASTACK_PIPELINE,
   ChartRelease,
@@ -115,6 +116,26 @@ export class UpgradeService {
     this.#versions = options.versions;
     this.#values = options.values;
     this.#maxCandidates = options.maxCandidates;
+  }
+
+  /**
+   * Refetches one component's chart repository now and forgets its values
+   * diffs (failed ones included); answers what the repository holds after.
+   * NotFoundError for a component the registry has no chart for.
+   */
+  async refreshCharts(componentId: string): Promise<ChartVersionsState> {
+    const component = this.#registry.find(componentId);
+    if (!component?.chart) {
+      throw new NotFoundError(
+        `No registry component "${componentId}" with a chart repository`,
+      );
+    }
+    await this.#versions.refresh(componentId);
+    this.#values.forget(componentId);
+    const state = (await this.#versions.states()).find(
+      s => s.componentId === componentId,
+    );
+    return state!;
   }
 
   /** The registry component an entity runs: its annotation, else its Applications' label or chart. */

@@ -425,6 +425,48 @@ describe('UpgradesContent', () => {
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
+  it('refreshes the chart repository now, shows the fresh state and reloads the view', async () => {
+    const stale = {
+      ...kafkaUpgrade,
+      versions: {
+        ...kafkaUpgrade.versions,
+        status: 'stale' as const,
+        fetchedAt: '2026-11-20T03:00:00Z',
+        checkedAt: '2026-11-22T03:00:00Z',
+        error: 'oci://quay.io/strimzi-helm: 503 Service Unavailable',
+      },
+    };
+    const api = mockDatastackApi({
+      getComponentUpgrade: jest.fn(async () => stale),
+      refreshChartVersions: jest.fn(async () => ({
+        ...kafkaUpgrade.versions,
+        status: 'ok' as const,
+        fetchedAt: '2026-11-22T05:00:00Z',
+        checkedAt: '2026-11-22T05:00:00Z',
+      })),
+    });
+    await renderContent(api, 'orders-kafka-refresh');
+    fireEvent.click(
+      await screen.findByRole(
+        'button',
+        { name: `Refresh ${kafkaUpgrade.versions.chart} versions now` },
+        { timeout: 10_000 },
+      ),
+    );
+    expect(
+      await screen.findByText(
+        `Versions fetched ${new Date('2026-11-22T05:00:00Z').toLocaleString()}`,
+        {},
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(api.refreshChartVersions).toHaveBeenCalledWith('kafka');
+    await waitFor(
+      () => expect(api.getComponentUpgrade).toHaveBeenCalledTimes(2),
+      { timeout: 10_000 },
+    );
+  });
+
   it('says when the component is not deployed, and when versions were never fetched', async () => {
     const api = withUpgrade({
       ...kafkaUpgrade,

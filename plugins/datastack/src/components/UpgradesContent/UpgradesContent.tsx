@@ -29,12 +29,9 @@ import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState, RefreshFailed } from '../common/ErrorState';
-import {
-  ChartVersionsStateLabel,
-  RiskChip,
-  formatTime,
-} from '../common/StatusLabels';
+import { RiskChip, formatTime } from '../common/StatusLabels';
 import { UpstreamFailures } from '../common/UpstreamFailures';
+import { ChartRepositoryCard } from './ChartRepositoryCard';
 import { usePolledValue } from '../common/usePolledValue';
 import { compareEnvironments, oldestVersion } from '../common/versions';
 import { CandidateDetails, UpgradePath } from './CandidateDetails';
@@ -190,7 +187,7 @@ export function UpgradesContent() {
   const api = useApi(datastackApiRef);
   const ref = getCompoundEntityRef(entity);
   const key = stringifyEntityRef(entity);
-  const { value, error, stale } = usePolledValue(
+  const { value, error, stale, reload } = usePolledValue(
     () => api.getComponentUpgrade(ref),
     key,
   );
@@ -255,9 +252,7 @@ export function UpgradesContent() {
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={4}>
-        <InfoCard title="Chart repository">
-          <ChartVersionsStateLabel state={value.versions} />
-        </InfoCard>
+        <ChartRepositoryCard state={value.versions} onRefreshed={reload} />
       </Grid>
       <Grid item xs={12}>
         <InfoCard
