@@ -3,6 +3,7 @@
 // cold answer against the slowest upstream call, warm p50, and 200
 // concurrent requests with one instance answering 500.
 import {
+  benchEntities,
   catalogOf,
   entityInCatalog,
   startBackend,
@@ -17,9 +18,6 @@ export const targets = [
   { metric: '5xx under 200 concurrent, one instance broken', max: 0 },
 ];
 
-const charts = ['airflow', 'dagster', 'superset', 'trino'];
-const teams = Array.from({ length: 10 }, (_, i) => `team-${i}`);
-
 const median = values =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -28,23 +26,7 @@ export async function run() {
     seed: 500,
     latencyMs: 50,
   });
-  const entities = charts.flatMap(chart =>
-    teams.map(team => ({
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: `bench-${chart}-${team}`,
-        annotations: {
-          'argocd/app-selector': `datastack.io/component=${chart},datastack.io/team=${team}`,
-        },
-      },
-      spec: {
-        type: 'service',
-        lifecycle: 'production',
-        owner: 'group:default/platform-team',
-      },
-    })),
-  );
+  const entities = benchEntities();
   const backend = await startBackend({
     config: {
       catalog: await catalogOf(entities),

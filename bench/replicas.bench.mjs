@@ -15,11 +15,13 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  benchEntities,
   catalogOf,
   entityInCatalog,
   eventually,
   startBackend,
   startRedis,
+  smallPipelineValues,
   startSandbox,
 } from '../e2e/lib.mjs';
 
@@ -31,8 +33,6 @@ export const targets = [
   { metric: '5xx from the survivor', max: 0 },
 ];
 
-const charts = ['airflow', 'dagster', 'superset', 'trino'];
-const teams = Array.from({ length: 10 }, (_, i) => `team-${i}`);
 const TASKS = 10;
 
 const percentile = (values, p) => {
@@ -95,23 +95,7 @@ export async function run() {
     seed: 500,
     gitRoot: gitopsRoot,
   });
-  const entities = charts.flatMap(chart =>
-    teams.map(team => ({
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: `bench-${chart}-${team}`,
-        annotations: {
-          'argocd/app-selector': `datastack.io/component=${chart},datastack.io/team=${team}`,
-        },
-      },
-      spec: {
-        type: 'service',
-        lifecycle: 'production',
-        owner: 'group:default/platform-team',
-      },
-    })),
-  );
+  const entities = benchEntities();
   const options = {
     token: randomBytes(24).toString('base64url'),
     database: postgres,
@@ -195,26 +179,7 @@ export async function run() {
         },
         body: JSON.stringify({
           templateRef: 'template:default/datastack-data-pipeline',
-          values: {
-            name: `bench-${i}`,
-            owner: 'group:default/data-engineering',
-            ingest: 'none',
-            transform: false,
-            orchestrate: 'dagster',
-            store: ['clickhouse'],
-            stream: [],
-            visualise: 'none',
-            observe: false,
-            environments: [
-              {
-                name: 'dev',
-                argocdInstance: 'dev',
-                cluster: 'in-cluster',
-                size: 'small',
-              },
-            ],
-            repoLocation: 'local',
-          },
+          values: smallPipelineValues(`bench-${i}`),
         }),
         signal: AbortSignal.timeout(60_000),
       });

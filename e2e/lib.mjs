@@ -480,3 +480,57 @@ export async function startRedis() {
     },
   };
 }
+
+/**
+ * The values of "Create new data pipeline" for a small pipeline: ClickHouse
+ * and Dagster in one dev environment on in-cluster, published locally.
+ */
+export function smallPipelineValues(name) {
+  return {
+    name,
+    owner: 'group:default/data-engineering',
+    ingest: 'none',
+    transform: false,
+    orchestrate: 'dagster',
+    store: ['clickhouse'],
+    stream: [],
+    visualise: 'none',
+    observe: false,
+    environments: [
+      {
+        name: 'dev',
+        argocdInstance: 'dev',
+        cluster: 'in-cluster',
+        size: 'small',
+      },
+    ],
+    repoLocation: 'local',
+  };
+}
+
+/**
+ * Component entities for the benchmarks: one per chart × team, each
+ * selecting the sandbox's seeded Applications of that component and team.
+ */
+export function benchEntities(
+  charts = ['airflow', 'dagster', 'superset', 'trino'],
+  teams = Array.from({ length: 10 }, (_, i) => `team-${i}`),
+) {
+  return charts.flatMap(chart =>
+    teams.map(team => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: `bench-${chart}-${team}`,
+        annotations: {
+          'argocd/app-selector': `datastack.io/component=${chart},datastack.io/team=${team}`,
+        },
+      },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: 'group:default/platform-team',
+      },
+    })),
+  );
+}

@@ -216,26 +216,7 @@ describe(
         },
         body: JSON.stringify({
           templateRef: 'template:default/datastack-data-pipeline',
-          values: {
-            name: 'replicated',
-            owner: 'group:default/data-engineering',
-            ingest: 'none',
-            transform: false,
-            orchestrate: 'dagster',
-            store: ['clickhouse'],
-            stream: [],
-            visualise: 'none',
-            observe: false,
-            environments: [
-              {
-                name: 'dev',
-                argocdInstance: 'dev',
-                cluster: 'in-cluster',
-                size: 'small',
-              },
-            ],
-            repoLocation: 'local',
-          },
+          values: smallPipelineValues('replicated'),
         }),
       });
       assert.equal(created.status, 201, await created.clone().text());

@@ -1,27 +1,5 @@
-import type { CacheService } from '@backstage/backend-plugin-api';
+import { jsonCache } from './__testUtils__/jsonCache';
 import { CachedLoader } from './CachedLoader';
-
-/** A cache service that stores JSON, as the real stores do. */
-function jsonCache(): CacheService & { store: Map<string, string> } {
-  const store = new Map<string, string>();
-  const cache = {
-    store,
-    async get(key: string) {
-      const v = store.get(key);
-      return v === undefined ? undefined : JSON.parse(v);
-    },
-    async set(key: string, value: unknown) {
-      store.set(key, JSON.stringify(value));
-    },
-    async delete(key: string) {
-      store.delete(key);
-    },
-    withOptions() {
-      return cache;
-    },
-  };
-  return cache as unknown as CacheService & { store: Map<string, string> };
-}
 
 describe('CachedLoader', () => {
   afterEach(() => jest.useRealTimers());

@@ -1,31 +1,9 @@
-import type { CacheService } from '@backstage/backend-plugin-api';
+import { jsonCache } from './__testUtils__/jsonCache';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { CatalogEntities } from './CatalogEntities';
-
-/** A cache service shared by two "replicas": JSON in one map, as Redis holds it. */
-function sharedCache(): CacheService & { store: Map<string, string> } {
-  const store = new Map<string, string>();
-  const cache = {
-    store,
-    async get(key: string) {
-      const v = store.get(key);
-      return v === undefined ? undefined : JSON.parse(v);
-    },
-    async set(key: string, value: unknown) {
-      store.set(key, JSON.stringify(value));
-    },
-    async delete(key: string) {
-      store.delete(key);
-    },
-    withOptions() {
-      return cache;
-    },
-  };
-  return cache as unknown as CacheService & { store: Map<string, string> };
-}
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -38,7 +16,7 @@ const REF = 'component:default/orders-kafka';
 function setup(ttlMs?: number) {
   const catalog = catalogServiceMock({ entities: [entity] });
   const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
-  const cache = sharedCache();
+  const cache = jsonCache();
   const config = new ConfigReader(
     ttlMs === undefined
       ? {}
