@@ -211,15 +211,15 @@ export function createApplyAction(options: ApplyActionOptions) {
         return;
       }
 
-      for (const planned of projectWrites) {
-        const client = clients.get(planned.instance)!;
+      for (const projectWrite of projectWrites) {
+        const client = clients.get(projectWrite.instance)!;
         const written = await ctx.checkpoint({
-          key: `datastack-apply-project-${planned.instance}-${planned.project.metadata.name}`,
+          key: `datastack-apply-project-${projectWrite.instance}-${projectWrite.project.metadata.name}`,
           fn: async () => {
             const w = await writeProject({
-              write: planned,
+              write: projectWrite,
               needed: neededProjects.filter(
-                p => p.instance === planned.instance,
+                p => p.instance === projectWrite.instance,
               ),
               client,
               owner,
@@ -232,9 +232,9 @@ export function createApplyAction(options: ApplyActionOptions) {
         ctx.logger.info(
           written.wrote
             ? `${written.create ? 'Created' : 'Extended'} AppProject "${
-                planned.project.metadata.name
-              }" on Argo CD instance "${planned.instance}"`
-            : `AppProject "${planned.project.metadata.name}" on Argo CD instance "${planned.instance}" already allows the pipeline (another task of the team extended it)`,
+                projectWrite.project.metadata.name
+              }" on Argo CD instance "${projectWrite.instance}"`
+            : `AppProject "${projectWrite.project.metadata.name}" on Argo CD instance "${projectWrite.instance}" already allows the pipeline (another task of the team extended it)`,
         );
       }
 
