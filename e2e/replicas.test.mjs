@@ -18,7 +18,13 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startBackend, startRedis, startSandbox } from './lib.mjs';
+import {
+  eventually,
+  smallPipelineValues,
+  startBackend,
+  startRedis,
+  startSandbox,
+} from './lib.mjs';
 
 const postgres = process.env.DATASTACK_TEST_POSTGRES_URL;
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
