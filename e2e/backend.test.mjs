@@ -40,7 +40,7 @@ for (const [label, database] of databases) {
             '/api/catalog/entities?filter=kind=component,spec.system=datastack',
           );
           const body = await res.json();
-          return body.length >= 6 ? body : undefined;
+          return body.length >= 8 ? body : undefined;
         },
         { what: 'the suite plugins as Components' },
       );
@@ -50,7 +50,9 @@ for (const [label, database] of databases) {
         'datastack-common',
         'datastack-frontend',
         'datastack-node',
+        'permission-backend-module-datastack',
         'scaffolder-backend-module-datastack',
+        'search-backend-module-datastack',
       ]);
     });
 

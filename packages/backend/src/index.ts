@@ -3,7 +3,6 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { datastackUrlReaderFactory } from '@datastack/plugin-datastack-node';
-import { searchModuleDatastackCollator } from '@datastack/plugin-catalog-backend-module-datastack';
 import { signInProviders } from './signIn';
 
 const backend = createBackend();
@@ -49,7 +48,7 @@ backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Datastack: platform components in search, with where they run
-backend.add(searchModuleDatastackCollator);
+backend.add(import('@datastack/plugin-search-backend-module-datastack'));
 
 // Kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));

@@ -10,21 +10,10 @@ import type {
 import {
   ANNOTATION_DATASTACK_COMPONENT,
   ComponentRegistry,
+  PLATFORM_COMPONENT_TYPE,
+  PLATFORM_SYSTEM,
+  offeringEntityName,
 } from '@datastack/plugin-datastack-common';
-
-/** The System that groups the platform offering's components. */
-export const PLATFORM_SYSTEM = 'datastack-platform';
-/** `spec.type` of a platform offering component. */
-export const PLATFORM_COMPONENT_TYPE = 'datastack-offering';
-
-/**
- * The name of the offering entity of a registry component (in the default
- * namespace, kind Component). Pipeline entities carry the same registry id in
- * `datastack.io/component`; search documents link to this entity.
- */
-export function offeringEntityName(componentId: string): string {
-  return `datastack-${componentId}`;
-}
 
 export interface DatastackComponentProviderOptions {
   registry: ComponentRegistry;

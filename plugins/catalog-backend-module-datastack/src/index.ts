@@ -1,16 +1,15 @@
 /**
- * Catalog module of Datastack (the registry's components as catalog
- * entities), and the search module that indexes them
- * (`searchModuleDatastackCollator`, a named export).
+ * Catalog module of Datastack: the registry's components as catalog
+ * entities (the platform offering). Their search documents come from
+ * `@datastack/plugin-search-backend-module-datastack`.
  *
  * @packageDocumentation
  */
 export { catalogModuleDatastack as default } from './module';
+export { DatastackComponentProvider } from './DatastackComponentProvider';
+export type { DatastackComponentProviderOptions } from './DatastackComponentProvider';
 export {
-  DatastackComponentProvider,
   PLATFORM_COMPONENT_TYPE,
   PLATFORM_SYSTEM,
   offeringEntityName,
-} from './DatastackComponentProvider';
-export type { DatastackComponentProviderOptions } from './DatastackComponentProvider';
-export * from './search';
+} from '@datastack/plugin-datastack-common';

@@ -13,3 +13,4 @@ export * from './health';
 export * from './types';
 export * from './tenancy';
 export * from './upgrades';
+export * from './offering';

@@ -1,115 +1,116 @@
 import {
-  createApiFactory,
-  createComponentExtension,
-  createPlugin,
-  createRoutableExtension,
+  ApiBlueprint,
+  PageBlueprint,
+  createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
-} from '@backstage/core-plugin-api';
-import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
-import { datastackApiRef } from './api/DatastackApi';
+} from '@backstage/frontend-plugin-api';
 import {
-  ArgoCdInstancePicker,
-  ClusterPicker,
-} from './components/fields/ArgoCdPickers';
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  isDatastackAvailable,
+  isDatastackPipeline,
+} from '@datastack/plugin-datastack-common';
+import StorageIcon from '@material-ui/icons/Storage';
+import { datastackApiRef } from './api/DatastackApi';
 import { DatastackClient } from './api/DatastackClient';
 import { rootRouteRef } from './routes';
-import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
-import { DATASTACK_COMPONENT_RESULT_TYPE } from './search/resultType';
+import {
+  datastackSearchResultListItem,
+  datastackSearchResultType,
+} from './search/alpha';
 
-/** The Datastack plugin for apps on the legacy frontend system. */
-export const datastackPlugin = createPlugin({
-  id: 'datastack',
-  apis: [
-    createApiFactory({
+const datastackApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
       api: datastackApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new DatastackClient({ discoveryApi, fetchApi }),
     }),
+});
+
+const datastackPage = PageBlueprint.make({
+  params: {
+    path: '/datastack',
+    title: 'Data platform',
+    icon: <StorageIcon />,
+    routeRef: rootRouteRef,
+    loader: () =>
+      import('./components/PlatformPage').then(m => <m.PlatformPage />),
+  },
+});
+
+const deploymentHealthCard = EntityCardBlueprint.make({
+  name: 'deployment-health',
+  params: {
+    filter: isDatastackAvailable,
+    loader: () =>
+      import('./components/DeploymentHealthCard').then(m => (
+        <m.DeploymentHealthCard />
+      )),
+  },
+});
+
+/** Entity content "Upgrades" of a data-stack component: `entity-content:datastack/upgrades`. */
+const upgradesContent = EntityContentBlueprint.make({
+  name: 'upgrades',
+  params: {
+    path: 'upgrades',
+    title: 'Upgrades',
+    filter: isDatastackAvailable,
+    loader: () =>
+      import('./components/UpgradesContent').then(m => <m.UpgradesContent />),
+  },
+});
+
+/** Entity content "Pipeline" of a pipeline's System: `entity-content:datastack/pipeline`. */
+const pipelineContent = EntityContentBlueprint.make({
+  name: 'pipeline',
+  params: {
+    path: 'pipeline',
+    title: 'Pipeline',
+    filter: isDatastackPipeline,
+    loader: () =>
+      import('./components/PipelineContent').then(m => <m.PipelineContent />),
+  },
+});
+
+const argoCdInstancePicker = FormFieldBlueprint.make({
+  name: 'argocd-instance-picker',
+  params: {
+    field: () =>
+      import('./components/fields').then(m => m.argoCdInstancePickerField),
+  },
+});
+
+const clusterPicker = FormFieldBlueprint.make({
+  name: 'cluster-picker',
+  params: {
+    field: () => import('./components/fields').then(m => m.clusterPickerField),
+  },
+});
+
+/** The Datastack plugin for the new frontend system. */
+export default createFrontendPlugin({
+  pluginId: 'datastack',
+  title: 'Data platform',
+  icon: <StorageIcon />,
+  extensions: [
+    datastackApi,
+    deploymentHealthCard,
+    upgradesContent,
+    pipelineContent,
+    datastackPage,
+    argoCdInstancePicker,
+    clusterPicker,
+    datastackSearchResultListItem,
+    datastackSearchResultType,
   ],
   routes: { root: rootRouteRef },
 });
 
-/** The data platform page, for `<Route path="/datastack" element={<DatastackPage />} />`. */
-export const DatastackPage = datastackPlugin.provide(
-  createRoutableExtension({
-    name: 'DatastackPage',
-    component: () =>
-      import('./components/PlatformPage').then(m => m.PlatformPage),
-    mountPoint: rootRouteRef,
-  }),
-);
-
-/** Scaffolder field `DatastackArgoCdInstancePicker`, for `<ScaffolderFieldExtensions>`. */
-export const DatastackArgoCdInstancePickerFieldExtension =
-  datastackPlugin.provide(
-    createScaffolderFieldExtension({
-      name: 'DatastackArgoCdInstancePicker',
-      component: ArgoCdInstancePicker,
-    }),
-  );
-
-/** Scaffolder field `DatastackClusterPicker`, for `<ScaffolderFieldExtensions>`. */
-export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
-  createScaffolderFieldExtension({
-    name: 'DatastackClusterPicker',
-    component: ClusterPicker,
-  }),
-);
-
-/** Entity card "Deployment health", for `<EntitySwitch.Case if={isDatastackAvailable}>`. */
-export const EntityDeploymentHealthCard = datastackPlugin.provide(
-  createComponentExtension({
-    name: 'EntityDeploymentHealthCard',
-    component: {
-      lazy: () =>
-        import('./components/DeploymentHealthCard').then(
-          m => m.DeploymentHealthCard,
-        ),
-    },
-  }),
-);
-
-/**
- * Entity content "Upgrades" of a data-stack component, for
- * `<EntityLayout.Route path="/upgrades" title="Upgrades" if={isDatastackAvailable}>`.
- */
-export const EntityUpgradesContent = datastackPlugin.provide(
-  createComponentExtension({
-    name: 'EntityUpgradesContent',
-    component: {
-      lazy: () =>
-        import('./components/UpgradesContent').then(m => m.UpgradesContent),
-    },
-  }),
-);
-
-/**
- * Entity content "Pipeline" of a pipeline's System, for
- * `<EntityLayout.Route path="/pipeline" title="Pipeline" if={isDatastackPipeline}>`.
- */
-export const EntityPipelineContent = datastackPlugin.provide(
-  createComponentExtension({
-    name: 'EntityPipelineContent',
-    component: {
-      lazy: () =>
-        import('./components/PipelineContent').then(m => m.PipelineContent),
-    },
-  }),
-);
-
-/**
- * Search result item of `datastack-component` documents, for the legacy
- * search page: `<SearchResult><DatastackSearchResultListItemExtension /></SearchResult>`.
- */
-export const DatastackSearchResultListItemExtension = datastackPlugin.provide(
-  createSearchResultListItemExtension({
-    name: 'DatastackSearchResultListItem',
-    component: () =>
-      import('./search/DatastackSearchResultListItem').then(
-        m => m.DatastackSearchResultListItem,
-      ),
-    predicate: result => result.type === DATASTACK_COMPONENT_RESULT_TYPE,
-  }),
-);
+export { datastackApiRef };

@@ -1,3 +1,10 @@
+/**
+ * Search module of Datastack: the registry's data-stack components as
+ * `datastack-component` search documents, with where each one runs.
+ *
+ * @packageDocumentation
+ */
+export { searchModuleDatastackCollator as default } from './module';
 export { searchModuleDatastackCollator } from './module';
 export {
   DATASTACK_COMPONENT_DOCUMENT_TYPE,

@@ -15,13 +15,11 @@ import {
   ANNOTATION_DATASTACK_PLATFORM,
   ComponentDefinition,
   ComponentRegistry,
+  PLATFORM_COMPONENT_TYPE,
   datastackFleetReadPermission,
+  offeringEntityName,
 } from '@datastack/plugin-datastack-common';
 import { Readable } from 'node:stream';
-import {
-  PLATFORM_COMPONENT_TYPE,
-  offeringEntityName,
-} from '../DatastackComponentProvider';
 import { DatastackFleetReader, FleetSnapshot } from './DatastackFleetReader';
 
 /** The search document type of the data-stack components. */
