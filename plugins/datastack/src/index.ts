@@ -1,27 +1,13 @@
 /**
  * Datastack frontend plugin: deployment health and upgrade compatibility of
- * data-stack components, on entity pages and a fleet page.
+ * data-stack components, on entity pages and a Data platform page.
+ *
+ * The default export is the plugin for the new frontend system; apps on the
+ * legacy frontend system import from `@datastack/plugin-datastack/legacy`.
  *
  * @packageDocumentation
  */
-export {
-  datastackPlugin,
-  DatastackPage,
-  DatastackArgoCdInstancePickerFieldExtension,
-  DatastackClusterPickerFieldExtension,
-  EntityDeploymentHealthCard,
-  EntityUpgradesContent,
-  EntityPipelineContent,
-  DatastackSearchResultListItemExtension,
-} from './plugin';
-export {
-  DATASTACK_COMPONENT_RESULT_TYPE,
-  DatastackSearchResultListItem,
-} from './search';
-export type {
-  DatastackComponentSearchDocument,
-  DatastackSearchResultListItemProps,
-} from './search';
+export { default } from './plugin';
 export { datastackApiRef } from './api/DatastackApi';
 export type {
   ClusterHealthOverview,
@@ -30,6 +16,8 @@ export type {
   PipelineRef,
 } from './api/DatastackApi';
 export { DatastackClient } from './api/DatastackClient';
+export { DATASTACK_COMPONENT_RESULT_TYPE } from './search/resultType';
+export type { DatastackComponentSearchDocument } from './search';
 export {
   isDatastackAvailable,
   isDatastackPipeline,

@@ -2,7 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import plugin from './alpha';
+import plugin from './plugin';
 
 const component: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

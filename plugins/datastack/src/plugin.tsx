@@ -21,7 +21,7 @@ import { rootRouteRef } from './routes';
 import {
   datastackSearchResultListItem,
   datastackSearchResultType,
-} from './search/alpha';
+} from './search/extensions';
 
 const datastackApi = ApiBlueprint.make({
   params: defineParams =>
@@ -113,4 +113,4 @@ export default createFrontendPlugin({
   routes: { root: rootRouteRef },
 });
 
-export { datastackApiRef };
+

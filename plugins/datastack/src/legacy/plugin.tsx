@@ -7,15 +7,15 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
-import { datastackApiRef } from './api/DatastackApi';
+import { datastackApiRef } from '../api/DatastackApi';
 import {
   ArgoCdInstancePicker,
   ClusterPicker,
-} from './components/fields/ArgoCdPickers';
-import { DatastackClient } from './api/DatastackClient';
-import { rootRouteRef } from './routes';
+} from '../components/fields/ArgoCdPickers';
+import { DatastackClient } from '../api/DatastackClient';
+import { rootRouteRef } from '../routes';
 import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
-import { DATASTACK_COMPONENT_RESULT_TYPE } from './search/resultType';
+import { DATASTACK_COMPONENT_RESULT_TYPE } from '../search/resultType';
 
 /** The Datastack plugin for apps on the legacy frontend system. */
 export const datastackPlugin = createPlugin({
@@ -36,7 +36,7 @@ export const DatastackPage = datastackPlugin.provide(
   createRoutableExtension({
     name: 'DatastackPage',
     component: () =>
-      import('./components/PlatformPage').then(m => m.PlatformPage),
+      import('../components/PlatformPage').then(m => m.PlatformPage),
     mountPoint: rootRouteRef,
   }),
 );
@@ -64,7 +64,7 @@ export const EntityDeploymentHealthCard = datastackPlugin.provide(
     name: 'EntityDeploymentHealthCard',
     component: {
       lazy: () =>
-        import('./components/DeploymentHealthCard').then(
+        import('../components/DeploymentHealthCard').then(
           m => m.DeploymentHealthCard,
         ),
     },
@@ -80,7 +80,7 @@ export const EntityUpgradesContent = datastackPlugin.provide(
     name: 'EntityUpgradesContent',
     component: {
       lazy: () =>
-        import('./components/UpgradesContent').then(m => m.UpgradesContent),
+        import('../components/UpgradesContent').then(m => m.UpgradesContent),
     },
   }),
 );
@@ -94,7 +94,7 @@ export const EntityPipelineContent = datastackPlugin.provide(
     name: 'EntityPipelineContent',
     component: {
       lazy: () =>
-        import('./components/PipelineContent').then(m => m.PipelineContent),
+        import('../components/PipelineContent').then(m => m.PipelineContent),
     },
   }),
 );
@@ -107,7 +107,7 @@ export const DatastackSearchResultListItemExtension = datastackPlugin.provide(
   createSearchResultListItemExtension({
     name: 'DatastackSearchResultListItem',
     component: () =>
-      import('./search/DatastackSearchResultListItem').then(
+      import('../search/DatastackSearchResultListItem').then(
         m => m.DatastackSearchResultListItem,
       ),
     predicate: result => result.type === DATASTACK_COMPONENT_RESULT_TYPE,

@@ -11,7 +11,7 @@ import { screen } from '@testing-library/react';
 import {
   datastackSearchResultListItem,
   datastackSearchResultType,
-} from './alpha';
+} from './extensions';
 
 const result: SearchResult = {
   type: 'datastack-component',

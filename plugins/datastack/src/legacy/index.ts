@@ -1,0 +1,24 @@
+/**
+ * The Datastack plugin for apps on the legacy frontend system: the plugin,
+ * its routable page, entity cards and contents, scaffolder fields and the
+ * search result item, to place in `App.tsx` and `EntityPage.tsx` by hand.
+ *
+ * @packageDocumentation
+ */
+export {
+  datastackPlugin,
+  DatastackPage,
+  DatastackArgoCdInstancePickerFieldExtension,
+  DatastackClusterPickerFieldExtension,
+  EntityDeploymentHealthCard,
+  EntityUpgradesContent,
+  EntityPipelineContent,
+  DatastackSearchResultListItemExtension,
+} from './plugin';
+export { DatastackSearchResultListItem } from '../search';
+export type { DatastackSearchResultListItemProps } from '../search';
+export { datastackApiRef } from '../api/DatastackApi';
+export {
+  isDatastackAvailable,
+  isDatastackPipeline,
+} from '@datastack/plugin-datastack-common';
