@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite, once: type check, lint, formatting, unit and
+// The whole test suite, once: type check, API reports, lint, formatting, unit and
 // integration tests (jest through backstage-cli), then the end-to-end tests
 // (node:test, real backend, real browser). Stops at the first failing step and
 // ends with one line "N passed, N failed" counting every test that ran.
@@ -43,6 +43,7 @@ function finish(code) {
 
 for (const [title, args] of [
   ['type check', ['tsc']],
+  ['API reports', ['test:api-reports']],
   ['lint', ['lint:all']],
   ['formatting', ['prettier:check']],
 ]) {

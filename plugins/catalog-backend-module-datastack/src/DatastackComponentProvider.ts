@@ -15,6 +15,7 @@ import {
   offeringEntityName,
 } from '@datastack/plugin-datastack-common';
 
+/** @public */
 export interface DatastackComponentProviderOptions {
   registry: ComponentRegistry;
   /** Owner entity reference of the offering, e.g. group:default/platform-team. */
@@ -26,6 +27,8 @@ export interface DatastackComponentProviderOptions {
  * registry entry (its chart, default version, layer, Kubernetes range), in a
  * System that describes the platform offering. Entities that pipelines create
  * point back to these through `datastack.io/component`.
+ *
+ * @public
  */
 export class DatastackComponentProvider implements EntityProvider {
   readonly #registry: ComponentRegistry;

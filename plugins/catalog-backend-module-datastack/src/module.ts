@@ -8,6 +8,8 @@ import { DatastackComponentProvider } from './DatastackComponentProvider';
 
 /**
  * Catalog module of Datastack: the component registry as catalog entities.
+ *
+ * @public
  */
 export const catalogModuleDatastack = createBackendModule({
   pluginId: 'catalog',

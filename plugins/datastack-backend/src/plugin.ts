@@ -38,6 +38,8 @@ import { commitUrl } from './services/scm';
  * The Datastack backend plugin: deployment health across Argo CD instances
  * and Kubernetes clusters, and upgrade compatibility of data-stack components.
  * It only wires core services to the service classes that hold the logic.
+ *
+ * @public
  */
 export const datastackPlugin = createBackendPlugin({
   pluginId: 'datastack',

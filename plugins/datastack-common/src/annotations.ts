@@ -1,26 +1,60 @@
 import type { Entity } from '@backstage/catalog-model';
 
-/** The registry id of the data-stack component an entity runs (for example `trino`). */
+/**
+ * The registry id of the data-stack component an entity runs (for example `trino`).
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_COMPONENT = 'datastack.io/component';
-/** The pipeline (a System name) a component entity belongs to. */
+/**
+ * The pipeline (a System name) a component entity belongs to.
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_PIPELINE = 'datastack.io/pipeline';
-/** Comma-separated environment names the component is deployed to (`dev,staging,prod`). */
+/**
+ * Comma-separated environment names the component is deployed to (`dev,staging,prod`).
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_ENVIRONMENTS = 'datastack.io/environments';
-/** The GitOps repository of a pipeline, as a clone URL. */
+/**
+ * The GitOps repository of a pipeline, as a clone URL.
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_GITOPS_REPO = 'datastack.io/gitops-repo';
 
-/** Annotations of the Roadie and community Argo CD plugins, kept working unchanged. */
+/**
+ * Annotations of the Roadie and community Argo CD plugins, kept working unchanged.
+ *
+ * @public
+ */
 export const ANNOTATION_ARGOCD_APP_NAME = 'argocd/app-name';
+/** @public */
 export const ANNOTATION_ARGOCD_APP_SELECTOR = 'argocd/app-selector';
+/** @public */
 export const ANNOTATION_ARGOCD_INSTANCE_NAME = 'argocd/instance-name';
+/** @public */
 export const ANNOTATION_ARGOCD_APP_NAMESPACE = 'argocd/app-namespace';
+/** @public */
 export const ANNOTATION_ARGOCD_PROJECT_NAME = 'argocd/project-name';
-/** Backstage Kubernetes plugin annotation. */
+/**
+ * Backstage Kubernetes plugin annotation.
+ *
+ * @public
+ */
 export const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
 
-/** Labels that Datastack puts on the Argo CD Applications it renders. */
+/**
+ * Labels that Datastack puts on the Argo CD Applications it renders.
+ *
+ * @public
+ */
 export const LABEL_PIPELINE = 'datastack.io/pipeline';
+/** @public */
 export const LABEL_COMPONENT = 'datastack.io/component';
+/** @public */
 export const LABEL_ENVIRONMENT = 'datastack.io/environment';
 
 function annotation(entity: Entity, key: string): string | undefined {
@@ -32,6 +66,8 @@ function annotation(entity: Entity, key: string): string | undefined {
  * True when an entity carries enough to look up its deployments: a Datastack
  * component id, or the Argo CD annotations that peer plugins use. One predicate
  * serves the new frontend system's `filter` and the legacy `EntitySwitch`.
+ *
+ * @public
  */
 export function isDatastackAvailable(entity: Entity): boolean {
   return Boolean(
@@ -41,7 +77,11 @@ export function isDatastackAvailable(entity: Entity): boolean {
   );
 }
 
-/** True for a pipeline System rendered by Datastack. */
+/**
+ * True for a pipeline System rendered by Datastack.
+ *
+ * @public
+ */
 export function isDatastackPipeline(entity: Entity): boolean {
   return (
     entity.kind.toLocaleLowerCase('en-US') === 'system' &&
@@ -49,7 +89,11 @@ export function isDatastackPipeline(entity: Entity): boolean {
   );
 }
 
-/** How an entity points at its Argo CD Applications. */
+/**
+ * How an entity points at its Argo CD Applications.
+ *
+ * @public
+ */
 export interface ArgoCdLookup {
   /** Exactly one of appName or selector is set. */
   appName?: string;
@@ -64,6 +108,8 @@ export interface ArgoCdLookup {
  * Reads the Argo CD lookup of an entity from its annotations. Returns
  * undefined when the entity has none. `argocd/app-name` and
  * `argocd/app-selector` together are an error, as in the peer plugins.
+ *
+ * @public
  */
 export function readArgoCdLookup(entity: Entity): ArgoCdLookup | undefined {
   const appName = annotation(entity, ANNOTATION_ARGOCD_APP_NAME);

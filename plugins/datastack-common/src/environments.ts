@@ -15,7 +15,11 @@ const ENVIRONMENT_RANK: Record<string, number> = {
   production: 3,
 };
 
-/** The promotion rank of an environment name (0 dev … 3 prod; 1.5 unknown). */
+/**
+ * The promotion rank of an environment name (0 dev … 3 prod; 1.5 unknown).
+ *
+ * @public
+ */
 export function environmentRank(environment: string | undefined): number {
   const key = environment?.toLocaleLowerCase('en-US');
   return key !== undefined && key in ENVIRONMENT_RANK
@@ -23,7 +27,11 @@ export function environmentRank(environment: string | undefined): number {
     : 1.5;
 }
 
-/** Environments in promotion order (dev before staging before prod), ties by name. */
+/**
+ * Environments in promotion order (dev before staging before prod), ties by name.
+ *
+ * @public
+ */
 export function compareEnvironments(a: string, b: string): number {
   return environmentRank(a) - environmentRank(b) || a.localeCompare(b);
 }

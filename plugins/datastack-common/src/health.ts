@@ -4,7 +4,11 @@
  * own status and the data-stack findings Datastack adds.
  */
 
-/** One status that sums up an Application, an instance row or an entity. Worst first. */
+/**
+ * One status that sums up an Application, an instance row or an entity. Worst first.
+ *
+ * @public
+ */
 export const ROLLUP_ORDER = [
   'error',
   'unreachable',
@@ -15,9 +19,14 @@ export const ROLLUP_ORDER = [
   'unknown',
   'healthy',
 ] as const;
+/** @public */
 export type RollupStatus = (typeof ROLLUP_ORDER)[number];
 
-/** The worst of several statuses; `unknown` for none. */
+/**
+ * The worst of several statuses; `unknown` for none.
+ *
+ * @public
+ */
 export function worstStatus(statuses: RollupStatus[]): RollupStatus {
   if (statuses.length === 0) return 'unknown';
   return statuses.reduce((worst, s) =>
@@ -25,7 +34,11 @@ export function worstStatus(statuses: RollupStatus[]): RollupStatus {
   );
 }
 
-/** A resource of an Application that is not Healthy or not Synced. */
+/**
+ * A resource of an Application that is not Healthy or not Synced.
+ *
+ * @public
+ */
 export interface FailingResource {
   group?: string;
   version: string;
@@ -37,7 +50,11 @@ export interface FailingResource {
   message?: string;
 }
 
-/** A data-stack rule beyond Argo CD's own health (Strimzi, Flink, Spark, operators). */
+/**
+ * A data-stack rule beyond Argo CD's own health (Strimzi, Flink, Spark, operators).
+ *
+ * @public
+ */
 export interface HealthFinding {
   rule: string;
   severity: 'error' | 'warning';
@@ -55,6 +72,8 @@ export interface HealthFinding {
  * An Application in the middle of, or just after, an operation: what Argo CD
  * reports as in progress. Resources that are Progressing, Missing or
  * OutOfSync and pending findings are expected then, not problems.
+ *
+ * @public
  */
 export interface ApplicationSettling {
   /** True while Argo CD's operation runs (`operationState.phase` Running or Terminating). */
@@ -65,7 +84,11 @@ export interface ApplicationSettling {
   until: string;
 }
 
-/** One Argo CD Application of an entity. */
+/**
+ * One Argo CD Application of an entity.
+ *
+ * @public
+ */
 export interface ApplicationHealth {
   instance: string;
   name: string;
@@ -95,7 +118,11 @@ export interface ApplicationHealth {
   status: RollupStatus;
 }
 
-/** What one Argo CD instance answered for an entity. */
+/**
+ * What one Argo CD instance answered for an entity.
+ *
+ * @public
+ */
 export interface InstanceHealthRow {
   instance: string;
   status: 'ok' | 'unreachable' | 'error';
@@ -114,7 +141,11 @@ export interface InstanceHealthRow {
   };
 }
 
-/** A Deployment or StatefulSet of an entity, read from a cluster. */
+/**
+ * A Deployment or StatefulSet of an entity, read from a cluster.
+ *
+ * @public
+ */
 export interface WorkloadHealth {
   kind: 'Deployment' | 'StatefulSet';
   namespace: string;
@@ -124,7 +155,11 @@ export interface WorkloadHealth {
   status: RollupStatus;
 }
 
-/** What one Kubernetes cluster answered for an entity's workloads. */
+/**
+ * What one Kubernetes cluster answered for an entity's workloads.
+ *
+ * @public
+ */
 export interface ClusterWorkloadsRow {
   cluster: string;
   status: 'ok' | 'unreachable' | 'error';
@@ -134,7 +169,11 @@ export interface ClusterWorkloadsRow {
   fetchedAt: string;
 }
 
-/** The deployment health of one entity across every instance that deploys it. */
+/**
+ * The deployment health of one entity across every instance that deploys it.
+ *
+ * @public
+ */
 export interface EntityHealth {
   entityRef: string;
   /** How the deployments were found, e.g. `selector datastack.io/pipeline=orders,…`. */
@@ -149,7 +188,11 @@ export interface EntityHealth {
   status: RollupStatus;
 }
 
-/** One data-stack component in one environment, for the fleet view. */
+/**
+ * One data-stack component in one environment, for the fleet view.
+ *
+ * @public
+ */
 export interface FleetRow {
   component: string;
   pipeline?: string;
@@ -175,7 +218,11 @@ export interface FleetRow {
   lastKnown?: { status: RollupStatus; fetchedAt: string };
 }
 
-/** A page of the fleet, with the state of every instance it was read from. */
+/**
+ * A page of the fleet, with the state of every instance it was read from.
+ *
+ * @public
+ */
 export interface FleetPage {
   items: FleetRow[];
   /** Rows matching the filters, over every page. */
@@ -192,7 +239,11 @@ export interface FleetPage {
   }>;
 }
 
-/** A Kubernetes cluster from Backstage's `kubernetes` configuration. */
+/**
+ * A Kubernetes cluster from Backstage's `kubernetes` configuration.
+ *
+ * @public
+ */
 export interface ClusterHealth {
   name: string;
   url: string;

@@ -6,7 +6,11 @@
  */
 import type { HealthFinding, RollupStatus } from './health';
 
-/** The operator Deployment of a platform operator, as the Application's resource list reports it. */
+/**
+ * The operator Deployment of a platform operator, as the Application's resource list reports it.
+ *
+ * @public
+ */
 export interface OperatorDeploymentState {
   name: string;
   namespace?: string;
@@ -17,7 +21,11 @@ export interface OperatorDeploymentState {
   message?: string;
 }
 
-/** One platform operator on one cluster: one Argo CD Application. */
+/**
+ * One platform operator on one cluster: one Argo CD Application.
+ *
+ * @public
+ */
 export interface PlatformOperatorRow {
   instance: string;
   /** The destination cluster as Argo CD names it (`in-cluster`), or its server URL. */
@@ -53,7 +61,11 @@ export interface PlatformOperatorRow {
   lastDeployedAt?: string;
 }
 
-/** What one Argo CD instance answered about its platform operators. */
+/**
+ * What one Argo CD instance answered about its platform operators.
+ *
+ * @public
+ */
 export interface PlatformOperatorsInstance {
   instance: string;
   /** The Argo CD UI of the instance. */
@@ -66,7 +78,11 @@ export interface PlatformOperatorsInstance {
   fetchedAt: string;
 }
 
-/** `GET /platform/operators`: a row per configured Argo CD instance. */
+/**
+ * `GET /platform/operators`: a row per configured Argo CD instance.
+ *
+ * @public
+ */
 export interface PlatformOperatorsOverview {
   instances: PlatformOperatorsInstance[];
 }

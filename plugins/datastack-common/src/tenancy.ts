@@ -6,17 +6,38 @@
  */
 import { DNS_1123_LABEL } from './registry/schema';
 
-/** The owning team of a pipeline, as render writes it (`group:default/data-engineering`). */
+/**
+ * The owning team of a pipeline, as render writes it (`group:default/data-engineering`).
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_OWNER = 'datastack.io/owner';
-/** The catalog entity an Argo CD Application or AppProject was rendered for (`component:default/orders-trino`). */
+/**
+ * The catalog entity an Argo CD Application or AppProject was rendered for (`component:default/orders-trino`).
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_ENTITY_REF = 'datastack.io/entity-ref';
-/** The team (a DNS-1123 label) an Application or AppProject belongs to. */
+/**
+ * The team (a DNS-1123 label) an Application or AppProject belongs to.
+ *
+ * @public
+ */
 export const LABEL_TEAM = 'datastack.io/team';
-/** What created an object: `datastack` on everything Datastack renders. */
+/**
+ * What created an object: `datastack` on everything Datastack renders.
+ *
+ * @public
+ */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** @public */
 export const MANAGED_BY_DATASTACK = 'datastack';
 
-/** The parts of an entity reference. */
+/**
+ * The parts of an entity reference.
+ *
+ * @public
+ */
 export interface ParsedEntityRef {
   kind: string;
   namespace: string;
@@ -30,6 +51,8 @@ const REF_RE =
  * Parses an entity reference (`group:default/data-engineering`,
  * `default/x`, `x`) strictly: no path segments, no `..`, at most 63
  * characters in the name. Returns undefined for anything else.
+ *
+ * @public
  */
 export function parseStrictEntityRef(
   value: string,
@@ -47,14 +70,22 @@ export function parseStrictEntityRef(
   };
 }
 
-/** `kind:namespace/name`, lower-cased kind and namespace, the form Backstage compares. */
+/**
+ * `kind:namespace/name`, lower-cased kind and namespace, the form Backstage compares.
+ *
+ * @public
+ */
 export function formatEntityRef(ref: ParsedEntityRef): string {
   return `${ref.kind.toLocaleLowerCase(
     'en-US',
   )}:${ref.namespace.toLocaleLowerCase('en-US')}/${ref.name}`;
 }
 
-/** Whether two entity references name the same entity (case-insensitive, as the catalog compares). */
+/**
+ * Whether two entity references name the same entity (case-insensitive, as the catalog compares).
+ *
+ * @public
+ */
 export function sameEntityRef(a: string | undefined, b: string | undefined) {
   return (
     typeof a === 'string' &&
@@ -63,7 +94,11 @@ export function sameEntityRef(a: string | undefined, b: string | undefined) {
   );
 }
 
-/** How team names become Argo CD names; `{team}` is replaced by the team label. */
+/**
+ * How team names become Argo CD names; `{team}` is replaced by the team label.
+ *
+ * @public
+ */
 export interface TenancyNaming {
   /** AppProject of a team. Default `team-{team}`. */
   project: string;
@@ -82,6 +117,7 @@ export interface TenancyNaming {
   argocdNamespace: string;
 }
 
+/** @public */
 export const DEFAULT_TENANCY_NAMING: TenancyNaming = {
   project: 'team-{team}',
   applicationNamespace: 'argocd-apps-{team}',
@@ -93,6 +129,8 @@ export const DEFAULT_TENANCY_NAMING: TenancyNaming = {
  * The team label of an owner reference: its name, lower-cased, with
  * anything outside a DNS-1123 label replaced, at most 40 characters so the
  * project and namespace names derived from it stay valid labels.
+ *
+ * @public
  */
 export function teamLabel(ownerRef: string): string {
   const parsed = parseStrictEntityRef(ownerRef, { kind: 'group' });
@@ -115,7 +153,11 @@ function fill(pattern: string, team: string): string {
   return pattern.split('{team}').join(team);
 }
 
-/** Where a team's Argo CD objects live. */
+/**
+ * Where a team's Argo CD objects live.
+ *
+ * @public
+ */
 export interface TeamPlacement {
   team: string;
   /** The owner entity reference, normalised (`group:default/data-engineering`). */
@@ -125,7 +167,11 @@ export interface TeamPlacement {
   applicationNamespace: string;
 }
 
-/** The AppProject and Application namespace of the team that owns `ownerRef`. */
+/**
+ * The AppProject and Application namespace of the team that owns `ownerRef`.
+ *
+ * @public
+ */
 export function teamPlacement(
   ownerRef: string,
   naming: TenancyNaming = DEFAULT_TENANCY_NAMING,
@@ -149,6 +195,8 @@ export function teamPlacement(
  * Whether Kubernetes/Argo CD metadata says an object was rendered by
  * Datastack for this owner and (when given) this entity. What every write
  * checks before it touches an existing object.
+ *
+ * @public
  */
 export function ownedBy(
   metadata:

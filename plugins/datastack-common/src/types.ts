@@ -1,4 +1,8 @@
-/** The answer of the backend's readiness route. */
+/**
+ * The answer of the backend's readiness route.
+ *
+ * @public
+ */
 export interface DatastackStatus {
   status: 'ok';
   /** Names of the configured Argo CD instances. */
@@ -7,7 +11,11 @@ export interface DatastackStatus {
   components: string[];
 }
 
-/** A cluster an Argo CD instance deploys to, as Argo CD reports it. */
+/**
+ * A cluster an Argo CD instance deploys to, as Argo CD reports it.
+ *
+ * @public
+ */
 export interface ArgoCdClusterSummary {
   name: string;
   server: string;
@@ -16,7 +24,11 @@ export interface ArgoCdClusterSummary {
   connectionState?: string;
 }
 
-/** A configured Argo CD instance and its clusters, or why they could not be read. */
+/**
+ * A configured Argo CD instance and its clusters, or why they could not be read.
+ *
+ * @public
+ */
 export interface ArgoCdInstanceSummary {
   name: string;
   uiUrl: string;

@@ -1,7 +1,11 @@
 import type { Config } from '@backstage/config';
 import { DNS_1123_LABEL } from '@datastack/plugin-datastack-common';
 
-/** One Argo CD instance, as configured under `datastack.argocd.instances`. */
+/**
+ * One Argo CD instance, as configured under `datastack.argocd.instances`.
+ *
+ * @public
+ */
 export interface ArgoCdInstanceConfig {
   name: string;
   /** API base URL, without a trailing slash. */
@@ -13,6 +17,7 @@ export interface ArgoCdInstanceConfig {
     | { type: 'password'; username: string; password: string };
 }
 
+/** @public */
 export interface ArgoCdConfig {
   instances: ArgoCdInstanceConfig[];
   requestTimeoutMs: number;
@@ -20,9 +25,14 @@ export interface ArgoCdConfig {
   maxResponseBytes: number;
 }
 
+/** @public */
 export const DEFAULT_ARGOCD_TIMEOUT_MS = 10_000;
 
-/** A configuration value Datastack cannot use; the message names the key. */
+/**
+ * A configuration value Datastack cannot use; the message names the key.
+ *
+ * @public
+ */
 export class DatastackConfigError extends Error {
   constructor(readonly key: string, message: string) {
     super(`Invalid configuration at ${key}: ${message}`);
@@ -44,7 +54,11 @@ function readUrl(config: Config, key: string, fullKey: string): string {
   return raw.replace(/\/+$/, '');
 }
 
-/** Reads a positive timeout, naming the key when it is not one. */
+/**
+ * Reads a positive timeout, naming the key when it is not one.
+ *
+ * @public
+ */
 export function readTimeout(
   config: Config,
   key: string,
@@ -64,6 +78,8 @@ export function readTimeout(
  * Reads and validates `datastack.argocd`. Throws
  * {@link DatastackConfigError} naming the key at fault, so a bad value fails
  * backend start-up with a message the operator can act on.
+ *
+ * @public
  */
 export function readArgoCdConfig(root: Config): ArgoCdConfig {
   const prefix = 'datastack.argocd';
@@ -125,10 +141,18 @@ export function readArgoCdConfig(root: Config): ArgoCdConfig {
   };
 }
 
-/** Default bound of one Argo CD answer: 64 MiB (some 10 000 Applications with status). */
+/**
+ * Default bound of one Argo CD answer: 64 MiB (some 10 000 Applications with status).
+ *
+ * @public
+ */
 export const DEFAULT_ARGOCD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-/** `datastack.argocd.maxResponseBytes`, validated: a whole number of bytes from 1 KiB to 1 GiB. */
+/**
+ * `datastack.argocd.maxResponseBytes`, validated: a whole number of bytes from 1 KiB to 1 GiB.
+ *
+ * @public
+ */
 export function readArgoCdMaxResponseBytes(config: Config): number {
   const key = 'datastack.argocd.maxResponseBytes';
   const value =

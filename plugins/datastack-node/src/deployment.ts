@@ -1,7 +1,11 @@
 import type { Config } from '@backstage/config';
 import { DatastackConfigError } from './config';
 
-/** How the backend is deployed, as far as Datastack's shared state cares. */
+/**
+ * How the backend is deployed, as far as Datastack's shared state cares.
+ *
+ * @public
+ */
 export interface DeploymentConfig {
   /** `datastack.replicas`: how many backend processes share the database. */
   replicas: number;
@@ -27,6 +31,8 @@ const DEFAULT_LOCAL_ROOT = '.datastack/gitops';
  *   pipeline published on one replica would be missing on the others, and
  *   Argo CD could reach none of them. Use a git host, or declare the
  *   directory a volume every replica mounts (`localRootShared: true`).
+ *
+ * @public
  */
 export function readDeploymentConfig(root: Config): DeploymentConfig {
   const replicas = root.getOptionalNumber('datastack.replicas') ?? 1;

@@ -10,6 +10,8 @@ import { DatastackConfigError } from './config';
  * The component registry: Datastack's defaults with app-config
  * `datastack.components` applied. A bad override throws
  * {@link DatastackConfigError} naming the key, which fails backend start-up.
+ *
+ * @public
  */
 export function loadComponentRegistry(config: Config): ComponentRegistry {
   const overrides = config.getOptional<Record<string, unknown>>(

@@ -8,7 +8,11 @@ import {
 } from '@datastack/plugin-datastack-common';
 import { DatastackConfigError } from './config';
 
-/** `datastack.tenancy`: how teams are kept apart and who administers the platform. */
+/**
+ * `datastack.tenancy`: how teams are kept apart and who administers the platform.
+ *
+ * @public
+ */
 export interface TenancyConfig extends TenancyNaming {
   /**
    * Whether datastack:argocd:apply may create a team's AppProject (and add a
@@ -32,7 +36,11 @@ function readPattern(config: Config, key: string, fallback: string): string {
   return value;
 }
 
-/** Reads and validates `datastack.tenancy`, naming the key at fault. */
+/**
+ * Reads and validates `datastack.tenancy`, naming the key at fault.
+ *
+ * @public
+ */
 export function readTenancyConfig(root: Config): TenancyConfig {
   const prefix = 'datastack.tenancy';
   const argocdNamespace =

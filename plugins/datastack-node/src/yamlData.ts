@@ -12,7 +12,11 @@ import { Document, isAlias, isNode, parseAllDocuments, visit } from 'yaml';
  * and walks the result, which the library does not offer as one option.
  */
 
-/** A YAML text that is not plain data; the message names the field and the reason. */
+/**
+ * A YAML text that is not plain data; the message names the field and the reason.
+ *
+ * @public
+ */
 export class YamlDataError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,7 +34,11 @@ const CORE_TAGS = new Set([
   'tag:yaml.org,2002:seq',
 ]);
 
-/** Limits of {@link parseYamlData}. */
+/**
+ * Limits of {@link parseYamlData}.
+ *
+ * @public
+ */
 export interface YamlDataLimits {
   /** Alias expansions allowed per document. Default 100. */
   maxAliasCount?: number;
@@ -75,7 +83,11 @@ function checkAcyclic(value: unknown, field: string): void {
   walk(value);
 }
 
-/** Parses every document of `text` as plain data, or throws a {@link YamlDataError} naming `field`. */
+/**
+ * Parses every document of `text` as plain data, or throws a {@link YamlDataError} naming `field`.
+ *
+ * @public
+ */
 export function parseYamlDocuments(
   text: string,
   field: string,
@@ -118,7 +130,11 @@ export function parseYamlDocuments(
   });
 }
 
-/** Parses one YAML document as plain data (empty text is `null`). */
+/**
+ * Parses one YAML document as plain data (empty text is `null`).
+ *
+ * @public
+ */
 export function parseYamlData(
   text: string,
   field: string,
@@ -135,6 +151,8 @@ export function parseYamlData(
  * Checks that a value given as a mapping (not text) is plain data too:
  * JSON-representable, acyclic. Scaffolder inputs arrive parsed, so a
  * template can still pass a value that could not be written back as YAML.
+ *
+ * @public
  */
 export function assertPlainData(value: unknown, field: string): void {
   checkAcyclic(value, field);

@@ -112,5 +112,3 @@ export default createFrontendPlugin({
   ],
   routes: { root: rootRouteRef },
 });
-
-

@@ -38,7 +38,11 @@ import {
   datastackUpgradeProposePermission,
 } from '@datastack/plugin-datastack-common';
 
-/** What the policy is configured with. */
+/**
+ * What the policy is configured with.
+ *
+ * @public
+ */
 export interface DatastackPermissionPolicyOptions {
   /**
    * Group entity refs (`group:default/platform-team`) whose members are
@@ -81,6 +85,8 @@ function lower(value: string) {
  *   policy when `backend.auth.dangerouslyDisableDefaultAuthPolicy` is set)
  *   is denied. Service principals never reach a policy: Backstage's
  *   permissions service decides them from their access restrictions.
+ *
+ * @public
  */
 export class DatastackPermissionPolicy implements PermissionPolicy {
   private readonly adminGroups: Set<string>;

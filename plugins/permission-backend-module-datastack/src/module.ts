@@ -10,6 +10,8 @@ import { DatastackPermissionPolicy } from './DatastackPermissionPolicy';
  * Installs Datastack's permission policy in the permission backend. The
  * admin groups come from `datastack.tenancy.adminGroups`; a value that is
  * not a group entity reference fails start-up naming the key.
+ *
+ * @public
  */
 export const permissionModuleDatastackPolicy = createBackendModule({
   pluginId: 'permission',

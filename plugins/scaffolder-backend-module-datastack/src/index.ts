@@ -10,3 +10,5 @@ export { createPublishAction } from './actions/publish';
 export type { PublishActionOptions } from './actions/publish';
 export { createApplyAction } from './actions/apply';
 export type { ApplyActionOptions } from './actions/apply';
+export { OwnershipGuard } from './tenancy/OwnershipGuard';
+export type { Entitlement } from './tenancy/OwnershipGuard';

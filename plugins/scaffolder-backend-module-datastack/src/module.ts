@@ -26,6 +26,8 @@ import { OwnershipGuard } from './tenancy/OwnershipGuard';
  * The Datastack scaffolder actions: `datastack:gitops:render`,
  * `datastack:gitops:publish`, `datastack:argocd:apply`,
  * `datastack:gitops:bump` and `datastack:platform:render`.
+ *
+ * @public
  */
 export const scaffolderModuleDatastack = createBackendModule({
   pluginId: 'scaffolder',

@@ -22,13 +22,19 @@ import {
 import { Readable } from 'node:stream';
 import { DatastackFleetReader, FleetSnapshot } from './DatastackFleetReader';
 
-/** The search document type of the data-stack components. */
+/**
+ * The search document type of the data-stack components.
+ *
+ * @public
+ */
 export const DATASTACK_COMPONENT_DOCUMENT_TYPE = 'datastack-component';
 
 /**
  * One data-stack component of the registry, with where it runs. Every field is
  * always present (empty when unknown): Lunr takes its schema from the first
  * document it indexes.
+ *
+ * @public
  */
 export interface DatastackComponentDocument extends IndexableDocument {
   /** The registry id, e.g. `trino`. */
@@ -54,6 +60,7 @@ export interface DatastackComponentDocument extends IndexableDocument {
   pipelines: string[];
 }
 
+/** @public */
 export interface DatastackComponentCollatorFactoryOptions {
   registry: ComponentRegistry;
   fleet: DatastackFleetReader;
@@ -96,6 +103,8 @@ function ownerRef(owner: string, namespace?: string): string | undefined {
  *
  * The documents carry fleet facts, so they are visible to those allowed
  * `datastack.fleet.read`, as the fleet page is.
+ *
+ * @public
  */
 export class DatastackComponentCollatorFactory
   implements DocumentCollatorFactory

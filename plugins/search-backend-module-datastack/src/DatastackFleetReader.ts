@@ -42,13 +42,21 @@ const fleetPageSchema = z.object({
   ),
 });
 
-/** The parts of a FleetRow the search documents use. */
+/**
+ * The parts of a FleetRow the search documents use.
+ *
+ * @public
+ */
 export type FleetFact = Pick<
   FleetRow,
   'component' | 'pipeline' | 'owner' | 'environment' | 'instance' | 'version'
 >;
 
-/** Every row of the fleet, and the Argo CD instances that could not be read. */
+/**
+ * Every row of the fleet, and the Argo CD instances that could not be read.
+ *
+ * @public
+ */
 export interface FleetSnapshot {
   rows: FleetFact[];
   failedInstances: Array<
@@ -56,7 +64,11 @@ export interface FleetSnapshot {
   >;
 }
 
-/** The datastack backend did not answer the fleet, or answered something else. */
+/**
+ * The datastack backend did not answer the fleet, or answered something else.
+ *
+ * @public
+ */
 export class DatastackFleetError extends CustomErrorBase {
   constructor(message: string, cause?: unknown) {
     super(message, cause);
@@ -64,6 +76,7 @@ export class DatastackFleetError extends CustomErrorBase {
   }
 }
 
+/** @public */
 export interface DatastackFleetReaderOptions {
   discovery: DiscoveryService;
   auth: AuthService;
@@ -92,6 +105,8 @@ function errorMessageOf(text: string, statusText: string): string {
  * after page, as the backend itself (a plugin-to-plugin token on behalf of
  * this plugin's service credentials), each page through fetchUpstream: a
  * timeout over the whole answer and a byte limit.
+ *
+ * @public
  */
 export class DatastackFleetReader {
   readonly #discovery: DiscoveryService;

@@ -7,7 +7,11 @@ import { InputError } from '@backstage/errors';
 
 const CONFIG_KEY = 'search.collators.datastack';
 
-/** When the datastack-component documents are rebuilt, unless app-config says otherwise. */
+/**
+ * When the datastack-component documents are rebuilt, unless app-config says otherwise.
+ *
+ * @public
+ */
 export const DEFAULT_DATASTACK_COLLATOR_SCHEDULE: SchedulerServiceTaskScheduleDefinition =
   {
     frequency: { minutes: 10 },

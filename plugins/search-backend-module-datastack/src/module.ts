@@ -16,6 +16,8 @@ import {
  * Search module of Datastack: the registry's data-stack components as
  * `datastack-component` documents, with where they run, rebuilt on the
  * schedule at `search.collators.datastack.schedule`.
+ *
+ * @public
  */
 export const searchModuleDatastackCollator = createBackendModule({
   pluginId: 'search',

@@ -8,7 +8,11 @@ import {
   compositionRuleSchema,
 } from './schema';
 
-/** A composition rule a set of components does not meet. */
+/**
+ * A composition rule a set of components does not meet.
+ *
+ * @public
+ */
 export interface CompositionViolation {
   ruleId: string;
   /** The component whose presence triggered the rule. */
@@ -16,7 +20,11 @@ export interface CompositionViolation {
   message: string;
 }
 
-/** Thrown when a registry entry or an app-config override is invalid; names the key. */
+/**
+ * Thrown when a registry entry or an app-config override is invalid; names the key.
+ *
+ * @public
+ */
 export class RegistryValidationError extends Error {
   readonly key: string;
   /** What is wrong with the value at `key`. */
@@ -42,7 +50,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep merge for values: objects merge, everything else is replaced. */
+/**
+ * Deep merge for values: objects merge, everything else is replaced.
+ *
+ * @public
+ */
 export function mergeValues(
   base: Record<string, unknown>,
   override: Record<string, unknown>,
@@ -62,6 +74,8 @@ export function mergeValues(
  * The data-stack components Datastack knows, validated. Built from the
  * defaults shipped in this package, merged with app-config
  * `datastack.components`. Nothing else in the suite hard-codes a component.
+ *
+ * @public
  */
 export class ComponentRegistry {
   readonly #components: Map<string, ComponentDefinition>;

@@ -24,6 +24,8 @@ import type { ComponentDefinition } from './schema';
  *   component that is not in the pipeline does not apply.
  * - `kubeVersion` is the range the chart declares in Chart.yaml, or, where
  *   noted, the range its project documents.
+ *
+ * @public
  */
 export const defaultComponents: ComponentDefinition[] = [
   // Verified: https://airbytehq.github.io/charts/index.yaml (airbyte 2.3.0,

@@ -7,7 +7,11 @@ export * from './ComponentRegistry';
 export { defaultComponents } from './components';
 export { defaultCompositionRules } from './rules';
 
-/** The registry of the components shipped with Datastack, before app-config overrides. */
+/**
+ * The registry of the components shipped with Datastack, before app-config overrides.
+ *
+ * @public
+ */
 export function createDefaultRegistry(): ComponentRegistry {
   return new ComponentRegistry(defaultComponents, defaultCompositionRules);
 }

@@ -1,17 +1,34 @@
 import semver from 'semver';
 import type { ComponentDefinition, InstanceResource } from './schema';
 
-/** Label of a platform operator's Argo CD Application: the registry id of the operator's component. */
+/**
+ * Label of a platform operator's Argo CD Application: the registry id of the operator's component.
+ *
+ * @public
+ */
 export const LABEL_PLATFORM_OPERATOR = 'datastack.io/platform-operator';
-/** Annotation of the System the "Platform operators" template registers. */
+/**
+ * Annotation of the System the "Platform operators" template registers.
+ *
+ * @public
+ */
 export const ANNOTATION_DATASTACK_PLATFORM = 'datastack.io/platform';
-/** The Argo CD AppProject of the platform layer: the only one that may create cluster-scoped resources. */
+/**
+ * The Argo CD AppProject of the platform layer: the only one that may create cluster-scoped resources.
+ *
+ * @public
+ */
 export const PLATFORM_PROJECT = 'platform';
 
-/** An operator-based component: its operator is platform layer, a pipeline gets its instance. */
+/**
+ * An operator-based component: its operator is platform layer, a pipeline gets its instance.
+ *
+ * @public
+ */
 export type OperatorComponent = ComponentDefinition &
   Required<Pick<ComponentDefinition, 'operator' | 'instance' | 'chart'>>;
 
+/** @public */
 export function isOperatorBased(
   definition: ComponentDefinition,
 ): definition is OperatorComponent {
@@ -20,7 +37,11 @@ export function isOperatorBased(
   );
 }
 
-/** The custom resource kind of an instance and the apiVersion rendered for an operator version. */
+/**
+ * The custom resource kind of an instance and the apiVersion rendered for an operator version.
+ *
+ * @public
+ */
 export interface RenderedResource {
   group: string;
   kind: string;
@@ -41,6 +62,8 @@ function satisfies(version: string, range: string): boolean {
 /**
  * The apiVersion of `resource` an operator at `operatorVersion` serves, the
  * first of its versions in order of preference; undefined when none is.
+ *
+ * @public
  */
 export function servedVersion(
   resource: InstanceResource,
@@ -65,6 +88,8 @@ export function servedVersion(
  * an operator version (the registry's chart version by default). Throws a
  * RangeError naming the kind when the operator version serves none of its
  * versions.
+ *
+ * @public
  */
 export function instanceResources(
   definition: OperatorComponent,
@@ -88,6 +113,8 @@ export function instanceResources(
 /**
  * The operator chart versions that serve every apiVersion in `rendered`:
  * a SemVer range (the ranges joined, which SemVer reads as "all of").
+ *
+ * @public
  */
 export function operatorRangeFor(rendered: RenderedResource[]): string {
   const ranges = [...new Set(rendered.map(r => r.operatorRange))];
@@ -109,6 +136,8 @@ export function operatorRangeFor(rendered: RenderedResource[]): string {
  * kind and each of its API versions, which operator versions serve it.
  * What the upgrade engine reads to see that an operator upgrade stops
  * serving resources a pipeline still stores at an older version.
+ *
+ * @public
  */
 export function instanceConstraints(definition: ComponentDefinition): Array<{
   apiVersion: string;

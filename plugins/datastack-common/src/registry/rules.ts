@@ -4,6 +4,8 @@ import type { CompositionRule } from './schema';
  * The rules between the layers and components of one pipeline. Data, checked
  * by {@link ComponentRegistry.checkComposition}, which the scaffolder actions
  * and the template's render step both call.
+ *
+ * @public
  */
 export const defaultCompositionRules: CompositionRule[] = [
   {

@@ -1,7 +1,11 @@
 import semver from 'semver';
 import { z } from 'zod';
 
-/** The layers of a data stack, in the order a pipeline reads. */
+/**
+ * The layers of a data stack, in the order a pipeline reads.
+ *
+ * @public
+ */
 export const DATASTACK_LAYERS = [
   'ingest',
   'transform',
@@ -11,12 +15,19 @@ export const DATASTACK_LAYERS = [
   'visualise',
   'observe',
 ] as const;
+/** @public */
 export type DatastackLayer = (typeof DATASTACK_LAYERS)[number];
 
-/** An RFC 1123 label: Kubernetes namespaces, Argo CD Application names, component ids. */
+/**
+ * An RFC 1123 label: Kubernetes namespaces, Argo CD Application names, component ids.
+ *
+ * @public
+ */
 export const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** @public */
 export const DNS_1123_LABEL_MAX = 63;
 
+/** @public */
 export const dnsLabelSchema = z
   .string()
   .max(DNS_1123_LABEL_MAX, `must be at most ${DNS_1123_LABEL_MAX} characters`)
@@ -25,10 +36,12 @@ export const dnsLabelSchema = z
     'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
   );
 
+/** @public */
 export const semverSchema = z
   .string()
   .refine(v => semver.valid(v) !== null, 'must be a SemVer 2 version (x.y.z)');
 
+/** @public */
 export const semverRangeSchema = z
   .string()
   .refine(
@@ -43,15 +56,24 @@ const chartRepositorySchema = z
     'must be an http(s):// chart repository URL or an oci:// reference',
   );
 
-/** A Kubernetes group/version/kind, `group` empty for the core group. */
+/**
+ * A Kubernetes group/version/kind, `group` empty for the core group.
+ *
+ * @public
+ */
 export const groupVersionKindSchema = z.object({
   group: z.string(),
   version: z.string().min(1),
   kind: z.string().min(1),
 });
+/** @public */
 export type GroupVersionKind = z.infer<typeof groupVersionKindSchema>;
 
-/** A constraint one component puts on another: `componentId` must be in `range`. */
+/**
+ * A constraint one component puts on another: `componentId` must be in `range`.
+ *
+ * @public
+ */
 export const constraintSchema = z.object({
   componentId: dnsLabelSchema,
   range: semverRangeSchema,
@@ -61,6 +83,7 @@ export const constraintSchema = z.object({
   /** Where the rule comes from: a release note, the chart, a curated finding. */
   source: z.string().min(1),
 });
+/** @public */
 export type Constraint = z.infer<typeof constraintSchema>;
 
 const valuesSchema = z.record(z.string(), z.unknown());
@@ -68,6 +91,8 @@ const valuesSchema = z.record(z.string(), z.unknown());
 /**
  * An upgrade that may not be made in one jump: from a deployed version in
  * `from` to a target in `to`, the component must first run a version in `via`.
+ *
+ * @public
  */
 export const upgradeHopSchema = z.object({
   from: semverRangeSchema,
@@ -76,18 +101,29 @@ export const upgradeHopSchema = z.object({
   reason: z.string().min(1),
   source: z.string().min(1),
 });
+/** @public */
 export type UpgradeHop = z.infer<typeof upgradeHopSchema>;
 
-/** A curated note on the chart versions in `versions`, shown on every candidate there. */
+/**
+ * A curated note on the chart versions in `versions`, shown on every candidate there.
+ *
+ * @public
+ */
 export const breakingNoteSchema = z.object({
   versions: semverRangeSchema,
   note: z.string().min(1),
   source: z.string().min(1),
 });
+/** @public */
 export type BreakingNote = z.infer<typeof breakingNoteSchema>;
 
-/** Environment sizes that pick a component's default values. */
+/**
+ * Environment sizes that pick a component's default values.
+ *
+ * @public
+ */
 export const ENVIRONMENT_SIZES = ['small', 'medium', 'large'] as const;
+/** @public */
 export type EnvironmentSize = (typeof ENVIRONMENT_SIZES)[number];
 
 /** A Kubernetes quantity such as `10Gi`, `512Mi`, `500m` or `2`. */
@@ -133,6 +169,8 @@ const storageSchema = z
  * One API version of a custom resource kind and the operator chart versions
  * that serve it: the CR ↔ operator constraint the upgrade engine and the
  * pre-flight read.
+ *
+ * @public
  */
 export const servedVersionSchema = z
   .object({
@@ -143,12 +181,15 @@ export const servedVersionSchema = z
     source: z.string().min(1),
   })
   .strict();
+/** @public */
 export type ServedVersion = z.infer<typeof servedVersionSchema>;
 
 /**
  * A namespaced custom resource kind a pipeline's instance renders. Its
  * `versions` are in order of preference: the first whose operator range holds
  * the operator version deployed on the cluster is the apiVersion rendered.
+ *
+ * @public
  */
 export const instanceResourceSchema = z
   .object({
@@ -157,6 +198,7 @@ export const instanceResourceSchema = z
     versions: z.array(servedVersionSchema).min(1),
   })
   .strict();
+/** @public */
 export type InstanceResource = z.infer<typeof instanceResourceSchema>;
 
 /**
@@ -165,6 +207,8 @@ export type InstanceResource = z.infer<typeof instanceResourceSchema>;
  * pipeline. The chart it installs is the component's `chart` (whose version
  * the upgrade engine compares); its cluster-scoped objects are the
  * component's `crds` plus `clusterScoped`.
+ *
+ * @public
  */
 export const operatorSchema = z
   .object({
@@ -188,9 +232,14 @@ export const operatorSchema = z
     source: z.string().min(1),
   })
   .strict();
+/** @public */
 export type OperatorDefinition = z.infer<typeof operatorSchema>;
 
-/** How the pods of an instance expose Prometheus metrics (scraped by the pipeline's observability). */
+/**
+ * How the pods of an instance expose Prometheus metrics (scraped by the pipeline's observability).
+ *
+ * @public
+ */
 export const instanceMetricsSchema = z
   .object({
     kind: z.enum(['PodMonitor', 'ServiceMonitor']),
@@ -216,6 +265,7 @@ export const instanceMetricsSchema = z
     source: z.string().min(1),
   })
   .strict();
+/** @public */
 export type InstanceMetrics = z.infer<typeof instanceMetricsSchema>;
 
 const kafkaListenerSchema = z
@@ -229,7 +279,11 @@ const kafkaListenerSchema = z
   })
   .strict();
 
-/** Parameters of a Strimzi Kafka cluster in KRaft mode with node pools. */
+/**
+ * Parameters of a Strimzi Kafka cluster in KRaft mode with node pools.
+ *
+ * @public
+ */
 export const kafkaInstanceParametersSchema = z
   .object({
     /** Kafka version; the operator's default when absent. */
@@ -305,7 +359,11 @@ const flinkResourceSchema = z
   })
   .strict();
 
-/** Parameters of a Flink session cluster (a FlinkDeployment without `job`). */
+/**
+ * Parameters of a Flink session cluster (a FlinkDeployment without `job`).
+ *
+ * @public
+ */
 export const flinkInstanceParametersSchema = z
   .object({
     image: imageSchema,
@@ -328,7 +386,11 @@ export const flinkInstanceParametersSchema = z
   })
   .strict();
 
-/** Parameters of an Altinity ClickHouseInstallation (and its Keeper). */
+/**
+ * Parameters of an Altinity ClickHouseInstallation (and its Keeper).
+ *
+ * @public
+ */
 export const clickhouseInstanceParametersSchema = z
   .object({
     image: imageSchema,
@@ -347,7 +409,11 @@ export const clickhouseInstanceParametersSchema = z
   })
   .strict();
 
-/** Parameters of the Spark operator's wiring in a pipeline namespace. */
+/**
+ * Parameters of the Spark operator's wiring in a pipeline namespace.
+ *
+ * @public
+ */
 export const sparkInstanceParametersSchema = z
   .object({
     /** The driver pods' service account, bound to the Role the operator's drivers need. */
@@ -378,7 +444,11 @@ export const sparkInstanceParametersSchema = z
   })
   .strict();
 
-/** Parameters of a pipeline's monitoring: its monitors and its Grafana dashboard folder. */
+/**
+ * Parameters of a pipeline's monitoring: its monitors and its Grafana dashboard folder.
+ *
+ * @public
+ */
 export const monitoringInstanceParametersSchema = z
   .object({
     scrapeInterval: z.string().regex(/^[0-9]+(s|m)$/),
@@ -387,7 +457,11 @@ export const monitoringInstanceParametersSchema = z
   })
   .strict();
 
-/** The parameter schema of each kind of instance. */
+/**
+ * The parameter schema of each kind of instance.
+ *
+ * @public
+ */
 export const INSTANCE_PARAMETER_SCHEMAS = {
   'strimzi-kafka': kafkaInstanceParametersSchema,
   'flink-session': flinkInstanceParametersSchema,
@@ -395,7 +469,9 @@ export const INSTANCE_PARAMETER_SCHEMAS = {
   'spark-namespace': sparkInstanceParametersSchema,
   monitoring: monitoringInstanceParametersSchema,
 } as const;
+/** @public */
 export type InstanceType = keyof typeof INSTANCE_PARAMETER_SCHEMAS;
+/** @public */
 export type InstanceParameters<T extends InstanceType> = z.infer<
   (typeof INSTANCE_PARAMETER_SCHEMAS)[T]
 >;
@@ -418,6 +494,8 @@ function instanceOf<T extends InstanceType>(type: T) {
 /**
  * What a pipeline gets of an operator-based component: namespaced custom
  * resources in its own namespace, sized per environment.
+ *
+ * @public
  */
 export const instanceSchema = z.discriminatedUnion('type', [
   instanceOf('strimzi-kafka'),
@@ -426,9 +504,14 @@ export const instanceSchema = z.discriminatedUnion('type', [
   instanceOf('spark-namespace'),
   instanceOf('monitoring'),
 ]);
+/** @public */
 export type InstanceDefinition = z.infer<typeof instanceSchema>;
 
-/** One data-stack component: what it is, where its chart lives, what it needs. */
+/**
+ * One data-stack component: what it is, where its chart lives, what it needs.
+ *
+ * @public
+ */
 export const componentDefinitionSchema = z
   .object({
     id: dnsLabelSchema,
@@ -513,11 +596,14 @@ export const componentDefinitionSchema = z
       });
     }
   });
+/** @public */
 export type ComponentDefinition = z.infer<typeof componentDefinitionSchema>;
 
 /**
  * A rule between layers or components of one pipeline: when `when` is present,
  * at least one of `requiresAny` must be too.
+ *
+ * @public
  */
 export const compositionRuleSchema = z.object({
   id: z.string().min(1),
@@ -528,9 +614,14 @@ export const compositionRuleSchema = z.object({
   requiresAny: z.array(dnsLabelSchema).min(1),
   message: z.string().min(1),
 });
+/** @public */
 export type CompositionRule = z.infer<typeof compositionRuleSchema>;
 
-/** An override from app-config `datastack.components.<id>`: any field but the id. */
+/**
+ * An override from app-config `datastack.components.<id>`: any field but the id.
+ *
+ * @public
+ */
 export const componentOverrideSchema = z
   .object({
     title: z.string().min(1),
@@ -583,4 +674,5 @@ export const componentOverrideSchema = z
   })
   .partial()
   .strict();
+/** @public */
 export type ComponentOverride = z.infer<typeof componentOverrideSchema>;

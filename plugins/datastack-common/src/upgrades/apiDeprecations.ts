@@ -5,10 +5,16 @@ import type { GroupVersionKind } from '../registry/schema';
  * The release line that the versions of an {@link ApiDeprecation} count in:
  * Kubernetes minors (`'1.22'`) or the full SemVer versions of the component
  * that ships the CRD (`'0.49.0'` of Strimzi).
+ *
+ * @public
  */
 export type ApiDeprecationVersionOf = 'kubernetes' | 'component';
 
-/** A Kubernetes API group and version, as in an `apiVersion` (`''` is the core group). */
+/**
+ * A Kubernetes API group and version, as in an `apiVersion` (`''` is the core group).
+ *
+ * @public
+ */
 export interface ApiGroupVersion {
   group: string;
   version: string;
@@ -17,6 +23,8 @@ export interface ApiGroupVersion {
 /**
  * One kind in one API version that is deprecated or removed: a row of the
  * knowledge base that upgrade checks read.
+ *
+ * @public
  */
 export interface ApiDeprecation {
   /** The API group; `''` for the core group. */
@@ -47,10 +55,18 @@ export interface ApiDeprecation {
   notes?: string;
 }
 
-/** Whether a finding's API version is already gone or still served with a warning. */
+/**
+ * Whether a finding's API version is already gone or still served with a warning.
+ *
+ * @public
+ */
 export type ApiFindingStatus = 'removed' | 'deprecated';
 
-/** One inventory item that a target version deprecates or no longer serves. */
+/**
+ * One inventory item that a target version deprecates or no longer serves.
+ *
+ * @public
+ */
 export interface ApiFinding extends GroupVersionKind {
   status: ApiFindingStatus;
   deprecatedIn: string;
@@ -71,7 +87,11 @@ export interface ApiFinding extends GroupVersionKind {
   message: string;
 }
 
-/** The `scope` of rows about built-in Kubernetes APIs. */
+/**
+ * The `scope` of rows about built-in Kubernetes APIs.
+ *
+ * @public
+ */
 export const KUBERNETES_SCOPE = 'kubernetes';
 
 const DEPRECATION_GUIDE =
@@ -121,6 +141,8 @@ const APPS_V1: ApiGroupVersion = { group: 'apps', version: 'v1' };
  * The guide does not say when each version was deprecated; `deprecatedIn`
  * comes from the `+k8s:prerelease-lifecycle-gen:deprecated` tags that
  * Kubernetes keeps for each type in k8s.io/api.
+ *
+ * @public
  */
 export const kubernetesApiDeprecations: ApiDeprecation[] = [
   // Kubernetes 1.16
@@ -521,6 +543,8 @@ const STRIMZI_V1BETA2_SOURCE =
 /**
  * CRD versions that data-stack components removed, with versions counted in
  * the component's own SemVer releases (`versionOf: 'component'`).
+ *
+ * @public
  */
 export const componentApiDeprecations: ApiDeprecation[] = [
   // Strimzi: v1beta2 -> v1
@@ -627,6 +651,8 @@ const KUBE_VERSION = /^v?(\d+)\.(\d+)(?:[.+-].*)?$/i;
  * Reads the major and minor of a Kubernetes version as clusters and managed
  * services report it: `'1.29'`, `'v1.29.3-eks-abc'`, `'1.29.0+k3s1'`,
  * `'v1.30.1-gke.1'`, `'1.29+'`. Returns `undefined` for anything else.
+ *
+ * @public
  */
 export function parseKubeMinor(
   version: string,
@@ -650,6 +676,8 @@ function requireKubeMinor(version: string): { major: number; minor: number } {
  * Orders two Kubernetes versions by major and minor, ignoring patch and
  * build: negative when `a` is older, zero for the same minor, positive when
  * newer. Throws a TypeError for a version {@link parseKubeMinor} cannot read.
+ *
+ * @public
  */
 export function compareMinor(a: string, b: string): number {
   const left = requireKubeMinor(a);
@@ -660,18 +688,28 @@ export function compareMinor(a: string, b: string): number {
 /**
  * The Kubernetes minor after the one of `version`, as `'MAJOR.MINOR'`
  * (`'1.29.3'` gives `'1.30'`). Throws a TypeError for an unreadable version.
+ *
+ * @public
  */
 export function nextMinor(version: string): string {
   const { major, minor } = requireKubeMinor(version);
   return `${major}.${minor + 1}`;
 }
 
-/** The `apiVersion` string of a group and version (`'v1'` for the core group). */
+/**
+ * The `apiVersion` string of a group and version (`'v1'` for the core group).
+ *
+ * @public
+ */
 export function formatApiVersion({ group, version }: ApiGroupVersion): string {
   return group ? `${group}/${version}` : version;
 }
 
-/** Splits an `apiVersion` such as `'apps/v1'` or `'v1'` into group and version. */
+/**
+ * Splits an `apiVersion` such as `'apps/v1'` or `'v1'` into group and version.
+ *
+ * @public
+ */
 export function parseApiVersion(apiVersion: string): ApiGroupVersion {
   const slash = apiVersion.lastIndexOf('/');
   return slash < 0
@@ -825,6 +863,8 @@ function findFindings(
  * @param inventory - The group, version and kind of each manifest or resource (`''` for the core group).
  * @param targetKubeVersion - The cluster version to check against, in any form {@link parseKubeMinor} reads.
  * @param table - The knowledge base; defaults to {@link kubernetesApiDeprecations}.
+ *
+ * @public
  */
 export function findApiFindings(
   inventory: ReadonlyArray<GroupVersionKind>,
@@ -859,6 +899,8 @@ function compareComponentVersions(a: string, b: string): number {
  * @param componentId - The registry id of the component, for example `kafka`.
  * @param targetComponentVersion - The component version to check against.
  * @param table - The knowledge base; defaults to {@link componentApiDeprecations}.
+ *
+ * @public
  */
 export function findComponentApiFindings(
   inventory: ReadonlyArray<GroupVersionKind>,

@@ -6,18 +6,31 @@
 import type { GroupVersionKind } from '../registry/schema';
 import type { ApiFinding } from './apiDeprecations';
 
-/** `blocking`: do not upgrade as is; `warn`: upgrade with care; `ok`: nothing found. */
+/**
+ * `blocking`: do not upgrade as is; `warn`: upgrade with care; `ok`: nothing found.
+ *
+ * @public
+ */
 export const UPGRADE_RISKS = ['blocking', 'warn', 'ok'] as const;
+/** @public */
 export type UpgradeRisk = (typeof UPGRADE_RISKS)[number];
 
-/** The worst of several risks; `ok` for none. */
+/**
+ * The worst of several risks; `ok` for none.
+ *
+ * @public
+ */
 export function worstRisk(risks: UpgradeRisk[]): UpgradeRisk {
   if (risks.includes('blocking')) return 'blocking';
   if (risks.includes('warn')) return 'warn';
   return 'ok';
 }
 
-/** A dependency of a chart version, as Chart.yaml declares it. */
+/**
+ * A dependency of a chart version, as Chart.yaml declares it.
+ *
+ * @public
+ */
 export interface ChartDependency {
   name: string;
   version?: string;
@@ -25,7 +38,11 @@ export interface ChartDependency {
   condition?: string;
 }
 
-/** One version of a component's chart, from its repository's index (or OCI config). */
+/**
+ * One version of a component's chart, from its repository's index (or OCI config).
+ *
+ * @public
+ */
 export interface ChartRelease {
   componentId: string;
   chartVersion: string;
@@ -43,7 +60,11 @@ export interface ChartRelease {
   breakingNotes: string[];
 }
 
-/** What Datastack knows of one component's chart repository. */
+/**
+ * What Datastack knows of one component's chart repository.
+ *
+ * @public
+ */
 export interface ChartVersionsState {
   componentId: string;
   /** The repository URL (`https://…` index, or `oci://…`), as the registry names it. */
@@ -61,7 +82,11 @@ export interface ChartVersionsState {
   latest?: string;
 }
 
-/** Whether a chart version's `kubeVersion` admits one cluster's Kubernetes version. */
+/**
+ * Whether a chart version's `kubeVersion` admits one cluster's Kubernetes version.
+ *
+ * @public
+ */
 export interface KubeFit {
   cluster: string;
   /** The cluster's version as it reports it (`v1.29.3-eks-…`). */
@@ -70,7 +95,11 @@ export interface KubeFit {
   reason: string;
 }
 
-/** API findings of one deployment's live inventory on one cluster. */
+/**
+ * API findings of one deployment's live inventory on one cluster.
+ *
+ * @public
+ */
 export interface ClusterApiFindings {
   cluster: string;
   kubeVersion?: string;
@@ -83,7 +112,11 @@ export interface ClusterApiFindings {
   component: ApiFinding[];
 }
 
-/** A constraint between components of one pipeline that a candidate breaks. */
+/**
+ * A constraint between components of one pipeline that a candidate breaks.
+ *
+ * @public
+ */
 export interface ConstraintViolation {
   /** `requires`: the candidate needs `componentId` in `range`; `required-by`: `componentId` needs this component in `range`; `conflicts`: the candidate conflicts with it. */
   kind: 'requires' | 'required-by' | 'conflicts';
@@ -96,7 +129,11 @@ export interface ConstraintViolation {
   source: string;
 }
 
-/** One key of `values.yaml` that changed between two chart versions. */
+/**
+ * One key of `values.yaml` that changed between two chart versions.
+ *
+ * @public
+ */
 export interface ValuesChange {
   /** Dotted path (`server.workers`); lists are compared whole, as Helm replaces them whole. */
   key: string;
@@ -107,7 +144,11 @@ export interface ValuesChange {
   overriddenIn: string[];
 }
 
-/** The values changes between the deployed and a candidate chart version. */
+/**
+ * The values changes between the deployed and a candidate chart version.
+ *
+ * @public
+ */
 export interface ValuesDiff {
   componentId: string;
   from: string;
@@ -125,7 +166,11 @@ export interface ValuesDiff {
   fetchedAt: string;
 }
 
-/** One version a component could be upgraded to. */
+/**
+ * One version a component could be upgraded to.
+ *
+ * @public
+ */
 export interface UpgradeCandidate {
   chartVersion: string;
   appVersion?: string;
@@ -147,7 +192,11 @@ export interface UpgradeCandidate {
   blockers: string[];
 }
 
-/** Where a component runs: one Argo CD Application. */
+/**
+ * Where a component runs: one Argo CD Application.
+ *
+ * @public
+ */
 export interface DeployedComponent {
   instance: string;
   application: string;
@@ -162,14 +211,22 @@ export interface DeployedComponent {
   inventory: GroupVersionKind[];
 }
 
-/** An Argo CD instance that could not answer, in its own row. */
+/**
+ * An Argo CD instance that could not answer, in its own row.
+ *
+ * @public
+ */
 export interface UpstreamFailure {
   instance: string;
   status: 'unreachable' | 'error';
   error: string;
 }
 
-/** The upgrade compatibility of one entity (a data-stack component). */
+/**
+ * The upgrade compatibility of one entity (a data-stack component).
+ *
+ * @public
+ */
 export interface ComponentUpgrade {
   entityRef: string;
   componentId: string;
@@ -191,7 +248,11 @@ export interface ComponentUpgrade {
   generatedAt: string;
 }
 
-/** One step of an upgrade plan. */
+/**
+ * One step of an upgrade plan.
+ *
+ * @public
+ */
 export interface UpgradePlanStep {
   /** 1-based; steps with the same order may run together. */
   order: number;
@@ -210,7 +271,11 @@ export interface UpgradePlanStep {
   after: string[];
 }
 
-/** What a cluster upgrade to the next Kubernetes minor would break. */
+/**
+ * What a cluster upgrade to the next Kubernetes minor would break.
+ *
+ * @public
+ */
 export interface ClusterUpgradeImpact {
   cluster: string;
   kubeVersion?: string;
@@ -226,7 +291,11 @@ export interface ClusterUpgradeImpact {
   }>;
 }
 
-/** The ordered upgrade plan of a pipeline or of the whole fleet. */
+/**
+ * The ordered upgrade plan of a pipeline or of the whole fleet.
+ *
+ * @public
+ */
 export interface UpgradePlan {
   scope: 'pipeline' | 'fleet';
   pipeline?: string;
@@ -239,7 +308,11 @@ export interface UpgradePlan {
   generatedAt: string;
 }
 
-/** Input of the "propose upgrade" call. */
+/**
+ * Input of the "propose upgrade" call.
+ *
+ * @public
+ */
 export interface UpgradeProposalRequest {
   /** The chart version to move to. */
   version: string;
@@ -247,7 +320,11 @@ export interface UpgradeProposalRequest {
   environments?: string[];
 }
 
-/** What a proposed upgrade wrote. */
+/**
+ * What a proposed upgrade wrote.
+ *
+ * @public
+ */
 export interface UpgradeProposal {
   /** The branch the bump was committed to. */
   branch: string;

@@ -14,7 +14,11 @@ import type {
   ArgoCdErrorBody,
 } from './types';
 
-/** Why a call to Argo CD failed, as a caller decides what to do about it. */
+/**
+ * Why a call to Argo CD failed, as a caller decides what to do about it.
+ *
+ * @public
+ */
 export type ArgoCdFailure =
   | 'unreachable'
   | 'timeout'
@@ -29,6 +33,8 @@ export type ArgoCdFailure =
 /**
  * A failed Argo CD call. The message names the instance and, where there is
  * one, the Application; it never contains credentials.
+ *
+ * @public
  */
 export class ArgoCdRequestError extends CustomErrorBase {
   readonly instance: string;
@@ -61,6 +67,7 @@ function failureOf(status: number, code?: number): ArgoCdFailure {
   return 'server-error';
 }
 
+/** @public */
 export interface ArgoCdClientOptions {
   instance: ArgoCdInstanceConfig;
   /** Per-call timeout in milliseconds. */
@@ -91,6 +98,8 @@ interface RequestOptions {
  * kept and renewed once when Argo CD answers 401, never fetched per call.
  * Every call goes through {@link fetchUpstream}: a timeout over the whole
  * answer, a byte limit, same-origin redirects, credentials redacted.
+ *
+ * @public
  */
 export class ArgoCdClient {
   readonly instance: ArgoCdInstanceConfig;

@@ -1,8 +1,9 @@
 /**
  * The parts of Argo CD's API objects that Datastack reads and writes, with
  * Argo CD's own field names (argoproj.io/v1alpha1).
+ *
+ * @public
  */
-
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -15,6 +16,7 @@ export interface ObjectMeta {
   generation?: number;
 }
 
+/** @public */
 export interface ApplicationSourceHelm {
   valueFiles?: string[];
   values?: string;
@@ -26,6 +28,7 @@ export interface ApplicationSourceHelm {
   skipCrds?: boolean;
 }
 
+/** @public */
 export interface ApplicationSource {
   repoURL: string;
   chart?: string;
@@ -35,12 +38,14 @@ export interface ApplicationSource {
   helm?: ApplicationSourceHelm;
 }
 
+/** @public */
 export interface ApplicationDestination {
   server?: string;
   name?: string;
   namespace?: string;
 }
 
+/** @public */
 export interface SyncPolicy {
   automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean };
   syncOptions?: string[];
@@ -50,6 +55,7 @@ export interface SyncPolicy {
   };
 }
 
+/** @public */
 export interface ApplicationSpec {
   project: string;
   source?: ApplicationSource;
@@ -59,7 +65,9 @@ export interface ApplicationSpec {
   revisionHistoryLimit?: number;
 }
 
+/** @public */
 export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
+/** @public */
 export type HealthStatusCode =
   | 'Healthy'
   | 'Progressing'
@@ -68,6 +76,7 @@ export type HealthStatusCode =
   | 'Missing'
   | 'Unknown';
 
+/** @public */
 export interface ResourceStatus {
   group?: string;
   version: string;
@@ -81,6 +90,7 @@ export interface ResourceStatus {
   requiresPruning?: boolean;
 }
 
+/** @public */
 export interface OperationState {
   phase: 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
   message?: string;
@@ -93,6 +103,7 @@ export interface OperationState {
   };
 }
 
+/** @public */
 export interface RevisionHistory {
   id: number;
   revision?: string;
@@ -102,6 +113,7 @@ export interface RevisionHistory {
   sources?: ApplicationSource[];
 }
 
+/** @public */
 export interface ApplicationStatus {
   sync?: {
     status: SyncStatusCode;
@@ -121,6 +133,7 @@ export interface ApplicationStatus {
   reconciledAt?: string;
 }
 
+/** @public */
 export interface Application {
   apiVersion?: 'argoproj.io/v1alpha1';
   kind?: 'Application';
@@ -130,12 +143,14 @@ export interface Application {
   operation?: Record<string, unknown>;
 }
 
+/** @public */
 export interface ApplicationList {
   metadata?: { resourceVersion?: string };
   /** Argo CD answers `null`, not `[]`, when nothing matches. */
   items: Application[] | null;
 }
 
+/** @public */
 export interface AppProject {
   apiVersion?: 'argoproj.io/v1alpha1';
   kind?: 'AppProject';
@@ -163,6 +178,7 @@ export interface AppProject {
   };
 }
 
+/** @public */
 export interface ArgoCdCluster {
   server: string;
   name: string;
@@ -183,7 +199,11 @@ export interface ArgoCdCluster {
   };
 }
 
-/** Argo CD's error body: a gRPC status mapped onto HTTP. */
+/**
+ * Argo CD's error body: a gRPC status mapped onto HTTP.
+ *
+ * @public
+ */
 export interface ArgoCdErrorBody {
   error?: string;
   code?: number;

@@ -15,6 +15,8 @@ const BLOB = '/-/blob/';
  * local directory (`datastack.gitops.localRoot`), so the product can be tried
  * without a git host. Repository names are DNS-1123 labels; nothing outside
  * the root is ever touched.
+ *
+ * @public
  */
 export class LocalGitRepositories {
   readonly root: string;
@@ -95,7 +97,7 @@ export class LocalGitRepositories {
   }
 
   /**
-   * Resolves a file URL made by {@link fileUrl} into its repository, ref and
+   * Resolves a file URL made by {@link LocalGitRepositories.fileUrl} into its repository, ref and
    * path, refusing anything outside the root.
    */
   parseFileUrl(

@@ -13,6 +13,8 @@ import { LocalGitRepositories } from './LocalGitRepositories';
  * `datastack:gitops:publish` outputs (`file://…/<name>.git/-/blob/<branch>/<path>`),
  * so the catalog can register a pipeline's catalog-info.yaml from the
  * embedded default exactly as it does from a git host.
+ *
+ * @public
  */
 export class LocalGitUrlReader implements UrlReaderService {
   /** Add to the backend's UrlReader factories (see `datastackUrlReaderFactory`). */

@@ -31,7 +31,11 @@ import { LocalGitRepositories } from './LocalGitRepositories';
 export type { ChartBumpInput } from './bump/input';
 export { editApplication } from './bump/edit';
 
-/** Per-call options of {@link ChartBumper.propose}. */
+/**
+ * Per-call options of {@link ChartBumper.propose}.
+ *
+ * @public
+ */
 export interface ChartBumpOptions {
   /** Validate, clone and edit, but commit, push and open nothing. */
   dryRun?: boolean;
@@ -40,6 +44,7 @@ export interface ChartBumpOptions {
   logger?: LoggerService;
 }
 
+/** @public */
 export interface ChartBumperOptions {
   repositories: LocalGitRepositories;
   integrations: ScmIntegrationRegistry;
@@ -61,7 +66,11 @@ export interface ChartBumperOptions {
   fetch?: typeof fetch;
 }
 
-/** Default of `datastack.gitops.requestTimeoutMs`. */
+/**
+ * Default of `datastack.gitops.requestTimeoutMs`.
+ *
+ * @public
+ */
 export const DEFAULT_GIT_HOST_TIMEOUT_MS = 30_000;
 
 /**
@@ -80,6 +89,8 @@ export const DEFAULT_GIT_HOST_TIMEOUT_MS = 30_000;
  * This class only orchestrates: `bump/input` validates, `bump/targets`
  * resolves the repository, `bump/edit` edits the YAML, and `bump/github`,
  * `bump/gitlab`, `bump/gitea` open the request.
+ *
+ * @public
  */
 export class ChartBumper {
   readonly #hosts: GitHostPolicy;

@@ -8,6 +8,8 @@ import { gitConfigEnv } from './git';
  * Basic-auth credentials for pushing to an http(s) git URL, from Backstage's
  * integrations config. Undefined when no integration covers the host, in
  * which case git pushes without credentials.
+ *
+ * @public
  */
 export async function gitCredentialsFor(
   integrations: ScmIntegrationRegistry,
@@ -43,6 +45,8 @@ export async function gitCredentialsFor(
  * The environment that hands `credentials` to git for `remote` as an HTTP
  * Authorization header (GIT_CONFIG_* entries), so they appear in no
  * argument list, log line or error message. Empty without credentials.
+ *
+ * @public
  */
 export function gitCredentialsEnv(
   remote: string,

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 
-/** A git command that failed; the message carries git's own words, never credentials. */
+/**
+ * A git command that failed; the message carries git's own words, never credentials.
+ *
+ * @public
+ */
 export class GitCommandError extends Error {
   constructor(readonly args: string[], readonly stderr: string) {
     super(
@@ -10,6 +14,7 @@ export class GitCommandError extends Error {
   }
 }
 
+/** @public */
 export interface RunGitOptions {
   cwd?: string;
   /** Extra environment, for example GIT_CONFIG_* entries carrying an auth header. */
@@ -22,6 +27,8 @@ export interface RunGitOptions {
  * Runs the git CLI without a shell. Credentials go through the environment
  * (GIT_CONFIG_COUNT/KEY/VALUE), never through arguments, so they appear in
  * no process list, log line or error message.
+ *
+ * @public
  */
 export function runGit(
   args: string[],
@@ -54,7 +61,11 @@ export function runGit(
   });
 }
 
-/** Git configuration entries passed through the environment. */
+/**
+ * Git configuration entries passed through the environment.
+ *
+ * @public
+ */
 export function gitConfigEnv(
   entries: Record<string, string>,
 ): Record<string, string> {

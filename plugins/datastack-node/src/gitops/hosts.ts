@@ -5,7 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalGitRepositories } from './LocalGitRepositories';
 
-/** A GitOps repository Datastack may read and write, resolved. */
+/**
+ * A GitOps repository Datastack may read and write, resolved.
+ *
+ * @public
+ */
 export type GitRepositoryTarget =
   | {
       kind: 'local';
@@ -31,6 +35,8 @@ export type GitRepositoryTarget =
  * render all ask it before any outbound request, dry runs included, so a
  * template input can never make the backend contact an arbitrary host, an
  * address inside the cluster network, or a file outside the local root.
+ *
+ * @public
  */
 export class GitHostPolicy {
   readonly #integrations: ScmIntegrationRegistry;

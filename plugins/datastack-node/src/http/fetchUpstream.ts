@@ -13,7 +13,11 @@ import { ServiceUnavailableError } from '@backstage/errors';
  * limit, and one timeout covers the headers and the whole body.
  */
 
-/** Why an upstream call produced no usable answer. */
+/**
+ * Why an upstream call produced no usable answer.
+ *
+ * @public
+ */
 export type UpstreamFailure =
   | 'timeout'
   | 'unreachable'
@@ -26,6 +30,8 @@ export type UpstreamFailure =
  * A `ServiceUnavailableError` (503 at Datastack's edge: an upstream's trouble
  * is never Datastack's 4xx/500); `failure` says which bound was hit. The
  * message names the subject and the URL without credentials or secrets.
+ *
+ * @public
  */
 export class UpstreamError extends ServiceUnavailableError {
   readonly failure: UpstreamFailure;
@@ -48,6 +54,7 @@ export class UpstreamError extends ServiceUnavailableError {
   }
 }
 
+/** @public */
 export interface FetchUpstreamOptions {
   method?: string;
   headers?: Record<string, string>;
@@ -74,7 +81,11 @@ export interface FetchUpstreamOptions {
   fetch?: typeof fetch;
 }
 
-/** A complete, bounded answer. Non-2xx answers are returned too, with a redacted body. */
+/**
+ * A complete, bounded answer. Non-2xx answers are returned too, with a redacted body.
+ *
+ * @public
+ */
 export interface UpstreamResponse {
   status: number;
   statusText: string;
@@ -88,7 +99,11 @@ export interface UpstreamResponse {
 
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
-/** A URL without `user:password@`, for messages. */
+/**
+ * A URL without `user:password@`, for messages.
+ *
+ * @public
+ */
 export function redactUrl(url: string | URL): string {
   try {
     const u = new URL(url.toString());
@@ -104,6 +119,8 @@ export function redactUrl(url: string | URL): string {
 /**
  * `text` without any of `secrets` (in their plain, URL-encoded and base64
  * forms of `user:password`) and without credentials embedded in URLs.
+ *
+ * @public
  */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   const all = new Set<string>();
@@ -127,7 +144,11 @@ function credentialsOf(url: URL): string[] {
     : [];
 }
 
-/** One bounded call; see the module comment. Throws {@link UpstreamError}. */
+/**
+ * One bounded call; see the module comment. Throws {@link UpstreamError}.
+ *
+ * @public
+ */
 export async function fetchUpstream(
   input: string | URL,
   options: FetchUpstreamOptions,

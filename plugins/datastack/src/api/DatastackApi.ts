@@ -17,7 +17,11 @@ import type {
   ValuesDiff,
 } from '@datastack/plugin-datastack-common';
 
-/** Filters and paging of the fleet view; every filter is optional. */
+/**
+ * Filters and paging of the fleet view; every filter is optional.
+ *
+ * @public
+ */
 export interface FleetQuery {
   offset?: number;
   /** Rows per page, 1 to 500; the backend answers 100 when absent. */
@@ -32,19 +36,31 @@ export interface FleetQuery {
   owner?: string;
 }
 
-/** Cluster health: every configured Kubernetes cluster and every Argo CD instance. */
+/**
+ * Cluster health: every configured Kubernetes cluster and every Argo CD instance.
+ *
+ * @public
+ */
 export interface ClusterHealthOverview {
   clusters: ClusterHealth[];
   argocd: ArgoCdInstanceSummary[];
 }
 
-/** A pipeline: the namespace and name of its System entity. */
+/**
+ * A pipeline: the namespace and name of its System entity.
+ *
+ * @public
+ */
 export interface PipelineRef {
   namespace: string;
   name: string;
 }
 
-/** The Datastack backend, as the frontend sees it. */
+/**
+ * The Datastack backend, as the frontend sees it.
+ *
+ * @public
+ */
 export interface DatastackApi {
   /** Readiness and configuration summary of the backend. */
   getStatus(): Promise<DatastackStatus>;
@@ -93,6 +109,7 @@ export interface DatastackApi {
   refreshChartVersions(componentId: string): Promise<ChartVersionsState>;
 }
 
+/** @public */
 export const datastackApiRef = createApiRef<DatastackApi>({
   id: 'plugin.datastack.service',
 });

@@ -22,7 +22,11 @@ import type {
   PipelineRef,
 } from './DatastackApi';
 
-/** Talks to the Datastack backend through the discovery and fetch APIs. */
+/**
+ * Talks to the Datastack backend through the discovery and fetch APIs.
+ *
+ * @public
+ */
 export class DatastackClient implements DatastackApi {
   readonly #discoveryApi: DiscoveryApi;
   readonly #fetchApi: FetchApi;

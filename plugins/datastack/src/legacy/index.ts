@@ -18,6 +18,12 @@ export {
 export { DatastackSearchResultListItem } from '../search';
 export type { DatastackSearchResultListItemProps } from '../search';
 export { datastackApiRef } from '../api/DatastackApi';
+export type {
+  ClusterHealthOverview,
+  DatastackApi,
+  FleetQuery,
+  PipelineRef,
+} from '../api/DatastackApi';
 export {
   isDatastackAvailable,
   isDatastackPipeline,

@@ -17,7 +17,11 @@ import { rootRouteRef } from '../routes';
 import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
 import { DATASTACK_COMPONENT_RESULT_TYPE } from '../search/resultType';
 
-/** The Datastack plugin for apps on the legacy frontend system. */
+/**
+ * The Datastack plugin for apps on the legacy frontend system.
+ *
+ * @public
+ */
 export const datastackPlugin = createPlugin({
   id: 'datastack',
   apis: [
@@ -31,8 +35,12 @@ export const datastackPlugin = createPlugin({
   routes: { root: rootRouteRef },
 });
 
-/** The data platform page, for `<Route path="/datastack" element={<DatastackPage />} />`. */
-export const DatastackPage = datastackPlugin.provide(
+/**
+ * The data platform page, for `<Route path="/datastack" element={<DatastackPage />} />`.
+ *
+ * @public
+ */
+export const DatastackPage: () => JSX.Element = datastackPlugin.provide(
   createRoutableExtension({
     name: 'DatastackPage',
     component: () =>
@@ -41,7 +49,11 @@ export const DatastackPage = datastackPlugin.provide(
   }),
 );
 
-/** Scaffolder field `DatastackArgoCdInstancePicker`, for `<ScaffolderFieldExtensions>`. */
+/**
+ * Scaffolder field `DatastackArgoCdInstancePicker`, for `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
 export const DatastackArgoCdInstancePickerFieldExtension =
   datastackPlugin.provide(
     createScaffolderFieldExtension({
@@ -50,7 +62,11 @@ export const DatastackArgoCdInstancePickerFieldExtension =
     }),
   );
 
-/** Scaffolder field `DatastackClusterPicker`, for `<ScaffolderFieldExtensions>`. */
+/**
+ * Scaffolder field `DatastackClusterPicker`, for `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
 export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
   createScaffolderFieldExtension({
     name: 'DatastackClusterPicker',
@@ -58,24 +74,31 @@ export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
   }),
 );
 
-/** Entity card "Deployment health", for `<EntitySwitch.Case if={isDatastackAvailable}>`. */
-export const EntityDeploymentHealthCard = datastackPlugin.provide(
-  createComponentExtension({
-    name: 'EntityDeploymentHealthCard',
-    component: {
-      lazy: () =>
-        import('../components/DeploymentHealthCard').then(
-          m => m.DeploymentHealthCard,
-        ),
-    },
-  }),
-);
+/**
+ * Entity card "Deployment health", for `<EntitySwitch.Case if={isDatastackAvailable}>`.
+ *
+ * @public
+ */
+export const EntityDeploymentHealthCard: () => JSX.Element =
+  datastackPlugin.provide(
+    createComponentExtension({
+      name: 'EntityDeploymentHealthCard',
+      component: {
+        lazy: () =>
+          import('../components/DeploymentHealthCard').then(
+            m => m.DeploymentHealthCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * Entity content "Upgrades" of a data-stack component, for
  * `<EntityLayout.Route path="/upgrades" title="Upgrades" if={isDatastackAvailable}>`.
+ *
+ * @public
  */
-export const EntityUpgradesContent = datastackPlugin.provide(
+export const EntityUpgradesContent: () => JSX.Element = datastackPlugin.provide(
   createComponentExtension({
     name: 'EntityUpgradesContent',
     component: {
@@ -88,8 +111,10 @@ export const EntityUpgradesContent = datastackPlugin.provide(
 /**
  * Entity content "Pipeline" of a pipeline's System, for
  * `<EntityLayout.Route path="/pipeline" title="Pipeline" if={isDatastackPipeline}>`.
+ *
+ * @public
  */
-export const EntityPipelineContent = datastackPlugin.provide(
+export const EntityPipelineContent: () => JSX.Element = datastackPlugin.provide(
   createComponentExtension({
     name: 'EntityPipelineContent',
     component: {
@@ -102,6 +127,8 @@ export const EntityPipelineContent = datastackPlugin.provide(
 /**
  * Search result item of `datastack-component` documents, for the legacy
  * search page: `<SearchResult><DatastackSearchResultListItemExtension /></SearchResult>`.
+ *
+ * @public
  */
 export const DatastackSearchResultListItemExtension = datastackPlugin.provide(
   createSearchResultListItemExtension({

@@ -18,6 +18,8 @@ export { DATASTACK_COMPONENT_RESULT_TYPE };
 /**
  * A `datastack-component` search document, as the Datastack search collator
  * (`@datastack/plugin-catalog-backend-module-datastack`) indexes it.
+ *
+ * @public
  */
 export interface DatastackComponentSearchDocument extends SearchDocument {
   componentId: string;
@@ -31,6 +33,7 @@ export interface DatastackComponentSearchDocument extends SearchDocument {
   pipelines: string[];
 }
 
+/** @public */
 export interface DatastackSearchResultListItemProps {
   /** The search document (`result.document` of a search result). */
   result?: SearchDocument;
@@ -109,6 +112,8 @@ function Highlighted(props: {
  * A data-stack component in the search results: its title and description
  * (with the search's highlighting), layer, default chart version, and the
  * environments, versions and owners that run it.
+ *
+ * @public
  */
 export function DatastackSearchResultListItem(
   props: DatastackSearchResultListItemProps,

@@ -13,6 +13,7 @@ import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { writeProject } from '../tenancy/projectWrites';
 import { examples } from './apply.examples';
 
+/** @public */
 export interface ApplyActionOptions {
   /** One client per configured Argo CD instance, by instance name. */
   clients: Map<string, ArgoCdClient>;
@@ -57,6 +58,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * AppProject first (creates it only when asked), can wait for sync and
  * health, and says in the task log exactly what it created when a later call
  * fails.
+ *
+ * @public
  */
 export function createApplyAction(options: ApplyActionOptions) {
   const { clients } = options;

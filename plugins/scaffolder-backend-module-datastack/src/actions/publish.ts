@@ -23,6 +23,7 @@ import { safeRelativePath } from '../render/input';
 import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { examples } from './publish.examples';
 
+/** @public */
 export interface PublishActionOptions {
   integrations: ScmIntegrationRegistry;
   /** The local default; undefined when this deployment has none (datastack.gitops.localRepositories). */
@@ -87,6 +88,8 @@ const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
  * reached. A repository that already has commits is refused unless they are
  * this pipeline's own earlier push (same pipeline and owner in its
  * catalog-info.yaml): then a re-run continues from them.
+ *
+ * @public
  */
 export function createPublishAction(options: PublishActionOptions) {
   const { integrations, repositories, config, gitHosts, guard } = options;

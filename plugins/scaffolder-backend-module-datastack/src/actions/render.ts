@@ -18,6 +18,7 @@ import {
 } from '../render/workspaceFiles';
 import { examples } from './render.examples';
 
+/** @public */
 export interface RenderActionOptions {
   registry: ComponentRegistry;
   /** Names of the configured Argo CD instances; environments must name one of them when any is configured. */
@@ -33,6 +34,8 @@ export interface RenderActionOptions {
  * task workspace: Helm values per component and environment, an Argo CD
  * Application per component and environment, an app of apps per environment,
  * the dbt project and its schedule, catalog-info.yaml and a README.
+ *
+ * @public
  */
 export function createRenderAction(options: RenderActionOptions) {
   return createTemplateAction({

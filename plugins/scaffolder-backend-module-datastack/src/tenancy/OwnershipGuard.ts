@@ -5,7 +5,11 @@ import type {
 import { NotAllowedError } from '@backstage/errors';
 import { sameEntityRef } from '@datastack/plugin-datastack-common';
 
-/** How the caller is entitled to act for an owner. */
+/**
+ * How the caller is entitled to act for an owner.
+ *
+ * @public
+ */
 export type Entitlement = 'member' | 'admin';
 
 /**
@@ -15,6 +19,8 @@ export type Entitlement = 'member' | 'admin';
  * them), or the user is in one of `datastack.tenancy.adminGroups`. Every
  * Datastack action that writes checks this before its first side effect,
  * so a template cannot be used to create or change another team's pipeline.
+ *
+ * @public
  */
 export class OwnershipGuard {
   readonly #userInfo: UserInfoService;

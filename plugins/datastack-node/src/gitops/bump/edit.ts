@@ -103,6 +103,8 @@ const QUOTES: Partial<Record<Scalar.Type, string>> = {
 /**
  * Sets the chart source's `targetRevision` in one Application file, changing
  * only that value's characters. Returns the new text and the old version.
+ *
+ * @public
  */
 export function editApplication(
   text: string,

@@ -4,7 +4,11 @@ import {
   DNS_1123_LABEL_MAX,
 } from '@datastack/plugin-datastack-common';
 
-/** What to bump: one component's chart version in a pipeline's GitOps repository. */
+/**
+ * What to bump: one component's chart version in a pipeline's GitOps repository.
+ *
+ * @public
+ */
 export interface ChartBumpInput {
   /**
    * The pipeline's GitOps repository, as the System entity's
@@ -47,13 +51,25 @@ export interface ValidatedBump {
   author: { name: string; email: string };
 }
 
-/** SemVer 2.0.0, as semver.org gives it: what Helm accepts as a chart version. */
+/**
+ * SemVer 2.0.0, as semver.org gives it: what Helm accepts as a chart version.
+ *
+ * @public
+ */
 export const CHART_VERSION_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-/** A git branch name (a subset of what `git check-ref-format --branch` accepts). */
+/**
+ * A git branch name (a subset of what `git check-ref-format --branch` accepts).
+ *
+ * @public
+ */
 export const BRANCH_PATTERN =
   /^(?![-/.])(?!.*\.\.)(?!.*\/\/)(?!.*\/\.)(?!.*@\{)(?!.*\.lock$)[A-Za-z0-9._+/-]{1,200}(?<![./])$/;
-/** An email address as a commit author's (no spaces, no angle brackets). */
+/**
+ * An email address as a commit author's (no spaces, no angle brackets).
+ *
+ * @public
+ */
 export const EMAIL_PATTERN = /^[^\s<>@]+@[^\s<>@]+$/;
 
 function label(value: unknown, field: string): string {
