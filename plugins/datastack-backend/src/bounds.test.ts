@@ -603,12 +603,36 @@ describe('chart repositories (datastack.upgrades.*)', () => {
     expect(res.body.error).toMatch(/alias/i);
   });
 
-  // Bug: ChartRepositoryClient calls parseChartIndex without maxAliasCount, so
-  // an index gets the default 100 whatever maxYamlAliases says (70 aliases
-  // with maxYamlAliases 50 are accepted, status "ok").
-  it.todo(
-    'applies datastack.upgrades.maxYamlAliases to an index.yaml (ChartRepositoryClient passes no maxAliasCount to parseChartIndex: the default 100 applies)',
-  );
+  it('applies datastack.upgrades.maxYamlAliases to an index.yaml, not the default', async () => {
+    // 70 aliases: under the default 100, over the configured limit.
+    const aliases = LIMITS.yamlAliases + 20;
+    const index = [
+      'apiVersion: v1',
+      'entries:',
+      '  trino:',
+      '  - apiVersion: v2',
+      '    name: trino',
+      '    version: 1.0.0',
+      '    urls:',
+      '    - trino-1.0.0.tgz',
+      '    anchor: &a x',
+      '    refs:',
+      ...Array.from({ length: aliases }, () => '    - *a'),
+      "generated: '2026-10-02T08:00:00Z'",
+      '',
+    ].join('\n');
+    const { server, post } = await trinoFrom({
+      '/trino/index.yaml': slowBody(index, 'application/x-yaml'),
+    });
+    const res = await whileLive(server, 'maxYamlAliases index (70)', () =>
+      post('/upgrades/charts/trino/refresh'),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('unknown');
+    expect(res.body.error).toContain(
+      `at most ${LIMITS.yamlAliases} alias expansions, datastack.upgrades.maxYamlAliases`,
+    );
+  });
 
   it('cuts a chart archive that streams past maxArchiveBytes without a length', async () => {
     const sent: Sent[] = [];
@@ -668,6 +692,8 @@ describe('chart repositories (datastack.upgrades.*)', () => {
       slowBody(laughs, 'application/gzip'),
     );
     expect(error).toContain('values.yaml of trino 2.0.0 is not usable YAML');
-    expect(error).toContain(`at most ${LIMITS.yamlAliases} alias expansions`);
+    expect(error).toContain(
+      `at most ${LIMITS.yamlAliases} alias expansions, datastack.upgrades.maxYamlAliases`,
+    );
   });
 });

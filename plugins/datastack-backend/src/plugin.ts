@@ -121,6 +121,7 @@ export const datastackPlugin = createBackendPlugin({
           maxIndexBytes: upgradesConfig.maxIndexBytes,
           maxArchiveBytes: upgradesConfig.maxArchiveBytes,
           ociMaxVersions: upgradesConfig.ociMaxVersions,
+          maxYamlAliases: upgradesConfig.maxYamlAliases,
           concurrency: upgradesConfig.concurrency,
         });
         const chartStore = await ChartVersionStore.create(database);

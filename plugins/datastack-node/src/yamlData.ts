@@ -42,6 +42,8 @@ const CORE_TAGS = new Set([
 export interface YamlDataLimits {
   /** Alias expansions allowed per document. Default 100. */
   maxAliasCount?: number;
+  /** The configuration key of `maxAliasCount`, named when it is exceeded. */
+  aliasLimitKey?: string;
   /** Documents allowed in one text. Default 1 for {@link parseYamlData}. */
   maxDocuments?: number;
   /** Characters of text accepted. Default 4 MiB. */
@@ -122,7 +124,9 @@ export function parseYamlDocuments(
       throw new YamlDataError(
         `${field} is not usable YAML: ${firstLine(
           (error as Error).message,
-        )} (at most ${limits.maxAliasCount ?? 100} alias expansions)`,
+        )} (at most ${limits.maxAliasCount ?? 100} alias expansions${
+          limits.aliasLimitKey ? `, ${limits.aliasLimitKey}` : ''
+        })`,
       );
     }
     checkAcyclic(value, field);

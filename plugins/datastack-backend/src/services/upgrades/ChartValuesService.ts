@@ -78,6 +78,7 @@ export class ChartValuesService {
   #parse(text: string, field: string): unknown {
     return parseYamlData(text, field, {
       maxAliasCount: this.#limits.maxYamlAliases,
+      aliasLimitKey: 'datastack.upgrades.maxYamlAliases',
       maxLength: this.#limits.maxValuesBytes,
     });
   }

@@ -143,6 +143,7 @@ export function parseChartIndex(
   const limits = {
     maxLength: text.length + 16,
     maxAliasCount: options.maxAliasCount,
+    aliasLimitKey: 'datastack.upgrades.maxYamlAliases',
   };
   let entries: unknown;
   const slice = text.trimStart().startsWith('{')
