@@ -84,6 +84,11 @@ export interface Config {
        * request for a proposed upgrade) may take. Default 30000.
        */
       requestTimeoutMs?: number;
+      /**
+       * Bytes of one answer of a git host's API (GitHub, GitLab, Gitea); a
+       * larger one is refused while it streams. Default 4 MiB.
+       */
+      maxResponseBytes?: number;
     };
     argocd?: {
       /**

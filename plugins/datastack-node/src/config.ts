@@ -154,9 +154,24 @@ export const DEFAULT_ARGOCD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
  * @public
  */
 export function readArgoCdMaxResponseBytes(config: Config): number {
-  const key = 'datastack.argocd.maxResponseBytes';
-  const value =
-    config.getOptionalNumber(key) ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
+  return readByteLimit(
+    config,
+    'datastack.argocd.maxResponseBytes',
+    DEFAULT_ARGOCD_MAX_RESPONSE_BYTES,
+  );
+}
+
+/**
+ * A byte limit at `key`, validated: a whole number of bytes from 1 KiB to 1 GiB.
+ *
+ * @public
+ */
+export function readByteLimit(
+  config: Config,
+  key: string,
+  fallback: number,
+): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
   if (!Number.isInteger(value) || value < 1024 || value > 1024 ** 3) {
     throw new DatastackConfigError(
       key,

@@ -14,3 +14,4 @@ export * from './gitops';
 export { datastackUrlReaderFactory } from './urlReaderFactory';
 export * from './yamlData';
 export * from './http/fetchUpstream';
+export * from './http/boundedFetch';

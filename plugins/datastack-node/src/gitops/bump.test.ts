@@ -247,7 +247,11 @@ describe('ChartBumper', () => {
   let logger: ReturnType<typeof mockServices.logger.mock>;
 
   function bumper(
-    options: { config?: object; requestTimeoutMs?: number } = {},
+    options: {
+      config?: object;
+      requestTimeoutMs?: number;
+      maxResponseBytes?: number;
+    } = {},
   ): ChartBumper {
     return new ChartBumper({
       repositories: new LocalGitRepositories(root),
@@ -255,6 +259,7 @@ describe('ChartBumper', () => {
         new ConfigReader(options.config ?? {}),
       ),
       requestTimeoutMs: options.requestTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
       defaultAuthor: { name: 'Portal', email: 'portal@example.com' },
       logger,
       workDir,
@@ -1016,11 +1021,11 @@ describe('ChartBumper', () => {
         /^GitLab did not answer within 250 ms when opening a merge request/,
       ],
       [
-        'GitLab answering 502 to every retry',
+        'GitLab answering 502 (one attempt, not gitbeaker’s ten retries)',
         'gitlab',
         () => HttpResponse.json({ message: 'Bad Gateway' }, { status: 502 }),
         ServiceUnavailableError,
-        /^GitLab did not answer within 250 ms when opening a merge request/,
+        /^GitLab answered 502 to opening a merge request .*: Bad Gateway/,
       ],
       [
         'Gitea 409 (a pull request exists)',
@@ -1061,6 +1066,36 @@ describe('ChartBumper', () => {
         ServiceUnavailableError,
         /^GitHub did not answer within 250 ms when opening a pull request/,
       ],
+      ...(['github', 'gitlab', 'gitea'] as const).map(
+        (
+          type,
+        ): [string, HostType, () => Response, jest.Constructable, RegExp] => [
+          `${type}: an answer larger than datastack.gitops.maxResponseBytes`,
+          type,
+          () =>
+            HttpResponse.json(
+              {
+                html_url: 'https://example.com/pr/1',
+                web_url: 'https://example.com/mr/1',
+                padding: 'x'.repeat(8 * 1024),
+              },
+              { status: 201 },
+            ),
+          ServiceUnavailableError,
+          /is unreachable when opening a (pull|merge) request .*declared \d+ bytes, more than the 4096 allowed \(datastack\.gitops\.maxResponseBytes\)/,
+        ],
+      ),
+      [
+        'a redirect to another origin',
+        'github',
+        () =>
+          new HttpResponse(null, {
+            status: 307,
+            headers: { location: 'https://collector.example.net/steal' },
+          }),
+        ServiceUnavailableError,
+        /redirected to another origin \(https:\/\/collector\.example\.net\), which is not followed/,
+      ],
       [
         'an answer without the URL',
         'gitea',
@@ -1078,6 +1113,7 @@ describe('ChartBumper', () => {
         const result = bumper({
           config: host.config,
           requestTimeoutMs: 250,
+          maxResponseBytes: 4096,
         }).propose(input({ repository: repoUrl() }));
         const error: Error = await result.catch(e => e);
         expect(error).toBeInstanceOf(errorType);

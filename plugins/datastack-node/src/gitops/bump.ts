@@ -9,7 +9,7 @@ import type { UpgradeProposal } from '@datastack/plugin-datastack-common';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readTimeout } from '../config';
+import { readByteLimit, readTimeout } from '../config';
 import { editEnvironments } from './bump/edit';
 import {
   HostApiFailure,
@@ -55,6 +55,8 @@ export interface ChartBumperOptions {
   hosts?: GitHostPolicy;
   /** Milliseconds each call to a git host's API may take. Default 30000. */
   requestTimeoutMs?: number;
+  /** Bytes of one answer of a git host's API. Default 4 MiB. */
+  maxResponseBytes?: number;
   /** Milliseconds each git command may take. Default 120000. */
   gitTimeoutMs?: number;
   /** Commit author when the input names none. */
@@ -72,6 +74,13 @@ export interface ChartBumperOptions {
  * @public
  */
 export const DEFAULT_GIT_HOST_TIMEOUT_MS = 30_000;
+
+/**
+ * Default of `datastack.gitops.maxResponseBytes`.
+ *
+ * @public
+ */
+export const DEFAULT_GIT_HOST_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Proposes a chart upgrade as a change to a pipeline's GitOps repository: a
@@ -96,6 +105,7 @@ export class ChartBumper {
   readonly #hosts: GitHostPolicy;
   readonly #integrations: ScmIntegrationRegistry;
   readonly #requestTimeoutMs: number;
+  readonly #maxResponseBytes: number;
   readonly #gitTimeoutMs: number;
   readonly #defaultAuthor: { name: string; email: string };
   readonly #logger?: LoggerService;
@@ -112,6 +122,8 @@ export class ChartBumper {
       });
     this.#requestTimeoutMs =
       options.requestTimeoutMs ?? DEFAULT_GIT_HOST_TIMEOUT_MS;
+    this.#maxResponseBytes =
+      options.maxResponseBytes ?? DEFAULT_GIT_HOST_MAX_RESPONSE_BYTES;
     this.#gitTimeoutMs = options.gitTimeoutMs ?? 120_000;
     this.#defaultAuthor = options.defaultAuthor ?? {
       name: 'Datastack',
@@ -124,6 +136,7 @@ export class ChartBumper {
 
   /**
    * Reads `datastack.gitops.localRoot`, `datastack.gitops.requestTimeoutMs`,
+   * `datastack.gitops.maxResponseBytes`,
    * the `integrations` and `scaffolder.defaultAuthor`.
    */
   static fromConfig(
@@ -139,6 +152,11 @@ export class ChartBumper {
         config,
         'datastack.gitops.requestTimeoutMs',
         DEFAULT_GIT_HOST_TIMEOUT_MS,
+      ),
+      maxResponseBytes: readByteLimit(
+        config,
+        'datastack.gitops.maxResponseBytes',
+        DEFAULT_GIT_HOST_MAX_RESPONSE_BYTES,
       ),
       defaultAuthor:
         name || email
@@ -169,6 +187,7 @@ export class ChartBumper {
       hosts: this.#hosts,
       integrations: this.#integrations,
       requestTimeoutMs: this.#requestTimeoutMs,
+      maxResponseBytes: this.#maxResponseBytes,
       fetch: this.#fetch,
       logger,
     });

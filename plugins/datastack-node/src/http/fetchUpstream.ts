@@ -65,6 +65,8 @@ export interface FetchUpstreamOptions {
   timeoutMs: number;
   /** Bytes of body accepted; a larger declared or streamed body is refused. */
   maxBytes: number;
+  /** The configuration key of `maxBytes`, named when it is exceeded. */
+  limitKey?: string;
   /** Named in messages ("the index of https://charts.example.com"). */
   subject?: string;
   /** Values never to appear in a message or an error body (tokens, passwords). */
@@ -287,7 +289,9 @@ export async function fetchUpstream(
       response.body?.cancel().catch(() => {});
       throw fail(
         'too-large',
-        `${subject} declared ${declared} bytes, more than the ${options.maxBytes} allowed`,
+        `${subject} declared ${declared} bytes, more than the ${
+          options.maxBytes
+        } allowed${options.limitKey ? ` (${options.limitKey})` : ''}`,
         url,
         { status: response.status },
       );
@@ -305,7 +309,9 @@ export async function fetchUpstream(
             reader.cancel().catch(() => {});
             throw fail(
               'too-large',
-              `${subject} sent more than the ${options.maxBytes} bytes allowed; the download was cancelled`,
+              `${subject} sent more than the ${options.maxBytes} bytes allowed${
+                options.limitKey ? ` (${options.limitKey})` : ''
+              }; the download was cancelled`,
               url,
               { status: response.status },
             );

@@ -1,6 +1,87 @@
 import type { GitLabIntegrationConfig } from '@backstage/integration';
+import {
+  GitbeakerRequestError,
+  GitbeakerTimeoutError,
+  createRequesterFn,
+  type FormattedResponse,
+  type RequestHandlerFn,
+  type ResponseBodyTypes,
+} from '@gitbeaker/requester-utils';
 import { Gitlab } from '@gitbeaker/rest';
+import { UpstreamError } from '../../http/fetchUpstream';
 import { HostHttpError, HostTimeoutError, PullRequestHost } from './hostApi';
+
+/**
+ * gitbeaker's request handler, on a bounded fetch. gitbeaker builds each
+ * request (its option handler: host, token header, JSON body, query) and
+ * parses the answer as its own handler does; only the transport is
+ * replaced, because gitbeaker calls the global fetch with no byte limit and
+ * no redirect policy. It makes one attempt under the caller's deadline
+ * instead of gitbeaker's ten retries of 429 and 502.
+ */
+export function boundedGitbeakerHandler(
+  boundedFetch: typeof fetch,
+): RequestHandlerFn {
+  return async (endpoint, options = {}) => {
+    const { prefixUrl, searchParams, method, headers, body, signal } =
+      options as {
+        prefixUrl?: string;
+        searchParams?: string;
+        method?: string;
+        headers?: Record<string, string>;
+        body?: string;
+        signal?: AbortSignal;
+      };
+    const base = prefixUrl?.endsWith('/') ? prefixUrl : `${prefixUrl ?? ''}/`;
+    const url = new URL(endpoint, base);
+    url.search = searchParams ?? '';
+    let response: Response;
+    try {
+      response = await boundedFetch(url, { method, headers, body, signal });
+    } catch (error) {
+      if (
+        (error instanceof UpstreamError && error.failure === 'timeout') ||
+        (error instanceof Error &&
+          (error.name === 'TimeoutError' || error.name === 'AbortError'))
+      ) {
+        throw new GitbeakerTimeoutError('Query timeout was reached');
+      }
+      throw error;
+    }
+    const type = (response.headers.get('content-type') ?? '')
+      .split(';')[0]
+      .trim();
+    const text = await response.text();
+    if (!response.ok) {
+      let description = text;
+      if (type === 'application/json') {
+        try {
+          const output = JSON.parse(text);
+          const content = output?.error ?? output?.message ?? '';
+          description =
+            typeof content === 'string' ? content : JSON.stringify(content);
+        } catch {
+          description = text;
+        }
+      }
+      throw new GitbeakerRequestError(description, {
+        cause: {
+          description,
+          request: new Request(url, { method }),
+          response,
+        },
+      });
+    }
+    let parsed: ResponseBodyTypes = text;
+    if (response.status === 204) parsed = null;
+    else if (type === 'application/json') parsed = text ? JSON.parse(text) : {};
+    return {
+      body: parsed,
+      headers: Object.fromEntries(response.headers.entries()),
+      status: response.status,
+    } as FormattedResponse;
+  };
+}
 
 /** The host gitbeaker is given: it appends `/api/v4` itself. */
 function gitbeakerHost(config: GitLabIntegrationConfig): string {
@@ -50,12 +131,18 @@ export function gitlabMergeRequests(options: {
   /** `group/subgroup/project`. */
   project: string;
   timeoutMs: number;
+  /** A bounded fetch (`boundedFetch`) every request goes through. */
+  fetch: typeof fetch;
 }): PullRequestHost {
   const { config, project } = options;
   const api = new Gitlab({
     host: gitbeakerHost(config),
     token: config.token ?? '',
     queryTimeout: options.timeoutMs,
+    requesterFn: createRequesterFn(
+      (_service, request) => Promise.resolve(request),
+      boundedGitbeakerHandler(options.fetch),
+    ),
   });
   return {
     host: 'GitLab',

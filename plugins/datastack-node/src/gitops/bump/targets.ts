@@ -6,6 +6,7 @@ import {
 } from '@backstage/integration';
 import { DNS_1123_LABEL } from '@datastack/plugin-datastack-common';
 import path from 'node:path';
+import { boundedFetch } from '../../http/boundedFetch';
 import { gitCredentialsEnv, gitCredentialsFor } from '../credentials';
 import type { GitHostPolicy } from '../hosts';
 import { giteaPullRequests } from './gitea';
@@ -61,6 +62,8 @@ export async function resolveBumpTarget(
     hosts: Pick<GitHostPolicy, 'resolve'>;
     integrations: ScmIntegrationRegistry;
     requestTimeoutMs: number;
+    /** Bytes of one answer of the host's API (`datastack.gitops.maxResponseBytes`). */
+    maxResponseBytes: number;
     fetch: typeof fetch;
     logger?: LoggerService;
   },
@@ -115,6 +118,16 @@ export async function resolveBumpTarget(
       : [],
     local: false,
   };
+  // Every call of the host's API is bounded; the secrets array is read at
+  // call time, so the GitLab token pushed below is redacted too.
+  const bounded = boundedFetch({
+    timeoutMs: deps.requestTimeoutMs,
+    maxBytes: deps.maxResponseBytes,
+    limitKey: 'datastack.gitops.maxResponseBytes',
+    secrets: target.secrets,
+    subject: `the ${resolved.integration} API`,
+    fetch: deps.fetch,
+  });
   switch (resolved.integration) {
     case 'github': {
       const config = integrations.github.byUrl(remote)!.config;
@@ -133,7 +146,7 @@ export async function resolveBumpTarget(
         owner: parts[0],
         repo: parts[1],
         token: credentials?.password,
-        fetch: deps.fetch,
+        fetch: bounded,
         logger: deps.logger,
       });
       break;
@@ -154,6 +167,7 @@ export async function resolveBumpTarget(
         config,
         project: parts.join('/'),
         timeoutMs: deps.requestTimeoutMs,
+        fetch: bounded,
       });
       break;
     }
@@ -174,7 +188,7 @@ export async function resolveBumpTarget(
         baseUrl,
         owner: parts[0],
         repo: parts[1],
-        fetch: deps.fetch,
+        fetch: bounded,
       });
       break;
     }
