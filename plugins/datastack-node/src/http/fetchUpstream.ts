@@ -39,6 +39,10 @@ export class UpstreamError extends ServiceUnavailableError {
   readonly status?: number;
   /** The URL, with any embedded credentials removed. */
   readonly url: string;
+  /** For `unreachable`: the socket's error code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`). */
+  readonly code?: string;
+  /** For `unreachable`: the socket's own words, without the subject. */
+  readonly reason?: string;
 
   constructor(options: {
     failure: UpstreamFailure;
@@ -46,11 +50,15 @@ export class UpstreamError extends ServiceUnavailableError {
     url: string;
     status?: number;
     cause?: unknown;
+    code?: string;
+    reason?: string;
   }) {
     super(options.message, options.cause as Error | undefined);
     this.failure = options.failure;
     this.status = options.status;
     this.url = options.url;
+    this.code = options.code;
+    this.reason = options.reason;
   }
 }
 
@@ -183,13 +191,19 @@ export async function fetchUpstream(
     failure: UpstreamFailure,
     message: string,
     url: URL,
-    extra: { status?: number; cause?: unknown } = {},
+    extra: {
+      status?: number;
+      cause?: unknown;
+      code?: string;
+      reason?: string;
+    } = {},
   ) =>
     new UpstreamError({
       failure,
       message: scrub(message),
       url: redactUrl(url),
       ...extra,
+      reason: extra.reason === undefined ? undefined : scrub(extra.reason),
     });
 
   const transportError = (error: unknown, url: URL): Error => {
@@ -207,10 +221,14 @@ export async function fetchUpstream(
     }
     const err = error as Error & { cause?: Error };
     const reason = err?.cause?.message ?? err?.message ?? String(error);
+    // The socket's error code (a TLS verification failure, ECONNREFUSED)
+    // is kept for callers that explain it.
+    const code = (err?.cause as NodeJS.ErrnoException | undefined)?.code;
     return fail(
       'unreachable',
       `${subject} could not be reached: ${reason}`,
       url,
+      { code: typeof code === 'string' ? code : undefined, reason },
     );
   };
 

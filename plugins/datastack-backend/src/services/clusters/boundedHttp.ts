@@ -1,10 +1,12 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import {
   ResponseContext,
   type PromiseHttpLibrary,
   type RequestContext,
 } from '@kubernetes/client-node';
+import { fetchUpstream, UpstreamError } from '@datastack/plugin-datastack-node';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 
 /** Why a call to a cluster got no usable HTTP answer. */
 export class TransportError extends Error {
@@ -19,10 +21,45 @@ export class TransportError extends Error {
 }
 
 /**
- * The HTTP layer under @kubernetes/client-node's API classes: node:http(s)
- * with the agent the KubeConfig built (CA, skipTLSVerify), one deadline that
- * covers the answer's body, an abort signal, a byte limit while streaming,
- * and no redirects followed (a 3xx is an answer like any other).
+ * One undici dispatcher per TLS agent the KubeConfig built, so connections
+ * to a cluster are reused and carry its CA, client certificate and
+ * `skipTLSVerify`. Node's global fetch takes no `https.Agent`, so a cluster
+ * with TLS settings of its own is called through undici's fetch with them;
+ * one with none through the global fetch.
+ */
+const dispatchers = new WeakMap<object, UndiciAgent>();
+
+function dispatcherFor(
+  agent: HttpAgent | HttpsAgent | undefined,
+): UndiciAgent | undefined {
+  if (!agent) return undefined;
+  const tls = (agent as HttpsAgent).options ?? {};
+  if (!tls.ca && !tls.cert && !tls.key && tls.rejectUnauthorized !== false) {
+    return undefined;
+  }
+  let dispatcher = dispatchers.get(agent);
+  if (!dispatcher) {
+    dispatcher = new UndiciAgent({
+      connect: {
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        passphrase: tls.passphrase,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        servername: tls.servername,
+      },
+    });
+    dispatchers.set(agent, dispatcher);
+  }
+  return dispatcher;
+}
+
+/**
+ * The HTTP layer under @kubernetes/client-node's API classes, on
+ * `fetchUpstream`: one deadline that covers the answer's body, the caller's
+ * abort signal, the byte limit while streaming
+ * (`datastack.kubernetes.maxResponseBytes`), redirects only to the same
+ * origin, and the TLS settings of the agent the KubeConfig built.
  */
 export class BoundedHttpLibrary implements PromiseHttpLibrary {
   readonly #timeoutMs: number;
@@ -39,106 +76,67 @@ export class BoundedHttpLibrary implements PromiseHttpLibrary {
     this.#signal = options.signal;
   }
 
-  send(context: RequestContext): Promise<ResponseContext> {
-    const url = new URL(context.getUrl());
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = this.#signal
-      ? AbortSignal.any([timeout, this.#signal])
-      : timeout;
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const maxBytes = this.#maxBytes;
-
-    return new Promise<ResponseContext>((resolve, reject) => {
-      const req = request(url, {
+  async send(context: RequestContext): Promise<ResponseContext> {
+    const dispatcher = dispatcherFor(context.getAgent());
+    const body = context.getBody();
+    try {
+      const answer = await fetchUpstream(context.getUrl(), {
         method: context.getHttpMethod(),
         headers: context.getHeaders(),
-        agent: context.getAgent(),
+        body: typeof body === 'string' ? body : undefined,
+        signal: this.#signal,
+        timeoutMs: this.#timeoutMs,
+        maxBytes: this.#maxBytes,
+        limitKey: 'datastack.kubernetes.maxResponseBytes',
+        subject: 'the cluster',
+        fetch: dispatcher
+          ? (((url: string | URL, init: RequestInit) =>
+              undiciFetch(url, {
+                ...(init as Parameters<typeof undiciFetch>[1]),
+                dispatcher,
+              })) as unknown as typeof fetch)
+          : undefined,
       });
-      // Removes the abort listener once the call is settled.
-      const listening = new AbortController();
-      let settled = false;
-      const fail = (error: TransportError) => {
-        if (settled) return;
-        settled = true;
-        listening.abort();
-        req.destroy();
-        reject(error);
-      };
-      const onAbort = () =>
-        fail(
-          timeout.aborted
-            ? new TransportError(
-                `no answer within ${this.#timeoutMs} ms`,
-                'timeout',
-              )
-            : new TransportError('the call was cancelled', 'aborted'),
-        );
-      req.on('error', (error: NodeJS.ErrnoException) =>
-        fail(new TransportError(error.message, 'network', error.code)),
-      );
-      req.on('response', (res: IncomingMessage) => {
-        const declared = Number(res.headers['content-length']);
-        if (declared > maxBytes) {
-          fail(tooLarge(maxBytes));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) fail(tooLarge(maxBytes));
-          else chunks.push(chunk);
-        });
-        res.on('error', (error: NodeJS.ErrnoException) =>
-          fail(new TransportError(error.message, 'network', error.code)),
-        );
-        res.on('close', () => {
-          if (!res.complete) {
-            fail(
-              new TransportError(
-                'the connection closed before the answer was complete',
-                'network',
-              ),
-            );
-          }
-        });
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          listening.abort();
-          const body = Buffer.concat(chunks);
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (value !== undefined) {
-              headers[name] = Array.isArray(value) ? value.join(', ') : value;
-            }
-          }
-          resolve(
-            new ResponseContext(res.statusCode ?? 0, headers, {
-              text: async () => body.toString('utf8'),
-              binary: async () => body,
-            }),
-          );
-        });
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        headers[name] = value;
       });
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener('abort', onAbort, {
-        once: true,
-        signal: listening.signal,
+      return new ResponseContext(answer.status, headers, {
+        text: async () => answer.text(),
+        binary: async () => answer.body,
       });
-      const body = context.getBody();
-      if (typeof body === 'string') req.end(body);
-      else req.end();
-    });
+    } catch (error) {
+      throw toTransportError(error, this.#signal);
+    }
   }
 }
 
-function tooLarge(maxBytes: number): TransportError {
+function toTransportError(
+  error: unknown,
+  signal: AbortSignal | undefined,
+): TransportError {
+  if (error instanceof UpstreamError) {
+    switch (error.failure) {
+      case 'timeout':
+        return new TransportError(error.message, 'timeout');
+      case 'too-large':
+        return new TransportError(
+          error.message.replace(/^the cluster /, 'an answer that '),
+          'tooLarge',
+        );
+      default:
+        return new TransportError(
+          error.reason ?? error.message,
+          'network',
+          error.code,
+        );
+    }
+  }
+  if (signal?.aborted) {
+    return new TransportError('the call was cancelled', 'aborted');
+  }
   return new TransportError(
-    `the answer is larger than ${maxBytes} bytes (datastack.kubernetes.maxResponseBytes)`,
-    'tooLarge',
+    error instanceof Error ? error.message : String(error),
+    'network',
   );
 }
