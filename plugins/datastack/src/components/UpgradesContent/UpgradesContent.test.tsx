@@ -12,6 +12,7 @@ import { datastackApiRef } from '../../api/DatastackApi';
 import { kafkaUpgrade, notAllowed } from '../../__testUtils__/fixtures';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { UpgradesContent } from './UpgradesContent';
+import { SWRConfig } from 'swr';
 
 function entityNamed(name: string): Entity {
   return {
@@ -26,7 +27,8 @@ function entityNamed(name: string): Entity {
   };
 }
 
-// usePermission caches decisions per resource, so each test uses its own entity.
+// usePermission caches decisions (in swr's cache) per permission and
+// resource: each test has its own cache, and its own entity.
 async function renderContent(
   api: ReturnType<typeof mockDatastackApi>,
   name: string,
@@ -38,16 +40,18 @@ async function renderContent(
     })),
   };
   await renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [datastackApiRef, api],
-        [permissionApiRef, permissionApi],
-      ]}
-    >
-      <EntityProvider entity={entityNamed(name)}>
-        <UpgradesContent />
-      </EntityProvider>
-    </TestApiProvider>,
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <TestApiProvider
+        apis={[
+          [datastackApiRef, api],
+          [permissionApiRef, permissionApi],
+        ]}
+      >
+        <EntityProvider entity={entityNamed(name)}>
+          <UpgradesContent />
+        </EntityProvider>
+      </TestApiProvider>
+    </SWRConfig>,
   );
   return permissionApi;
 }
