@@ -112,6 +112,11 @@ const kafkaApp = {
     },
     history: [
       {
+        id: 0,
+        revisions: ['1.1.0', '1111111111111111111111111111111111111111'],
+        deployedAt: '2026-11-20T09:00:00Z',
+      },
+      {
         id: 1,
         revisions: ['1.2.0', '9f1c2a7e'],
         deployedAt: '2026-11-22T03:00:30Z',
@@ -233,6 +238,29 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
               : fleetItems(selector),
         });
       }),
+      http.get(
+        `${DEV}/api/v1/applications/:name/revisions/:revision/metadata`,
+        ({ request: req, params }) => {
+          const denied = record(req);
+          if (denied) return denied;
+          if (params.revision !== '9f1c2a7e') {
+            return HttpResponse.json(
+              {
+                error: 'unable to resolve revision',
+                code: 2,
+                message: 'unable to resolve revision',
+              },
+              { status: 500 },
+            );
+          }
+          return HttpResponse.json({
+            author: 'Alice <alice@example.com>',
+            date: '2026-11-22T02:58:00Z',
+            message: 'chore(datastack): upgrade kafka to 1.2.0',
+            tags: null,
+          });
+        },
+      ),
       http.post(
         `${DEV}/api/v1/applications/:name/sync`,
         async ({ request: req, params }) => {
@@ -369,6 +397,65 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
       },
     ]);
     expect(JSON.stringify(res.body)).not.toContain(CANARY);
+  });
+
+  it('lists the latest deployments newest first, with their commit from Argo CD, and every resource', async () => {
+    const get = await backend();
+    const res = await get('default/component/orders-kafka');
+    expect(res.status).toBe(200);
+    const [app] = res.body.rows[0].applications;
+    expect(app.history).toEqual([
+      {
+        id: 1,
+        deployedAt: '2026-11-22T03:00:30Z',
+        chartVersion: '1.2.0',
+        // Not a full SHA: no commit link.
+        revision: '9f1c2a7e',
+        author: 'Alice <alice@example.com>',
+        message: 'chore(datastack): upgrade kafka to 1.2.0',
+        committedAt: '2026-11-22T02:58:00Z',
+      },
+      // Argo CD could not describe this revision: the deployment stays, without it.
+      {
+        id: 0,
+        deployedAt: '2026-11-20T09:00:00Z',
+        chartVersion: '1.1.0',
+        revision: '1111111111111111111111111111111111111111',
+        revisionUrl:
+          'https://github.com/acme/orders-gitops/commit/1111111111111111111111111111111111111111',
+      },
+    ]);
+    // A multi-source Application: the Git source and the history entry are named.
+    expect(
+      upstream.filter(u => u.includes('/revisions/9f1c2a7e/metadata')),
+    ).toEqual([
+      `${DEV}/api/v1/applications/orders-kafka-dev/revisions/9f1c2a7e/metadata?appNamespace=argocd&project=default&sourceIndex=1&versionId=1`,
+    ]);
+    expect(app.resourcesTotal).toBe(3);
+    expect(app.resources).toEqual([
+      {
+        group: 'apps',
+        kind: 'Deployment',
+        namespace: 'orders-dev-kafka',
+        name: 'strimzi-cluster-operator',
+        sync: 'Synced',
+        health: 'Healthy',
+      },
+      {
+        group: 'kafka.strimzi.io',
+        kind: 'Kafka',
+        namespace: 'orders-dev-kafka',
+        name: 'orders',
+        sync: 'Synced',
+        health: 'Degraded',
+      },
+      {
+        kind: 'ConfigMap',
+        namespace: 'orders-dev-kafka',
+        name: 'kafka-metrics',
+        sync: 'OutOfSync',
+      },
+    ]);
   });
 
   it('reads a single-source Application named by argocd/app-name on the instance the entity names', async () => {

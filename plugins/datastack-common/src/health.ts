@@ -85,6 +85,42 @@ export interface ApplicationSettling {
 }
 
 /**
+ * One deployment of an Application, from Argo CD's `status.history`, with
+ * the Git revision's metadata where Argo CD could read it.
+ *
+ * @public
+ */
+export interface DeploymentRecord {
+  /** Argo CD's history id. */
+  id: number;
+  deployedAt: string;
+  /** The chart version deployed, for a Helm source. */
+  chartVersion?: string;
+  /** The Git revision of the GitOps repository. */
+  revision?: string;
+  /** The commit page of `revision`, when the repository's host is known. */
+  revisionUrl?: string;
+  /** From Argo CD's revision metadata: the commit's author, message and time. */
+  author?: string;
+  message?: string;
+  committedAt?: string;
+}
+
+/**
+ * One resource an Application manages, from Argo CD's `status.resources`.
+ *
+ * @public
+ */
+export interface ApplicationResource {
+  group?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  sync?: string;
+  health?: string;
+}
+
+/**
  * One Argo CD Application of an entity.
  *
  * @public
@@ -113,6 +149,14 @@ export interface ApplicationHealth {
   chart?: { repoURL: string; name: string; version?: string };
   failingResources: FailingResource[];
   findings: HealthFinding[];
+  /**
+   * The entity view only: the latest deployments, newest first (at most
+   * five), and every resource the Application manages (at most 100 of
+   * `resourcesTotal`).
+   */
+  history?: DeploymentRecord[];
+  resources?: ApplicationResource[];
+  resourcesTotal?: number;
   /** Present while the Application is within its progress deadline. */
   settling?: ApplicationSettling;
   status: RollupStatus;

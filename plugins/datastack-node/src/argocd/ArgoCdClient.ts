@@ -192,6 +192,59 @@ export class ArgoCdClient {
   }
 
   /**
+   * The metadata of a Git revision an Application deployed (Argo CD's
+   * `GET /api/v1/applications/{name}/revisions/{revision}/metadata`): its
+   * author, date and message. For a multi-source Application `sourceIndex`
+   * names the Git source and `versionId` the history entry, as Argo CD
+   * requires. A field of another type is dropped, not trusted.
+   */
+  async getRevisionMetadata(
+    name: string,
+    revision: string,
+    options: {
+      appNamespace?: string;
+      project?: string;
+      sourceIndex?: number;
+      versionId?: number;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<{ author?: string; date?: string; message?: string }> {
+    const answer = await this.#request<Record<string, unknown>>(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(
+        name,
+      )}/revisions/${encodeURIComponent(revision)}/metadata`,
+      {
+        query: {
+          appNamespace: options.appNamespace,
+          project: options.project,
+          sourceIndex:
+            options.sourceIndex === undefined
+              ? undefined
+              : String(options.sourceIndex),
+          versionId:
+            options.versionId === undefined
+              ? undefined
+              : String(options.versionId),
+        },
+        signal: options.signal,
+        subject: `the metadata of revision ${revision.slice(0, 12)} of Application "${name}"`,
+      },
+    );
+    const text = (value: unknown, max: number) =>
+      typeof value === 'string' && value ? value.slice(0, max) : undefined;
+    const record =
+      answer && typeof answer === 'object' && !Array.isArray(answer)
+        ? answer
+        : {};
+    return {
+      author: text(record.author, 200),
+      date: text(record.date, 64),
+      message: text(record.message, 2000),
+    };
+  }
+
+  /**
    * The Application, or undefined when Argo CD has none of that name in that
    * namespace. Argo CD answers a missing Application with 403 when no
    * project is named (so as not to reveal what exists): for the admin

@@ -20,6 +20,7 @@ import {
   worstStatus,
 } from '@datastack/plugin-datastack-common';
 import {
+  type Application,
   ArgoCdClient,
   ArgoCdRequestError,
 } from '@datastack/plugin-datastack-node';
@@ -138,6 +139,8 @@ export class EntityHealthService {
   readonly #registry: ComponentRegistry;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<InstanceHealthRow>;
+  /** Git revision metadata: a revision never changes, so a day. */
+  readonly #revisions: CachedLoader<RevisionMetadata>;
   readonly #workloads: EntityHealthServiceOptions['workloads'];
   readonly #commitUrl: EntityHealthServiceOptions['commitUrl'];
   readonly #progressDeadlineMs?: number;
@@ -159,6 +162,11 @@ export class EntityHealthService {
       // Failures are not cached: the next request asks again.
       shouldCache: row => row.status === 'ok',
       lastKnownTtlMs: LAST_KNOWN_TTL_MS,
+    });
+    this.#revisions = new CachedLoader({
+      cache: options.cache,
+      ttlMs: 24 * 60 * 60 * 1000,
+      shouldCache: meta => meta.read,
     });
   }
 
@@ -274,14 +282,24 @@ export class EntityHealthService {
             appNamespace: lookup.appNamespace,
             projects: lookup.project ? [lookup.project] : undefined,
           });
-      const applications: ApplicationHealth[] = apps.map(app =>
-        applicationHealth(app, {
-          instance,
-          url: client.applicationUrl(app.metadata.name, lookup.appNamespace),
-          registry: this.#registry,
-          commitUrl: this.#commitUrl,
-          progressDeadlineMs: this.#progressDeadlineMs,
-        }),
+      const applications: ApplicationHealth[] = await Promise.all(
+        apps.map(app =>
+          this.#withRevisionMetadata(
+            client,
+            app,
+            applicationHealth(app, {
+              instance,
+              url: client.applicationUrl(
+                app.metadata.name,
+                lookup.appNamespace,
+              ),
+              registry: this.#registry,
+              commitUrl: this.#commitUrl,
+              progressDeadlineMs: this.#progressDeadlineMs,
+              detail: true,
+            }),
+          ),
+        ),
       );
       return { instance, status: 'ok', applications, fetchedAt };
     } catch (error) {
@@ -299,4 +317,68 @@ export class EntityHealthService {
       };
     }
   }
+
+  /**
+   * The author, message and time of each listed deployment's Git revision,
+   * from Argo CD's revision metadata (cached a day per revision). A revision
+   * Argo CD cannot describe keeps its row without them.
+   */
+  async #withRevisionMetadata(
+    client: ArgoCdClient,
+    app: Application,
+    health: ApplicationHealth,
+  ): Promise<ApplicationHealth> {
+    if (!health.history?.length) return health;
+    const sources = app.spec.sources;
+    const gitAt = sources ? sources.findIndex(s => !s.chart) : undefined;
+    const history = await Promise.all(
+      health.history.map(async record => {
+        if (!record.revision) return record;
+        const key = `revision:v1:${client.name}:${
+          app.metadata.namespace ?? ''
+        }:${app.metadata.name}:${record.revision}`;
+        const meta = await this.#revisions.load(key, async () => {
+          try {
+            return {
+              read: true,
+              ...(await client.getRevisionMetadata(
+                app.metadata.name,
+                record.revision!,
+                {
+                  appNamespace: app.metadata.namespace,
+                  project: app.spec.project,
+                  ...(sources &&
+                    gitAt !== undefined &&
+                    gitAt >= 0 && { sourceIndex: gitAt, versionId: record.id }),
+                },
+              )),
+            };
+          } catch (error) {
+            this.#logger.debug('Argo CD could not describe a revision', {
+              instance: client.name,
+              application: app.metadata.name,
+              revision: record.revision,
+              error: error instanceof Error ? error.message : String(error),
+            });
+            return { read: false };
+          }
+        });
+        return {
+          ...record,
+          ...(meta.author && { author: meta.author }),
+          ...(meta.message && { message: meta.message }),
+          ...(meta.date && { committedAt: meta.date }),
+        };
+      }),
+    );
+    return { ...health, history };
+  }
+}
+
+/** What Argo CD said of one Git revision; `read` false when it could not say. */
+interface RevisionMetadata {
+  read: boolean;
+  author?: string;
+  date?: string;
+  message?: string;
 }

@@ -5,6 +5,7 @@ import {
   FailingResource,
   HealthFinding,
   ComponentDefinition,
+  DeploymentRecord,
   LABEL_ENVIRONMENT,
   LABEL_PLATFORM_OPERATOR,
   RollupStatus,
@@ -247,6 +248,11 @@ export function rollup(
   return 'unknown';
 }
 
+/** Resources listed on the entity view; `resourcesTotal` says how many there are. */
+const MAX_RESOURCES = 100;
+/** Deployments listed on the entity view, newest first. */
+const MAX_HISTORY = 5;
+
 /**
  * The health of one Application as Datastack answers it: Argo CD's status,
  * the chart and version deployed (single or multi-source), the resources
@@ -267,6 +273,8 @@ export function applicationHealth(
     progressDeadlineMs?: number;
     /** The current time, epoch milliseconds; `Date.now()` by default. */
     now?: number;
+    /** The entity view: the latest deployments and every resource too. */
+    detail?: boolean;
   },
 ): ApplicationHealth {
   const sources =
@@ -354,7 +362,57 @@ export function applicationHealth(
       : undefined,
     failingResources,
     findings,
+    ...(options.detail && {
+      history: deploymentHistory(app, options.commitUrl),
+      resources: resources.slice(0, MAX_RESOURCES).map(r => ({
+        group: r.group || undefined,
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        sync: r.status,
+        health: r.health?.status,
+      })),
+      resourcesTotal: resources.length,
+    }),
     ...(settling && { settling }),
     status: rollup(app, findings, settling, now),
   };
+}
+
+
+/**
+ * The latest deployments of `status.history`, newest first: each with the
+ * chart version and the Git revision it deployed (by the sources it
+ * recorded, which may differ from today's), and the revision's commit page.
+ */
+export function deploymentHistory(
+  app: Application,
+  commitUrl?: (repoURL: string, sha: string) => string | undefined,
+): DeploymentRecord[] {
+  return (app.status?.history ?? [])
+    .slice(-MAX_HISTORY)
+    .reverse()
+    .map(h => {
+      const sources =
+        h.sources ??
+        (h.source ? [h.source] : undefined) ??
+        app.spec.sources ??
+        (app.spec.source ? [app.spec.source] : []);
+      const revisions = h.revisions ?? (h.revision ? [h.revision] : []);
+      const chartAt = sources.findIndex(s => s.chart);
+      const gitAt = sources.findIndex(s => !s.chart);
+      const revision = gitAt >= 0 ? revisions[gitAt] : undefined;
+      const revisionUrl =
+        revision && gitAt >= 0
+          ? commitUrl?.(sources[gitAt].repoURL, revision)
+          : undefined;
+      return {
+        id: h.id,
+        deployedAt: h.deployedAt,
+        ...(chartAt >= 0 &&
+          revisions[chartAt] && { chartVersion: revisions[chartAt] }),
+        ...(revision && { revision }),
+        ...(revisionUrl && { revisionUrl }),
+      };
+    });
 }

@@ -5,7 +5,14 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import type { EntityHealth } from '@datastack/plugin-datastack-common';
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import { kafkaUpgrade } from '../../__testUtils__/fixtures';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { DeploymentHealthCard } from './DeploymentHealthCard';
@@ -125,8 +132,11 @@ describe('DeploymentHealthCard', () => {
       namespace: 'default',
       name: 'orders-kafka',
     });
-    expect(screen.getByText('Degraded')).toBeInTheDocument();
-    expect(screen.getByText('1.2.0')).toBeInTheDocument();
+    const table = screen.getByRole('table', {
+      name: 'Deployments by environment',
+    });
+    expect(within(table).getByText('Degraded')).toBeInTheDocument();
+    expect(within(table).getByText('1.2.0')).toBeInTheDocument();
     // The deployed GitOps revision links to its commit.
     expect(screen.getByText('9f1c2a7').closest('a')).toHaveAttribute(
       'href',
@@ -487,5 +497,99 @@ describe('DeploymentHealthCard', () => {
       ).toBeInTheDocument();
       expect(screen.queryByText('Syncing')).not.toBeInTheDocument();
     });
+  });
+  it('opens with each environment at a glance and the safe and breaking upgrade, then lists deployments and resources', async () => {
+    const dev = health.rows[0].applications[0];
+    const withDetail: EntityHealth = {
+      ...health,
+      rows: [
+        {
+          ...health.rows[0],
+          applications: [
+            {
+              ...dev,
+              history: [
+                {
+                  id: 2,
+                  deployedAt: '2026-11-22T03:00:30Z',
+                  chartVersion: '1.2.0',
+                  revision: '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
+                  revisionUrl:
+                    'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
+                  author: 'Alice <alice@example.com>',
+                  message: 'chore(datastack): upgrade kafka to 1.2.0',
+                  committedAt: '2026-11-22T02:58:00Z',
+                },
+                {
+                  id: 1,
+                  deployedAt: '2026-11-20T09:00:00Z',
+                  chartVersion: '1.1.0',
+                },
+              ],
+              resources: [
+                {
+                  group: 'kafka.strimzi.io',
+                  kind: 'Kafka',
+                  namespace: 'orders-dev-kafka',
+                  name: 'orders',
+                  sync: 'Synced',
+                  health: 'Degraded',
+                },
+              ],
+              resourcesTotal: 1,
+            },
+          ],
+        },
+        health.rows[1],
+      ],
+    };
+    const api = mockDatastackApi({
+      getEntityHealth: jest.fn(async () => withDetail),
+      getComponentUpgrade: jest.fn(async () => kafkaUpgrade),
+    });
+    await renderCard(api);
+
+    const strip = await screen.findByRole('list', {
+      name: 'Environments at a glance',
+    });
+    expect(
+      within(strip)
+        .getAllByRole('listitem')
+        .map(item => item.getAttribute('aria-label')),
+    ).toEqual(['dev at a glance']);
+    expect(
+      within(strip).getByRole('listitem', { name: 'dev at a glance' }),
+    ).toHaveTextContent('dev DegradedSynced · 1.2.0');
+    expect(await screen.findByText('Safe upgrade 0.49.1')).toBeInTheDocument();
+    expect(screen.getByText('Breaking 1.2.0')).toBeInTheDocument();
+    expect(api.getComponentUpgrade).toHaveBeenCalledWith({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'orders-kafka',
+    });
+
+    fireEvent.click(
+      screen.getByText(
+        'History and resources of orders-kafka-dev (2 deployments, 1 resource)',
+      ),
+    );
+    const deployments = screen.getByRole('table', {
+      name: 'Deployments of orders-kafka-dev',
+    });
+    const rows = within(deployments).getAllByRole('row').slice(1);
+    expect(rows[0]).toHaveTextContent('1.2.0');
+    expect(rows[0]).toHaveTextContent(
+      'chore(datastack): upgrade kafka to 1.2.0',
+    );
+    expect(rows[0]).toHaveTextContent('Alice');
+    expect(rows[0]).not.toHaveTextContent('alice@example.com');
+    expect(within(rows[0]).getByText('9f1c2a7').closest('a')).toHaveAttribute(
+      'href',
+      'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
+    );
+    expect(rows[1]).toHaveTextContent('1.1.0');
+    expect(
+      screen.getByRole('table', { name: 'Resources of orders-kafka-dev' }),
+    ).toHaveTextContent('Kafkaorders-dev-kafka/ordersDegradedSynced');
   });
 });

@@ -12,7 +12,9 @@ import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  ANNOTATION_DATASTACK_COMPONENT,
   ApplicationHealth,
+  ComponentUpgrade,
   EntityHealth,
   datastackApplicationSyncPermission,
 } from '@datastack/plugin-datastack-common';
@@ -31,10 +33,13 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
+import { DeploymentDetails } from './DeploymentDetails';
+import { EnvironmentSummary } from './EnvironmentSummary';
 import { isProductionEnvironment } from '../common/environments';
 import { RollupStatusLabel, statusLabels } from '../common/StatusLabels';
 import {
@@ -43,6 +48,15 @@ import {
 } from '../common/usePolledValue';
 
 export { REFRESH_INTERVAL_MS, SETTLING_REFRESH_INTERVAL_MS };
+
+/**
+ * The table never breaks a word: short cells keep to one line, and a card
+ * narrower than the table scrolls it sideways instead.
+ */
+const useStyles = makeStyles({
+  scroll: { overflowX: 'auto' },
+  nowrap: { whiteSpace: 'nowrap' },
+});
 
 /** Whether an Application's operation runs or settles: the card then re-reads every few seconds. */
 function isSettling(app: ApplicationHealth): boolean {
@@ -96,10 +110,11 @@ function LastKnownRow(props: {
   fetchedAt: string;
 }) {
   const { app, failure, fetchedAt } = props;
+  const classes = useStyles();
   return (
     <TableRow>
-      <TableCell>{app.environment ?? '—'}</TableCell>
-      <TableCell>
+      <TableCell className={classes.nowrap}>{app.environment ?? '—'}</TableCell>
+      <TableCell className={classes.nowrap}>
         <Link to={app.url}>{app.name}</Link>
         <Typography variant="caption" display="block" color="textSecondary">
           Argo CD {app.instance}
@@ -113,8 +128,10 @@ function LastKnownRow(props: {
           {when(fetchedAt)}
         </Typography>
       </TableCell>
-      <TableCell>{app.chart?.version ?? '—'}</TableCell>
-      <TableCell>
+      <TableCell className={classes.nowrap}>
+        {app.chart?.version ?? '—'}
+      </TableCell>
+      <TableCell className={classes.nowrap}>
         {app.lastDeployedAt
           ? new Date(app.lastDeployedAt).toLocaleString()
           : '—'}
@@ -131,6 +148,7 @@ function ApplicationRow(props: {
   onAction: (app: ApplicationHealth, action: 'sync' | 'refresh') => void;
 }) {
   const { app, canSync, busy, onAction } = props;
+  const classes = useStyles();
   const resourceItem = (r: ApplicationHealth['failingResources'][number]) => (
     <li key={`r-${r.kind}-${r.namespace}-${r.name}`}>
       {r.kind} {r.namespace ? `${r.namespace}/` : ''}
@@ -167,14 +185,16 @@ function ApplicationRow(props: {
   return (
     <>
       <TableRow>
-        <TableCell>{app.environment ?? '—'}</TableCell>
-        <TableCell>
+        <TableCell className={classes.nowrap}>
+          {app.environment ?? '—'}
+        </TableCell>
+        <TableCell className={classes.nowrap}>
           <Link to={app.url}>{app.name}</Link>
           <Typography variant="caption" display="block" color="textSecondary">
             Argo CD {app.instance}
           </Typography>
         </TableCell>
-        <TableCell>
+        <TableCell className={classes.nowrap}>
           <RollupStatusLabel
             status={app.status}
             label={
@@ -188,7 +208,7 @@ function ApplicationRow(props: {
               : ''}
           </Typography>
         </TableCell>
-        <TableCell>
+        <TableCell className={classes.nowrap}>
           {app.chart?.version ?? '—'}
           {shortRevision(app) && shortRevision(app) !== app.chart?.version ? (
             <Typography variant="caption" display="block" color="textSecondary">
@@ -207,12 +227,12 @@ function ApplicationRow(props: {
             </Typography>
           ) : null}
         </TableCell>
-        <TableCell>
+        <TableCell className={classes.nowrap}>
           {app.lastDeployedAt
             ? new Date(app.lastDeployedAt).toLocaleString()
             : '—'}
         </TableCell>
-        <TableCell padding="none">
+        <TableCell padding="none" className={classes.nowrap}>
           <Tooltip title="Refresh from Git" placement="left">
             <span>
               <IconButton
@@ -265,8 +285,44 @@ function ApplicationRow(props: {
           </TableCell>
         </TableRow>
       ) : null}
+      {app.history?.length || app.resources?.length ? (
+        <TableRow>
+          <TableCell colSpan={6}>
+            <DeploymentDetails app={app} />
+          </TableCell>
+        </TableRow>
+      ) : null}
     </>
   );
+}
+
+/**
+ * The component's upgrade answer for the summary strip, once per entity; a
+ * failure leaves the strip without it (the Upgrades tab says why).
+ */
+function useUpgradeSummary(): ComponentUpgrade | undefined {
+  const { entity } = useEntity();
+  const api = useApi(datastackApiRef);
+  const key = stringifyEntityRef(entity);
+  const isComponent =
+    entity.kind.toLowerCase() === 'component' &&
+    Boolean(entity.metadata.annotations?.[ANNOTATION_DATASTACK_COMPONENT]);
+  const [upgrade, setUpgrade] = useState<ComponentUpgrade>();
+  useEffect(() => {
+    if (!isComponent) return undefined;
+    let current = true;
+    Promise.resolve()
+      .then(() => api.getComponentUpgrade(getCompoundEntityRef(entity)))
+      .then(
+        value => current && setUpgrade(value ?? undefined),
+        () => current && setUpgrade(undefined),
+      );
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, key, isComponent]);
+  return upgrade;
 }
 
 /** Loads and reloads an entity's health; keeps the last answer while a reload runs. */
@@ -318,6 +374,8 @@ export function DeploymentHealthCard() {
   const api = useApi(datastackApiRef);
   const alertApi = useApi(alertApiRef);
   const { value, error, loading, setValue, ref, key } = useEntityHealth();
+  const upgrade = useUpgradeSummary();
+  const classes = useStyles();
   const { allowed: canSync } = usePermission({
     permission: datastackApplicationSyncPermission,
     resourceRef: key,
@@ -395,43 +453,55 @@ export function DeploymentHealthCard() {
             Argo CD {r.instance}: {r.error}
           </Box>
         ))}
+        <EnvironmentSummary
+          applications={[...apps, ...lastKnown.map(k => k.app)]}
+          upgrade={upgrade}
+        />
         {apps.length === 0 && failed.length === 0 ? (
           <Typography>
             No Argo CD Application matches {value.lookup} yet.
           </Typography>
         ) : null}
         {apps.length || lastKnown.length ? (
-          <Table size="small" aria-label="Deployments by environment">
-            <TableHead>
-              <TableRow>
-                <TableCell>Environment</TableCell>
-                <TableCell>Application</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Version</TableCell>
-                <TableCell>Last deployed</TableCell>
-                <TableCell>Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {apps.map(app => (
-                <ApplicationRow
-                  key={`${app.instance}/${app.name}`}
-                  app={app}
-                  canSync={canSync}
-                  busy={busy}
-                  onAction={requestAction}
-                />
-              ))}
-              {lastKnown.map(k => (
-                <LastKnownRow
-                  key={`${k.app.instance}/${k.app.name}`}
-                  app={k.app}
-                  failure={k.failure}
-                  fetchedAt={k.fetchedAt}
-                />
-              ))}
-            </TableBody>
-          </Table>
+          <Box className={classes.scroll}>
+            <Table size="small" aria-label="Deployments by environment">
+              <TableHead>
+                <TableRow>
+                  {[
+                    'Environment',
+                    'Application',
+                    'Status',
+                    'Version',
+                    'Last deployed',
+                    'Actions',
+                  ].map(title => (
+                    <TableCell key={title} className={classes.nowrap}>
+                      {title}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {apps.map(app => (
+                  <ApplicationRow
+                    key={`${app.instance}/${app.name}`}
+                    app={app}
+                    canSync={canSync}
+                    busy={busy}
+                    onAction={requestAction}
+                  />
+                ))}
+                {lastKnown.map(k => (
+                  <LastKnownRow
+                    key={`${k.app.instance}/${k.app.name}`}
+                    app={k.app}
+                    failure={k.failure}
+                    fetchedAt={k.fetchedAt}
+                  />
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         ) : null}
       </>
     );
