@@ -14,6 +14,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  LAYOUT_WIDTHS,
+  brokenWords,
   eventually,
   launchChromium,
   resultsDir,
@@ -67,6 +69,22 @@ describe('Create new data pipeline in the browser', () => {
         path: path.join(resultsDir, `create-${name}.png`),
         fullPage: true,
       });
+    // At a phone's, a tablet's and a laptop's width: a screenshot each, and
+    // not one word broken inside in the tables `selector` names.
+    const checkLayout = async (name, selector) => {
+      for (const width of LAYOUT_WIDTHS) {
+        await page.setViewportSize({ width, height: 1000 });
+        await page.waitForTimeout(300);
+        await page.screenshot({
+          path: path.join(resultsDir, `layout-${name}-${width}.png`),
+          fullPage: true,
+        });
+        const { found, broken } = await brokenWords(page, selector);
+        assert.ok(found > 0, `${name}: nothing matches ${selector}`);
+        assert.deepEqual(broken, [], `${name} at ${width} px`);
+      }
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    };
     await signInAsGuest(page, backend.baseUrl);
 
     await page.goto(`${backend.baseUrl}/create`);
@@ -160,6 +178,31 @@ describe('Create new data pipeline in the browser', () => {
       .waitFor({ timeout: 60_000 });
     await page.getByText('Healthy').first().waitFor({ timeout: 60_000 });
     await shot('8-entity');
+    // Deployment health is the Overview's first card, each environment at a
+    // glance above the table, with the latest deployments and resources.
+    const cardTitles = await page
+      .locator('.MuiCardHeader-title')
+      .allTextContents();
+    assert.equal(cardTitles[0], 'Deployment health', cardTitles.join(', '));
+    await page
+      .getByRole('listitem', { name: 'dev at a glance' })
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/^History and resources of web-orders-trino-dev/)
+      .first()
+      .click();
+    await page
+      .getByRole('table', { name: 'Deployments of web-orders-trino-dev' })
+      .getByText(/chore\(datastack\)/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('table', { name: 'Resources of web-orders-trino-dev' })
+      .waitFor({ timeout: 30_000 });
+    await checkLayout(
+      'entity',
+      'table[aria-label="Deployments by environment"], [aria-label="Environments at a glance"]',
+    );
 
     // Upgrades: the sandbox's chart repository publishes newer Trino charts.
     const trino = await (await fetch(`${sandbox.chartsUrl}/sandbox`)).json();
@@ -180,6 +223,7 @@ describe('Create new data pipeline in the browser', () => {
       .first()
       .waitFor({ timeout: 60_000 });
     await shot('9-upgrades');
+    await checkLayout('upgrades', 'table[aria-label^="Values changes"]');
     const upgrades = await (
       await backend.api(
         '/api/datastack/upgrades/entity/default/component/web-orders-trino',
@@ -237,6 +281,10 @@ describe('Create new data pipeline in the browser', () => {
     );
     await page.getByText('Upgrade plan').first().waitFor({ timeout: 60_000 });
     await shot('11-pipeline');
+    await checkLayout(
+      'pipeline',
+      'table[aria-label="Upgrade steps in order"], table[aria-label^="Components of web-orders"]',
+    );
 
     // The fleet page lists the pipeline's components in every environment.
     await page.goto(`${backend.baseUrl}/datastack`);

@@ -534,3 +534,49 @@ export function benchEntities(
     })),
   );
 }
+
+/**
+ * Words broken across lines inside the elements `selector` matches, as the
+ * browser laid them out: each word (between spaces, hyphens and slashes) of two or more
+ * characters is measured with a Range; one whose boxes sit on more than one
+ * line was broken inside ("Health/y", "Versio/n", a SHA in two). Answers
+ * `[{ word, in }]`, empty when every word is whole; `found` counts the
+ * elements, so a check of nothing fails loudly.
+ */
+export async function brokenWords(page, selector) {
+  return page.evaluate(sel => {
+    const roots = [...document.querySelectorAll(sel)];
+    const broken = [];
+    for (const root of roots) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        const style = getComputedStyle(node.parentElement);
+        if (style.display === 'none' || style.visibility === 'hidden') continue;
+        // A line may end after a hyphen or a slash; inside a word, never.
+        for (const match of text.matchAll(/[^\s\-/]{2,}/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set(
+            [...range.getClientRects()]
+              .filter(r => r.width > 0 && r.height > 0)
+              .map(r => Math.round(r.top)),
+          );
+          if (tops.size > 1) {
+            broken.push({
+              word: match[0],
+              in: (
+                node.parentElement.closest('td,th,li,p,span') ?? root
+              ).textContent.slice(0, 80),
+            });
+          }
+        }
+      }
+    }
+    return { found: roots.length, broken };
+  }, selector);
+}
+
+/** The widths every layout check runs at: a phone, a tablet, a laptop. */
+export const LAYOUT_WIDTHS = [360, 768, 1280];

@@ -8,9 +8,9 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { ScrollTable } from '../common/ScrollTable';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   nowrap: { whiteSpace: 'nowrap' },
   text: { overflowWrap: 'normal', wordBreak: 'keep-all' },
 });
@@ -43,82 +43,88 @@ export function DeploymentDetails(props: { app: ApplicationHealth }) {
         {app.resourcesTotal === 1 ? '' : 's'})
       </summary>
       {history.length ? (
-        <Box className={classes.scroll} mt={1}>
-          <Table size="small" aria-label={`Deployments of ${app.name}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell className={classes.nowrap}>Deployed</TableCell>
-                <TableCell className={classes.nowrap}>Version</TableCell>
-                <TableCell className={classes.nowrap}>Revision</TableCell>
-                <TableCell>Commit</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {history.map(h => (
-                <TableRow key={h.id}>
-                  <TableCell className={classes.nowrap}>
-                    {new Date(h.deployedAt).toLocaleString()}
-                  </TableCell>
-                  <TableCell className={classes.nowrap}>
-                    {h.chartVersion ?? '—'}
-                  </TableCell>
-                  <TableCell className={classes.nowrap}>
-                    {h.revision && h.revisionUrl ? (
-                      <Link to={h.revisionUrl}>{shortSha(h.revision)}</Link>
-                    ) : (
-                      (h.revision && shortSha(h.revision)) ?? '—'
-                    )}
-                  </TableCell>
-                  <TableCell className={classes.text}>
-                    {h.message ?? '—'}
-                    {h.author ? (
-                      <Typography
-                        variant="caption"
-                        display="block"
-                        color="textSecondary"
-                      >
-                        {authorName(h.author)}
-                        {h.committedAt
-                          ? `, ${new Date(h.committedAt).toLocaleString()}`
-                          : ''}
-                      </Typography>
-                    ) : null}
-                  </TableCell>
+        <Box mt={1}>
+          <ScrollTable>
+            <Table size="small" aria-label={`Deployments of ${app.name}`}>
+              <TableHead>
+                <TableRow>
+                  <TableCell className={classes.nowrap}>Deployed</TableCell>
+                  <TableCell className={classes.nowrap}>Version</TableCell>
+                  <TableCell className={classes.nowrap}>Revision</TableCell>
+                  <TableCell>Commit</TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHead>
+              <TableBody>
+                {history.map(h => (
+                  <TableRow key={h.id}>
+                    <TableCell className={classes.nowrap}>
+                      {new Date(h.deployedAt).toLocaleString()}
+                    </TableCell>
+                    <TableCell className={classes.nowrap}>
+                      {h.chartVersion ?? '—'}
+                    </TableCell>
+                    <TableCell className={classes.nowrap}>
+                      {h.revision && h.revisionUrl ? (
+                        <Link to={h.revisionUrl}>{shortSha(h.revision)}</Link>
+                      ) : (
+                        (h.revision && shortSha(h.revision)) ?? '—'
+                      )}
+                    </TableCell>
+                    <TableCell className={classes.text}>
+                      {h.message ?? '—'}
+                      {h.author ? (
+                        <Typography
+                          variant="caption"
+                          display="block"
+                          color="textSecondary"
+                        >
+                          {authorName(h.author)}
+                          {h.committedAt
+                            ? `, ${new Date(h.committedAt).toLocaleString()}`
+                            : ''}
+                        </Typography>
+                      ) : null}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </ScrollTable>
         </Box>
       ) : null}
       {resources.length ? (
-        <Box className={classes.scroll} mt={1}>
-          <Table size="small" aria-label={`Resources of ${app.name}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell className={classes.nowrap}>Kind</TableCell>
-                <TableCell>Name</TableCell>
-                <TableCell className={classes.nowrap}>Health</TableCell>
-                <TableCell className={classes.nowrap}>Sync</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {resources.map(r => (
-                <TableRow key={`${r.group}/${r.kind}/${r.namespace}/${r.name}`}>
-                  <TableCell className={classes.nowrap}>{r.kind}</TableCell>
-                  <TableCell className={classes.text}>
-                    {r.namespace ? `${r.namespace}/` : ''}
-                    {r.name}
-                  </TableCell>
-                  <TableCell className={classes.nowrap}>
-                    {r.health ?? '—'}
-                  </TableCell>
-                  <TableCell className={classes.nowrap}>
-                    {r.sync ?? '—'}
-                  </TableCell>
+        <Box mt={1}>
+          <ScrollTable>
+            <Table size="small" aria-label={`Resources of ${app.name}`}>
+              <TableHead>
+                <TableRow>
+                  <TableCell className={classes.nowrap}>Kind</TableCell>
+                  <TableCell>Name</TableCell>
+                  <TableCell className={classes.nowrap}>Health</TableCell>
+                  <TableCell className={classes.nowrap}>Sync</TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHead>
+              <TableBody>
+                {resources.map(r => (
+                  <TableRow
+                    key={`${r.group}/${r.kind}/${r.namespace}/${r.name}`}
+                  >
+                    <TableCell className={classes.nowrap}>{r.kind}</TableCell>
+                    <TableCell className={classes.text}>
+                      {r.namespace ? `${r.namespace}/` : ''}
+                      {r.name}
+                    </TableCell>
+                    <TableCell className={classes.nowrap}>
+                      {r.health ?? '—'}
+                    </TableCell>
+                    <TableCell className={classes.nowrap}>
+                      {r.sync ?? '—'}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </ScrollTable>
           {(app.resourcesTotal ?? 0) > resources.length ? (
             <Typography variant="caption" color="textSecondary">
               The first {resources.length} of {app.resourcesTotal} resources;

@@ -38,6 +38,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
+import { ScrollTable } from '../common/ScrollTable';
 import { DeploymentDetails } from './DeploymentDetails';
 import { EnvironmentSummary } from './EnvironmentSummary';
 import { isProductionEnvironment } from '../common/environments';
@@ -49,12 +50,8 @@ import {
 
 export { REFRESH_INTERVAL_MS, SETTLING_REFRESH_INTERVAL_MS };
 
-/**
- * The table never breaks a word: short cells keep to one line, and a card
- * narrower than the table scrolls it sideways instead.
- */
+/** Short cells keep to one line (the table scrolls in a narrow card). */
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   nowrap: { whiteSpace: 'nowrap' },
 });
 
@@ -132,9 +129,7 @@ function LastKnownRow(props: {
         {app.chart?.version ?? '—'}
       </TableCell>
       <TableCell className={classes.nowrap}>
-        {app.lastDeployedAt
-          ? new Date(app.lastDeployedAt).toLocaleString()
-          : '—'}
+        {app.lastDeployedAt ? when(app.lastDeployedAt) : '—'}
       </TableCell>
       <TableCell />
     </TableRow>
@@ -228,9 +223,7 @@ function ApplicationRow(props: {
           ) : null}
         </TableCell>
         <TableCell className={classes.nowrap}>
-          {app.lastDeployedAt
-            ? new Date(app.lastDeployedAt).toLocaleString()
-            : '—'}
+          {app.lastDeployedAt ? when(app.lastDeployedAt) : '—'}
         </TableCell>
         <TableCell padding="none" className={classes.nowrap}>
           <Tooltip title="Refresh from Git" placement="left">
@@ -463,7 +456,7 @@ export function DeploymentHealthCard() {
           </Typography>
         ) : null}
         {apps.length || lastKnown.length ? (
-          <Box className={classes.scroll}>
+          <ScrollTable>
             <Table size="small" aria-label="Deployments by environment">
               <TableHead>
                 <TableRow>
@@ -501,7 +494,7 @@ export function DeploymentHealthCard() {
                 ))}
               </TableBody>
             </Table>
-          </Box>
+          </ScrollTable>
         ) : null}
       </>
     );

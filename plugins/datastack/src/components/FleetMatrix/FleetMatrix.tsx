@@ -15,6 +15,7 @@ import {
   statusLabels,
 } from '../common/StatusLabels';
 import { compareEnvironments, compareVersions } from '../common/versions';
+import { ScrollTable } from '../common/ScrollTable';
 
 const NO_ENVIRONMENT = '—';
 
@@ -166,73 +167,75 @@ export function FleetMatrix(props: {
   const classes = useStyles();
   const matrix = toMatrix(props.rows);
   return (
-    <Table size="small" aria-label={props.label}>
-      <TableHead>
-        <TableRow>
-          <TableCell>Component</TableCell>
-          {props.showPipeline ? <TableCell>Pipeline</TableCell> : null}
-          {props.showPipeline ? <TableCell>Owner</TableCell> : null}
-          {matrix.environments.map(e => (
-            <TableCell key={e}>{e}</TableCell>
-          ))}
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {matrix.rows.map(row => {
-          const skew = row.versions.length > 1;
-          const newest = row.versions[row.versions.length - 1];
-          return (
-            <TableRow
-              key={row.key}
-              className={skew ? classes.skewRow : undefined}
-            >
-              <TableCell component="th" scope="row">
-                {row.entityRef ? (
-                  <EntityRefLink entityRef={row.entityRef} hideIcon>
-                    {row.component}
-                  </EntityRefLink>
-                ) : (
-                  row.component
-                )}
-                {skew ? (
-                  <div>
-                    <Chip
-                      size="small"
-                      variant="outlined"
-                      label={`Version skew: ${row.versions.join(', ')}`}
-                    />
-                  </div>
-                ) : null}
-              </TableCell>
-              {props.showPipeline ? (
-                <TableCell>{row.pipeline ?? '—'}</TableCell>
-              ) : null}
-              {props.showPipeline ? (
-                <TableCell>
-                  {row.owner ? (
-                    <EntityRefLink
-                      entityRef={row.owner}
-                      defaultKind="group"
-                      hideIcon
-                    />
+    <ScrollTable>
+      <Table size="small" aria-label={props.label}>
+        <TableHead>
+          <TableRow>
+            <TableCell>Component</TableCell>
+            {props.showPipeline ? <TableCell>Pipeline</TableCell> : null}
+            {props.showPipeline ? <TableCell>Owner</TableCell> : null}
+            {matrix.environments.map(e => (
+              <TableCell key={e}>{e}</TableCell>
+            ))}
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {matrix.rows.map(row => {
+            const skew = row.versions.length > 1;
+            const newest = row.versions[row.versions.length - 1];
+            return (
+              <TableRow
+                key={row.key}
+                className={skew ? classes.skewRow : undefined}
+              >
+                <TableCell component="th" scope="row">
+                  {row.entityRef ? (
+                    <EntityRefLink entityRef={row.entityRef} hideIcon>
+                      {row.component}
+                    </EntityRefLink>
                   ) : (
-                    '—'
+                    row.component
                   )}
+                  {skew ? (
+                    <div>
+                      <Chip
+                        size="small"
+                        variant="outlined"
+                        label={`Version skew: ${row.versions.join(', ')}`}
+                      />
+                    </div>
+                  ) : null}
                 </TableCell>
-              ) : null}
-              {matrix.environments.map(e => (
-                <TableCell key={e}>
-                  <Cell
-                    apps={row.cells.get(e) ?? []}
-                    newest={newest}
-                    skew={skew}
-                  />
-                </TableCell>
-              ))}
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+                {props.showPipeline ? (
+                  <TableCell>{row.pipeline ?? '—'}</TableCell>
+                ) : null}
+                {props.showPipeline ? (
+                  <TableCell>
+                    {row.owner ? (
+                      <EntityRefLink
+                        entityRef={row.owner}
+                        defaultKind="group"
+                        hideIcon
+                      />
+                    ) : (
+                      '—'
+                    )}
+                  </TableCell>
+                ) : null}
+                {matrix.environments.map(e => (
+                  <TableCell key={e}>
+                    <Cell
+                      apps={row.cells.get(e) ?? []}
+                      newest={newest}
+                      skew={skew}
+                    />
+                  </TableCell>
+                ))}
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+    </ScrollTable>
   );
 }

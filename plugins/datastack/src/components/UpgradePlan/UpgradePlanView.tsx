@@ -18,6 +18,7 @@ import {
   formatTime,
 } from '../common/StatusLabels';
 import { UpstreamFailures } from '../common/UpstreamFailures';
+import { ScrollTable } from '../common/ScrollTable';
 
 function List(props: { items: string[]; empty?: string; label?: string }) {
   if (props.items.length === 0) {
@@ -48,61 +49,63 @@ export function PlanSteps(props: {
   }
   const steps = [...plan.steps].sort((a, b) => a.order - b.order);
   return (
-    <Table size="small" aria-label="Upgrade steps in order">
-      <TableHead>
-        <TableRow>
-          <TableCell>Order</TableCell>
-          <TableCell>Component</TableCell>
-          {props.showPipeline ? <TableCell>Pipeline</TableCell> : null}
-          <TableCell>Environment</TableCell>
-          <TableCell>Version</TableCell>
-          <TableCell>Through</TableCell>
-          <TableCell>Risk</TableCell>
-          <TableCell>Blockers</TableCell>
-          <TableCell>After</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {steps.map(step => (
-          <TableRow key={`${step.instance}/${step.application}/${step.to}`}>
-            <TableCell>{step.order}</TableCell>
-            <TableCell component="th" scope="row">
-              {step.componentId}
-              <Typography
-                variant="caption"
-                display="block"
-                color="textSecondary"
-              >
-                {step.application} (Argo CD {step.instance})
-              </Typography>
-            </TableCell>
-            {props.showPipeline ? (
-              <TableCell>{step.pipeline ?? '—'}</TableCell>
-            ) : null}
-            <TableCell>{step.environment ?? '—'}</TableCell>
-            <TableCell>
-              {step.from ?? 'unknown'} → {step.to}
-            </TableCell>
-            <TableCell>
-              {step.hops.length ? step.hops.join(' → ') : 'direct'}
-            </TableCell>
-            <TableCell>
-              <RiskChip risk={step.risk} />
-            </TableCell>
-            <TableCell>
-              <List
-                items={step.blockers}
-                empty="none"
-                label={`Blockers of ${step.componentId}`}
-              />
-            </TableCell>
-            <TableCell>
-              {step.after.length ? step.after.join(', ') : '—'}
-            </TableCell>
+    <ScrollTable>
+      <Table size="small" aria-label="Upgrade steps in order">
+        <TableHead>
+          <TableRow>
+            <TableCell>Order</TableCell>
+            <TableCell>Component</TableCell>
+            {props.showPipeline ? <TableCell>Pipeline</TableCell> : null}
+            <TableCell>Environment</TableCell>
+            <TableCell>Version</TableCell>
+            <TableCell>Through</TableCell>
+            <TableCell>Risk</TableCell>
+            <TableCell>Blockers</TableCell>
+            <TableCell>After</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {steps.map(step => (
+            <TableRow key={`${step.instance}/${step.application}/${step.to}`}>
+              <TableCell>{step.order}</TableCell>
+              <TableCell component="th" scope="row">
+                {step.componentId}
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  {step.application} (Argo CD {step.instance})
+                </Typography>
+              </TableCell>
+              {props.showPipeline ? (
+                <TableCell>{step.pipeline ?? '—'}</TableCell>
+              ) : null}
+              <TableCell>{step.environment ?? '—'}</TableCell>
+              <TableCell>
+                {step.from ?? 'unknown'} → {step.to}
+              </TableCell>
+              <TableCell>
+                {step.hops.length ? step.hops.join(' → ') : 'direct'}
+              </TableCell>
+              <TableCell>
+                <RiskChip risk={step.risk} />
+              </TableCell>
+              <TableCell>
+                <List
+                  items={step.blockers}
+                  empty="none"
+                  label={`Blockers of ${step.componentId}`}
+                />
+              </TableCell>
+              <TableCell>
+                {step.after.length ? step.after.join(', ') : '—'}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </ScrollTable>
   );
 }
 
@@ -120,48 +123,50 @@ export function ClusterImpacts(props: { clusters: ClusterUpgradeImpact[] }) {
     );
   }
   return (
-    <Table size="small" aria-label="Cluster upgrade impact">
-      <TableHead>
-        <TableRow>
-          <TableCell>Cluster</TableCell>
-          <TableCell>Kubernetes</TableCell>
-          <TableCell>What the next minor breaks</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.clusters.map(c => (
-          <TableRow key={c.cluster}>
-            <TableCell component="th" scope="row">
-              {c.cluster}
-            </TableCell>
-            <TableCell>
-              {c.kubeVersion ?? 'unknown'}
-              {c.nextMinor ? ` → ${c.nextMinor}` : ''}
-            </TableCell>
-            <TableCell>
-              {c.breaks.length === 0 ? (
-                'nothing found'
-              ) : (
-                <ul style={{ margin: 0, paddingLeft: 16 }}>
-                  {c.breaks.map(b => (
-                    <li key={`${b.application}`}>
-                      <strong>{b.componentId}</strong> ({b.application}
-                      {b.environment ? `, ${b.environment}` : ''}):{' '}
-                      {[
-                        ...b.findings.map(findingText),
-                        ...(b.kubeFit && b.kubeFit.fits !== 'yes'
-                          ? [b.kubeFit.reason]
-                          : []),
-                      ].join(' ')}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </TableCell>
+    <ScrollTable>
+      <Table size="small" aria-label="Cluster upgrade impact">
+        <TableHead>
+          <TableRow>
+            <TableCell>Cluster</TableCell>
+            <TableCell>Kubernetes</TableCell>
+            <TableCell>What the next minor breaks</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {props.clusters.map(c => (
+            <TableRow key={c.cluster}>
+              <TableCell component="th" scope="row">
+                {c.cluster}
+              </TableCell>
+              <TableCell>
+                {c.kubeVersion ?? 'unknown'}
+                {c.nextMinor ? ` → ${c.nextMinor}` : ''}
+              </TableCell>
+              <TableCell>
+                {c.breaks.length === 0 ? (
+                  'nothing found'
+                ) : (
+                  <ul style={{ margin: 0, paddingLeft: 16 }}>
+                    {c.breaks.map(b => (
+                      <li key={`${b.application}`}>
+                        <strong>{b.componentId}</strong> ({b.application}
+                        {b.environment ? `, ${b.environment}` : ''}):{' '}
+                        {[
+                          ...b.findings.map(findingText),
+                          ...(b.kubeFit && b.kubeFit.fits !== 'yes'
+                            ? [b.kubeFit.reason]
+                            : []),
+                        ].join(' ')}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </ScrollTable>
   );
 }
 
@@ -173,26 +178,28 @@ export function ChartVersionsTable(props: { versions: ChartVersionsState[] }) {
     );
   }
   return (
-    <Table size="small" aria-label="Chart repositories">
-      <TableHead>
-        <TableRow>
-          <TableCell>Component</TableCell>
-          <TableCell>Chart versions</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.versions.map(v => (
-          <TableRow key={v.componentId}>
-            <TableCell component="th" scope="row">
-              {v.componentId}
-            </TableCell>
-            <TableCell>
-              <ChartVersionsStateLabel state={v} />
-            </TableCell>
+    <ScrollTable>
+      <Table size="small" aria-label="Chart repositories">
+        <TableHead>
+          <TableRow>
+            <TableCell>Component</TableCell>
+            <TableCell>Chart versions</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {props.versions.map(v => (
+            <TableRow key={v.componentId}>
+              <TableCell component="th" scope="row">
+                {v.componentId}
+              </TableCell>
+              <TableCell>
+                <ChartVersionsStateLabel state={v} />
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </ScrollTable>
   );
 }
 

@@ -36,6 +36,7 @@ import { usePolledValue } from '../common/usePolledValue';
 import { compareEnvironments, oldestVersion } from '../common/versions';
 import { CandidateDetails, UpgradePath } from './CandidateDetails';
 import { ProposeUpgradeDialog } from './ProposeUpgradeDialog';
+import { ScrollTable } from '../common/ScrollTable';
 
 function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
   if (upgrade.deployed.length === 0) {
@@ -50,52 +51,54 @@ function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
     compareEnvironments(a.environment ?? '', b.environment ?? ''),
   );
   return (
-    <Table size="small" aria-label="Deployed versions by environment">
-      <TableHead>
-        <TableRow>
-          <TableCell>Environment</TableCell>
-          <TableCell>Application</TableCell>
-          <TableCell>Cluster</TableCell>
-          <TableCell>Chart</TableCell>
-          <TableCell>App version</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {deployed.map(d => (
-          <TableRow key={`${d.instance}/${d.application}`}>
-            <TableCell component="th" scope="row">
-              {d.environment ?? '—'}
-            </TableCell>
-            <TableCell>
-              {d.application}
-              <Typography
-                variant="caption"
-                display="block"
-                color="textSecondary"
-              >
-                Argo CD {d.instance}
-              </Typography>
-            </TableCell>
-            <TableCell>
-              {d.cluster}
-              <Typography
-                variant="caption"
-                display="block"
-                color="textSecondary"
-              >
-                Kubernetes {d.clusterVersion ?? 'version unknown'}
-              </Typography>
-            </TableCell>
-            <TableCell>
-              {d.chart
-                ? `${d.chart.name} ${d.chart.version ?? '(version unknown)'}`
-                : '—'}
-            </TableCell>
-            <TableCell>{d.appVersion ?? '—'}</TableCell>
+    <ScrollTable>
+      <Table size="small" aria-label="Deployed versions by environment">
+        <TableHead>
+          <TableRow>
+            <TableCell>Environment</TableCell>
+            <TableCell>Application</TableCell>
+            <TableCell>Cluster</TableCell>
+            <TableCell>Chart</TableCell>
+            <TableCell>App version</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {deployed.map(d => (
+            <TableRow key={`${d.instance}/${d.application}`}>
+              <TableCell component="th" scope="row">
+                {d.environment ?? '—'}
+              </TableCell>
+              <TableCell>
+                {d.application}
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  Argo CD {d.instance}
+                </Typography>
+              </TableCell>
+              <TableCell>
+                {d.cluster}
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
+                  Kubernetes {d.clusterVersion ?? 'version unknown'}
+                </Typography>
+              </TableCell>
+              <TableCell>
+                {d.chart
+                  ? `${d.chart.name} ${d.chart.version ?? '(version unknown)'}`
+                  : '—'}
+              </TableCell>
+              <TableCell>{d.appVersion ?? '—'}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </ScrollTable>
   );
 }
 

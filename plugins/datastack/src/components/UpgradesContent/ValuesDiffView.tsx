@@ -18,12 +18,12 @@ import { useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState } from '../common/ErrorState';
 import { formatTime } from '../common/StatusLabels';
+import { ScrollTable } from '../common/ScrollTable';
 
 const useStyles = makeStyles(theme => ({
   value: {
     fontFamily: 'monospace',
     whiteSpace: 'pre-wrap',
-    wordBreak: 'break-all',
   },
   added: { borderLeft: `4px solid ${theme.palette.success.main}` },
   removed: { borderLeft: `4px solid ${theme.palette.error.main}` },
@@ -83,40 +83,48 @@ export function ValuesDiffView(props: { diff: ValuesDiff }) {
       {diff.changes.length === 0 ? (
         <Typography variant="body2">No values changes.</Typography>
       ) : (
-        <Table
-          size="small"
-          aria-label={`Values changes ${diff.from} to ${diff.to}`}
-        >
-          <TableHead>
-            <TableRow>
-              <TableCell>Key</TableCell>
-              <TableCell>Change</TableCell>
-              <TableCell>From</TableCell>
-              <TableCell>To</TableCell>
-              <TableCell>Overridden in</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {diff.changes.map(c => (
-              <TableRow
-                key={c.key}
-                className={`${classes[c.change]} ${
-                  affected.has(c.key) ? classes.affected : ''
-                }`}
-              >
-                <TableCell component="th" scope="row" className={classes.value}>
-                  {c.key}
-                </TableCell>
-                <TableCell>{changeLabels[c.change]}</TableCell>
-                <TableCell className={classes.value}>{show(c.from)}</TableCell>
-                <TableCell className={classes.value}>{show(c.to)}</TableCell>
-                <TableCell>
-                  {c.overriddenIn.length ? c.overriddenIn.join(', ') : '—'}
-                </TableCell>
+        <ScrollTable>
+          <Table
+            size="small"
+            aria-label={`Values changes ${diff.from} to ${diff.to}`}
+          >
+            <TableHead>
+              <TableRow>
+                <TableCell>Key</TableCell>
+                <TableCell>Change</TableCell>
+                <TableCell>From</TableCell>
+                <TableCell>To</TableCell>
+                <TableCell>Overridden in</TableCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+            </TableHead>
+            <TableBody>
+              {diff.changes.map(c => (
+                <TableRow
+                  key={c.key}
+                  className={`${classes[c.change]} ${
+                    affected.has(c.key) ? classes.affected : ''
+                  }`}
+                >
+                  <TableCell
+                    component="th"
+                    scope="row"
+                    className={classes.value}
+                  >
+                    {c.key}
+                  </TableCell>
+                  <TableCell>{changeLabels[c.change]}</TableCell>
+                  <TableCell className={classes.value}>
+                    {show(c.from)}
+                  </TableCell>
+                  <TableCell className={classes.value}>{show(c.to)}</TableCell>
+                  <TableCell>
+                    {c.overriddenIn.length ? c.overriddenIn.join(', ') : '—'}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </ScrollTable>
       )}
       <Typography variant="caption" color="textSecondary" display="block">
         From {diff.source}, read {formatTime(diff.fetchedAt)}
