@@ -419,7 +419,6 @@ describe('software templates in a dry run of the real scaffolder', () => {
         'publish-local:completed',
         'publish-github:skipped',
         'apply:completed',
-        'register-remote:skipped',
       ]),
     );
     expect(hostPublished).toEqual([]);
@@ -515,7 +514,6 @@ describe('software templates in a dry run of the real scaffolder', () => {
         'publish-local:skipped',
         'publish-github:completed',
         'publish-gitlab:skipped',
-        'register-local:skipped',
       ]),
     );
     expect(output.links).toEqual([
@@ -696,7 +694,6 @@ describe('the Platform operators template', () => {
       'publish:gitlab',
       'publish:gitea',
       'datastack:argocd:apply',
-      'catalog:register',
       'catalog:register',
     ]);
   });
