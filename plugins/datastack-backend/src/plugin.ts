@@ -203,6 +203,7 @@ export const datastackPlugin = createBackendPlugin({
               chartVersions,
               bumper: ChartBumper.fromConfig(config, { logger }),
               hosts,
+              valuesDiff: (entity, query) => upgrades.valuesDiff(entity, query),
             }),
             chartVersions,
             platformOperators: PlatformOperatorsService.create({

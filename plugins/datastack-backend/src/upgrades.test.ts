@@ -65,7 +65,11 @@ const trinoCharts: TestChart[] = [
     appVersion: '476',
     kubeVersion: '>=1.25.0-0',
     values: {
-      server: { workers: 3, node: { environment: 'production' } },
+      server: {
+        workers: 3,
+        exchangeLegacy: true,
+        node: { environment: 'production' },
+      },
       coordinator: { annotations: {} },
     },
     schema: { type: 'object', properties: { server: { type: 'object' } } },
@@ -587,10 +591,19 @@ describe.each(databases.eachSupportedId())(
           overriddenIn: [],
         },
         {
+          key: 'server.exchangeLegacy',
+          change: 'added',
+          to: true,
+          overriddenIn: [],
+          movedFrom: 'server.legacyExchange',
+        },
+        // Beside it, with its default: renamed, so its overrides can move.
+        {
           key: 'server.legacyExchange',
           change: 'removed',
           from: true,
           overriddenIn: ['components/trino/values.yaml'],
+          movedTo: 'server.exchangeLegacy',
         },
         {
           key: 'server.workers',
@@ -792,13 +805,41 @@ describe.each(databases.eachSupportedId())(
         await runGit(['--git-dir', bare, 'branch', '--list']),
       ).not.toContain('datastack/');
 
-      const res = await post(url, { version: '1.41.0', environments: ['dev'] });
+      // The renamed override sits in a file every environment reads: with
+      // one environment named, it cannot move without breaking the others.
+      const shared = await post(url, {
+        version: '1.41.0',
+        environments: ['dev'],
+      });
+      expect(shared.status).toBe(409);
+      expect(shared.body.error.message).toBe(
+        'Upgrading trino to 1.41.0 would silently drop overrides: server.legacyExchange in components/trino/values.yaml, which the environments that stay on the old chart read too. Move or remove them by hand first; nothing was pushed.',
+      );
+      expect(
+        await runGit(['--git-dir', bare, 'branch', '--list']),
+      ).not.toContain('datastack/');
+
+      // Every environment at once: the override moves with the version.
+      const res = await post(url, { version: '1.41.0' });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         branch: 'datastack/upgrade-trino-1.41.0',
-        files: ['environments/dev/applications/orders-trino-dev.yaml'],
+        files: [
+          'environments/dev/applications/orders-trino-dev.yaml',
+          'components/trino/values.yaml',
+        ],
         commitHash: expect.stringMatching(/^[0-9a-f]{40}$/),
       });
+      expect(
+        await runGit([
+          '--git-dir',
+          bare,
+          'show',
+          'datastack/upgrade-trino-1.41.0:components/trino/values.yaml',
+        ]),
+      ).toBe(
+        '# Helm values of Trino\nserver:\n  workers: 4\n  exchangeLegacy: false\n',
+      );
       expect(res.body.pullRequestUrl).toBeUndefined();
       const file = await runGit([
         '--git-dir',
@@ -811,9 +852,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(file).toContain('# Argo CD Application of Trino in dev.');
       // The same proposal again is a conflict, not a second branch.
-      expect(
-        (await post(url, { version: '1.41.0', environments: ['dev'] })).status,
-      ).toBe(409);
+      expect((await post(url, { version: '1.41.0' })).status).toBe(409);
     });
 
     describe('writes only to the repository of a System the caller may propose on', () => {

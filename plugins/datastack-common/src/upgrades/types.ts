@@ -142,6 +142,13 @@ export interface ValuesChange {
   to?: unknown;
   /** Values files of the GitOps repository that set this key (or a key under it). */
   overriddenIn: string[];
+  /**
+   * A removed key the new chart has under another name: the one added
+   * key beside it (or with its name elsewhere) with the same default.
+   */
+  movedTo?: string;
+  /** The added key that a removed one moved to: the key it came from. */
+  movedFrom?: string;
 }
 
 /**

@@ -228,7 +228,10 @@ export class ArgoCdClient {
               : String(options.versionId),
         },
         signal: options.signal,
-        subject: `the metadata of revision ${revision.slice(0, 12)} of Application "${name}"`,
+        subject: `the metadata of revision ${revision.slice(
+          0,
+          12,
+        )} of Application "${name}"`,
       },
     );
     const text = (value: unknown, max: number) =>

@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readByteLimit, readTimeout } from '../config';
-import { editEnvironments } from './bump/edit';
+import { editEnvironments, moveValues } from './bump/edit';
 import {
   HostApiFailure,
   messageOf,
@@ -243,7 +243,16 @@ export class ChartBumper {
       });
 
       const edits = await editEnvironments(dir, request, base);
-      const files = edits.map(e => e.file);
+      const valueEdits = await moveValues(dir, request.valueMoves);
+      const files = [...edits.map(e => e.file), ...valueEdits.map(e => e.file)];
+      for (const edit of valueEdits) {
+        logger?.info(
+          `${edit.file}: ${edit.moved
+            .map(m => `${m.from} → ${m.to}`)
+            .join(', ')} (the new chart reads them there)`,
+          { repository, file: edit.file },
+        );
+      }
       for (const edit of edits) {
         logger?.info(
           `${edit.file}: ${request.componentId} ${edit.from} → ${request.version}`,
@@ -276,7 +285,7 @@ export class ChartBumper {
         };
       }
 
-      for (const edit of edits) {
+      for (const edit of [...edits, ...valueEdits]) {
         await fs.writeFile(path.join(dir, edit.file), edit.text, 'utf8');
       }
       const description =
@@ -288,6 +297,18 @@ export class ChartBumper {
             e =>
               `- ${e.environment}: ${e.from} → ${request.version} (\`${e.file}\`)`,
           ),
+          ...(valueEdits.length
+            ? [
+                '',
+                'Overrides moved to where the new chart reads them:',
+                '',
+                ...valueEdits.flatMap(e =>
+                  e.moved.map(
+                    m => `- \`${m.from}\` → \`${m.to}\` in \`${e.file}\``,
+                  ),
+                ),
+              ]
+            : []),
           '',
           'Proposed by Datastack. Argo CD syncs the change once it is merged.',
         ].join('\n');

@@ -6,6 +6,7 @@ export { gitCredentialsFor, gitCredentialsEnv } from './credentials';
 export {
   ChartBumper,
   DEFAULT_GIT_HOST_TIMEOUT_MS,
+  DEFAULT_GIT_HOST_MAX_RESPONSE_BYTES,
   editApplication,
 } from './bump';
 export {
@@ -18,4 +19,5 @@ export type {
   ChartBumpOptions,
   ChartBumperOptions,
 } from './bump';
+export type { ValueMove } from './bump/input';
 export * from './hosts';

@@ -379,7 +379,6 @@ export function applicationHealth(
   };
 }
 
-
 /**
  * The latest deployments of `status.history`, newest first: each with the
  * chart version and the Git revision it deployed (by the sources it

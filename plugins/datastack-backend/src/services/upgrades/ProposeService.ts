@@ -10,7 +10,7 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -18,11 +18,13 @@ import {
   ANNOTATION_DATASTACK_GITOPS_REPO,
   ANNOTATION_DATASTACK_PIPELINE,
   UpgradeProposal,
+  ValuesDiff,
   datastackUpgradeProposePermission,
 } from '@datastack/plugin-datastack-common';
 import type {
   ChartBumper,
   GitHostPolicy,
+  ValueMove,
 } from '@datastack/plugin-datastack-node';
 import type { Request } from 'express';
 import type { ChartVersionsService } from './ChartVersionsService';
@@ -43,6 +45,52 @@ export interface ProposeServiceOptions {
   bumper: Pick<ChartBumper, 'propose'>;
   /** Which git hosts Datastack may write to. */
   hosts: Pick<GitHostPolicy, 'resolve'>;
+  /** The values changes from the deployed version to `to`, with the overrides they touch. */
+  valuesDiff: (entity: Entity, query: { to: string }) => Promise<ValuesDiff>;
+}
+
+/** The environment a values file belongs to (`environments/<env>/…`); undefined when shared. */
+function environmentOfFile(file: string): string | undefined {
+  return /^environments\/([^/]+)\//.exec(file)?.[1];
+}
+
+/**
+ * What the proposal does with the overrides a new chart no longer reads:
+ * the moves the values diff knows, file by file, for the environments
+ * being upgraded; and the keys that must move by hand (removed with no
+ * known new place, or in a file shared with an environment that stays).
+ */
+export function overrideMigration(
+  diff: ValuesDiff,
+  environments: string[] | undefined,
+): { moves: ValueMove[]; byHand: string[] } {
+  const moves: ValueMove[] = [];
+  const byHand: string[] = [];
+  const chosen = (file: string) => {
+    const env = environmentOfFile(file);
+    return !environments || (env !== undefined && environments.includes(env));
+  };
+  const shared = (file: string) =>
+    environments !== undefined && environmentOfFile(file) === undefined;
+  for (const change of diff.changes) {
+    if (change.change !== 'removed') continue;
+    for (const file of change.overriddenIn) {
+      if (shared(file)) {
+        byHand.push(
+          `${change.key} in ${file}, which the environments that stay on the old chart read too`,
+        );
+      } else if (!chosen(file)) {
+        continue;
+      } else if (change.movedTo) {
+        moves.push({ file, from: change.key, to: change.movedTo });
+      } else {
+        byHand.push(
+          `${change.key} in ${file}, which chart version ${diff.to} no longer has`,
+        );
+      }
+    }
+  }
+  return { moves, byHand };
 }
 
 /**
@@ -142,6 +190,25 @@ export class ProposeService {
       );
     }
 
+    // The overrides the new chart no longer reads move with the upgrade, or
+    // the proposal stops here, before any git call, saying which.
+    const diff = await this.#options.valuesDiff(component, {
+      to: body.version,
+    });
+    const migration =
+      diff.status === 'ok'
+        ? overrideMigration(diff, body.environments)
+        : { moves: [], byHand: [] };
+    if (migration.byHand.length) {
+      throw new ConflictError(
+        `Upgrading ${componentId} to ${
+          body.version
+        } would silently drop overrides: ${migration.byHand.join(
+          '; ',
+        )}. Move or remove them by hand first; nothing was pushed.`,
+      );
+    }
+
     const event = await auditor.createEvent({
       eventId: 'upgrade-propose',
       severityLevel: 'medium',
@@ -163,7 +230,10 @@ export class ProposeService {
         version: body.version,
         environments: body.environments,
         title: `Upgrade ${componentId} of ${pipeline} to ${body.version}`,
-        description: `Proposed from the Backstage entity ${entityRef} by Datastack.`,
+        ...(migration.moves.length && { valueMoves: migration.moves }),
+        ...(diff.status !== 'ok' && {
+          description: `Proposed from the Backstage entity ${entityRef} by Datastack. The values changes of ${body.version} could not be read (${diff.error}): check the overrides by hand before merging.`,
+        }),
       });
       await event.success({ meta: { branch: proposal.branch } });
       this.#options.logger.info(

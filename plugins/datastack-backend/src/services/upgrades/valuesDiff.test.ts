@@ -1,7 +1,11 @@
 import { createGzip } from 'node:zlib';
 import { Header } from 'tar';
 import { chartArchive } from './__testUtils__/charts';
-import { ArchiveTooLargeError, readArchiveValues } from './valuesDiff';
+import {
+  ArchiveTooLargeError,
+  diffValues,
+  readArchiveValues,
+} from './valuesDiff';
 
 /** A gzipped tar whose one file `name` holds `size` zero bytes: kilobytes on the wire. */
 async function tarBomb(name: string, size: number): Promise<Buffer> {
@@ -95,5 +99,70 @@ describe('readArchiveValues', () => {
     await expect(readArchiveValues(archive, 'trino')).rejects.toThrow(
       'the archive has no trino/values.yaml',
     );
+  });
+});
+
+describe('diffValues moves', () => {
+  const files = [
+    {
+      file: 'environments/prod/values/trino.yaml',
+      values: { server: { workers: 8 } },
+    },
+  ];
+
+  it('pairs a removed key with the one added beside it that has its default', () => {
+    const { changes } = diffValues(
+      { server: { workers: 2, node: 'a' } },
+      { server: { workerCount: 2, node: 'a' } },
+      files,
+    );
+    expect(changes).toEqual([
+      {
+        key: 'server.workerCount',
+        change: 'added',
+        to: 2,
+        overriddenIn: [],
+        movedFrom: 'server.workers',
+      },
+      {
+        key: 'server.workers',
+        change: 'removed',
+        from: 2,
+        overriddenIn: ['environments/prod/values/trino.yaml'],
+        movedTo: 'server.workerCount',
+      },
+    ]);
+  });
+
+  it('pairs a key moved under another parent with its name and default', () => {
+    const { changes } = diffValues(
+      { server: { workers: 2 } },
+      { worker: { workers: 2 } },
+      files,
+    );
+    expect(changes.find(c => c.key === 'server.workers')?.movedTo).toBe(
+      'worker.workers',
+    );
+  });
+
+  it('guesses no move when more than one key could be meant, or the default differs', () => {
+    const ambiguous = diffValues(
+      { server: { a: true, b: true } },
+      { server: { c: true } },
+      [],
+    );
+    expect(ambiguous.changes.some(c => c.movedTo || c.movedFrom)).toBe(false);
+    const twoTargets = diffValues(
+      { server: { a: 1 } },
+      { server: { b: 1, c: 1 } },
+      [],
+    );
+    expect(twoTargets.changes.some(c => c.movedTo || c.movedFrom)).toBe(false);
+    const otherDefault = diffValues(
+      { server: { workers: 2 } },
+      { server: { workerCount: 3 } },
+      [],
+    );
+    expect(otherDefault.changes.some(c => c.movedTo)).toBe(false);
   });
 });

@@ -221,8 +221,38 @@ export function diffValues(
       record({ key, change: 'added', to: value, overriddenIn: [] });
     }
   }
+  pairMoves(changes);
   changes.sort((a, b) => a.key.localeCompare(b.key));
   return { changes, affectedOverrides: [...affected].sort() };
+}
+
+const parentOf = (key: string) => key.split('.').slice(0, -1).join('.');
+const leafOf = (key: string) => key.split('.').pop()!;
+
+/**
+ * Marks a removed key and an added key as one move when nothing else could
+ * be meant: the added key sits beside the removed one (a rename) or has its
+ * name under another parent (a move), its default is the same, and neither
+ * has another such partner. A guess that is not unique is no move.
+ */
+function pairMoves(changes: ValuesChange[]): void {
+  const removed = changes.filter(c => c.change === 'removed');
+  const added = changes.filter(c => c.change === 'added');
+  const partners = (r: ValuesChange) =>
+    added.filter(
+      a =>
+        isDeepStrictEqual(a.to, r.from) &&
+        (parentOf(a.key) === parentOf(r.key) ||
+          leafOf(a.key) === leafOf(r.key)),
+    );
+  for (const r of removed) {
+    const [a, other] = partners(r);
+    if (!a || other) continue;
+    const rivals = removed.filter(x => x !== r && partners(x).includes(a));
+    if (rivals.length) continue;
+    r.movedTo = a.key;
+    a.movedFrom = r.key;
+  }
 }
 
 /** Whether two `values.schema.json` texts describe different schemas (formatting aside). */

@@ -161,3 +161,95 @@ export function editApplication(
   }
   return { text: out, from };
 }
+
+/** The moves made in one values file, and its new text. */
+export interface ValuesFileEdit {
+  file: string;
+  text: string;
+  moved: Array<{ from: string; to: string }>;
+}
+
+/**
+ * Moves override keys inside the repository's values files: the node at
+ * `from` (with its comments) goes to `to`, parents created as needed and a
+ * parent left empty removed. A key the file does not set is left alone (the
+ * diff saw another revision); a `to` the file already sets is a conflict.
+ */
+export async function moveValues(
+  dir: string,
+  moves: ValidatedBump['valueMoves'],
+): Promise<ValuesFileEdit[]> {
+  const byFile = new Map<string, Array<{ from: string; to: string }>>();
+  for (const m of moves) {
+    byFile.set(m.file, [...(byFile.get(m.file) ?? []), m]);
+  }
+  const edits: ValuesFileEdit[] = [];
+  for (const [file, fileMoves] of byFile) {
+    const full = path.join(dir, file);
+    if (!full.startsWith(path.join(dir, path.sep))) {
+      throw new InputError(`${file} is outside the repository`);
+    }
+    let text: string;
+    try {
+      text = await fs.readFile(full, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    const doc = parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length) {
+      throw new InputError(
+        `${file} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`,
+      );
+    }
+    const moved: Array<{ from: string; to: string }> = [];
+    for (const move of fileMoves) {
+      const from = move.from.split('.');
+      const to = move.to.split('.');
+      if (!doc.hasIn(from)) continue;
+      if (doc.hasIn(to)) {
+        throw new ConflictError(
+          `${file} sets both ${move.from} and ${move.to}; the new chart reads only ${move.to}: keep one by hand`,
+        );
+      }
+      // The key's pair moves whole, so the comments on the key go with it.
+      const parent =
+        from.length > 1 ? doc.getIn(from.slice(0, -1), true) : doc.contents;
+      if (!isMap(parent)) continue;
+      const pair = parent.items.find(
+        item =>
+          isScalar(item.key) &&
+          String(item.key.value) === from[from.length - 1],
+      );
+      if (!pair || !isScalar(pair.key)) continue;
+      pair.key.value = to[to.length - 1];
+      const sameParent =
+        from.slice(0, -1).join('.') === to.slice(0, -1).join('.');
+      if (!sameParent) {
+        parent.items.splice(parent.items.indexOf(pair), 1);
+        // A parent the move emptied goes too.
+        for (let depth = from.length - 1; depth > 0; depth--) {
+          const emptied = doc.getIn(from.slice(0, depth), true);
+          if (isMap(emptied) && emptied.items.length === 0) {
+            doc.deleteIn(from.slice(0, depth));
+          } else break;
+        }
+        const target = to.slice(0, -1);
+        if (target.length && !doc.hasIn(target))
+          doc.setIn(target, doc.createNode({}));
+        const into = target.length ? doc.getIn(target, true) : doc.contents;
+        if (!isMap(into)) {
+          throw new ConflictError(
+            `${file}: ${target.join('.')} is not a mapping, so ${
+              move.to
+            } cannot be set; move ${move.from} by hand`,
+          );
+        }
+        into.items.push(pair);
+      }
+      moved.push({ from: move.from, to: move.to });
+    }
+    if (moved.length) edits.push({ file, text: doc.toString(), moved });
+  }
+  return edits;
+}

@@ -35,6 +35,23 @@ export interface ChartBumpInput {
   description?: string;
   /** Commit author; default `scaffolder.defaultAuthor`, else Datastack. */
   author?: { name: string; email: string };
+  /**
+   * Override keys to move in the repository's values files, because the new
+   * chart has them elsewhere: in `file` (relative to the repository root),
+   * the value at dotted key `from` goes to `to`, comments kept.
+   */
+  valueMoves?: ValueMove[];
+}
+
+/**
+ * One override key to move in one values file.
+ *
+ * @public
+ */
+export interface ValueMove {
+  file: string;
+  from: string;
+  to: string;
 }
 
 /** A bump whose every field is checked. */
@@ -49,6 +66,38 @@ export interface ValidatedBump {
   title: string;
   description?: string;
   author: { name: string; email: string };
+  valueMoves: ValueMove[];
+}
+
+/** A dotted values key: names of letters, digits, `_` and `-`. */
+const VALUES_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** A YAML file of the repository, relative, without `..`. */
+const VALUES_FILE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
+
+function valueMovesOf(input: unknown): ValueMove[] {
+  if (input === undefined) return [];
+  if (!Array.isArray(input) || input.length > 200) {
+    throw new InputError('valueMoves must be a list of at most 200 moves');
+  }
+  return input.map((move, i) => {
+    const m = move as Partial<ValueMove> | undefined;
+    if (typeof m?.file !== 'string' || !VALUES_FILE.test(m.file)) {
+      throw new InputError(
+        `valueMoves[${i}].file must be a .yaml file of the repository, relative and without ".."`,
+      );
+    }
+    for (const field of ['from', 'to'] as const) {
+      if (typeof m[field] !== 'string' || !VALUES_KEY.test(m[field]!)) {
+        throw new InputError(
+          `valueMoves[${i}].${field} must be a dotted values key (server.workers)`,
+        );
+      }
+    }
+    if (m.from === m.to) {
+      throw new InputError(`valueMoves[${i}] moves ${m.from} onto itself`);
+    }
+    return { file: m.file, from: m.from!, to: m.to! };
+  });
 }
 
 /**
@@ -198,5 +247,6 @@ export function validateBump(
     title,
     description: input.description,
     author,
+    valueMoves: valueMovesOf(input.valueMoves),
   };
 }

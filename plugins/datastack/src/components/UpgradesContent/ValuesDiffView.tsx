@@ -60,6 +60,10 @@ export function ValuesDiffView(props: { diff: ValuesDiff }) {
     );
   }
   const affected = new Set(diff.affectedOverrides);
+  const moves = diff.changes.filter(c => c.movedTo && c.overriddenIn.length);
+  const dropped = diff.changes.filter(
+    c => c.change === 'removed' && !c.movedTo && c.overriddenIn.length,
+  );
   return (
     <Box>
       <Typography variant="subtitle2" component="h4">
@@ -74,6 +78,22 @@ export function ValuesDiffView(props: { diff: ValuesDiff }) {
             defaultExpanded
           />
         </Box>
+      ) : null}
+      {moves.length || dropped.length ? (
+        <Typography variant="body2" gutterBottom>
+          {moves.length
+            ? `Propose moves ${moves
+                .map(c => `${c.key} to ${c.movedTo}`)
+                .join(', ')} in your values files. `
+            : ''}
+          {dropped.length
+            ? `Propose refuses until ${dropped.map(c => c.key).join(', ')} ${
+                dropped.length === 1 ? 'is' : 'are'
+              } moved or removed by hand: ${diff.to} no longer has ${
+                dropped.length === 1 ? 'it' : 'them'
+              }.`
+            : ''}
+        </Typography>
       ) : null}
       {diff.schemaChanged ? (
         <Typography variant="body2">
@@ -112,7 +132,11 @@ export function ValuesDiffView(props: { diff: ValuesDiff }) {
                   >
                     {c.key}
                   </TableCell>
-                  <TableCell>{changeLabels[c.change]}</TableCell>
+                  <TableCell>
+                    {changeLabels[c.change]}
+                    {c.movedTo ? ` → moved to ${c.movedTo}` : ''}
+                    {c.movedFrom ? ` (was ${c.movedFrom})` : ''}
+                  </TableCell>
                   <TableCell className={classes.value}>
                     {show(c.from)}
                   </TableCell>
