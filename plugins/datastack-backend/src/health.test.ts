@@ -458,6 +458,26 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     ]);
   });
 
+  it('tags each answer for revalidation: private, no-cache, an ETag, and 304 while nothing changed', async () => {
+    const app = await startApp();
+    // One instance, answering: the second answer is the cached first one.
+    const get = (etag?: string) => {
+      const r = request(app)
+        .get('/api/datastack/health/entity/default/component/payments')
+        .set('authorization', mockCredentials.user.header());
+      return etag ? r.set('if-none-match', etag) : r;
+    };
+    const first = await get();
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^W\/"/);
+    const again = await get(etag);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    expect((await get('W/"something-else"')).status).toBe(200);
+  });
+
   it('reads a single-source Application named by argocd/app-name on the instance the entity names', async () => {
     const get = await backend();
     const res = await get('default/component/payments');

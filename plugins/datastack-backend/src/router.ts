@@ -8,7 +8,7 @@ import type {
 } from '@datastack/plugin-datastack-common';
 import type express from 'express';
 import Router from 'express-promise-router';
-import { authorizers, jsonBody } from './routes/common';
+import { authorizers, jsonBody, revalidatedAnswers } from './routes/common';
 import { addHealthRoutes } from './routes/health';
 import {
   addPlatformOperatorsRoutes,
@@ -55,6 +55,7 @@ export async function createRouter(
   const router = Router();
   const auth = authorizers(options);
   router.use(...jsonBody());
+  router.use(revalidatedAnswers());
   addPlatformRoutes(router, { auth, ...options });
   addPlatformOperatorsRoutes(router, {
     auth,

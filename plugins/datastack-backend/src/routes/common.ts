@@ -143,3 +143,17 @@ export function authorizers(deps: AuthorizeDeps) {
 }
 
 export type Authorizers = ReturnType<typeof authorizers>;
+
+/**
+ * Every answer depends on who asks (permissions, ownership) and changes
+ * with Argo CD: a browser or proxy may keep it only for this user and must
+ * revalidate it each time. Express tags every JSON answer with a weak
+ * `ETag` and answers a matching `If-None-Match` with 304 and no body, so an
+ * unchanged view costs its checks but not its transfer.
+ */
+export function revalidatedAnswers(): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'GET') res.set('Cache-Control', 'private, no-cache');
+    next();
+  };
+}
