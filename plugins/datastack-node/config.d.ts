@@ -7,6 +7,38 @@ export interface Config {
      * SQLite or with local GitOps repositories on a per-pod disk. Default 1.
      */
     replicas?: number;
+    /**
+     * Overrides of the component registry, by component id
+     * (`trino`, `kafka`, …): any field but the id, validated in full at
+     * start-up (a bad one fails start-up naming the key). The fields most
+     * overridden are listed here.
+     */
+    components?: {
+      [componentId: string]: {
+        title?: string;
+        description?: string;
+        chart?: {
+          /** `https://…` (a Helm repository) or `oci://host/path`. */
+          repository?: string;
+          name?: string;
+          /** The default chart version of new pipelines (SemVer 2). */
+          version?: string;
+          appVersion?: string;
+        };
+        /** A SemVer range of the Kubernetes versions the chart supports. */
+        kubeVersion?: string;
+        namespace?: string;
+        /** Helm values per environment size, merged deeply over the shipped ones. */
+        values?: {
+          small?: { [key: string]: unknown };
+          medium?: { [key: string]: unknown };
+          large?: { [key: string]: unknown };
+        };
+        docsUrl?: string;
+        sourceUrl?: string;
+        tags?: string[];
+      };
+    };
     tenancy?: {
       /**
        * AppProject of a team, with `{team}` for the owning group's name.
