@@ -37,10 +37,11 @@ export const scaffolderModuleDatastack = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
         catalog: catalogServiceRef,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, userInfo, catalog, scaffolder }) {
+      async init({ config, userInfo, permissions, catalog, scaffolder }) {
         const registry = loadComponentRegistry(config);
         const argocd = readArgoCdConfig(config);
         const repositories = LocalGitRepositories.enabledFromConfig(config);
@@ -73,6 +74,7 @@ export const scaffolderModuleDatastack = createBackendModule({
             argocdInstances: argocd.instances.map(i => i.name),
             gitHosts,
             naming: tenancy,
+            permissions,
           }),
           createPublishAction({
             integrations,

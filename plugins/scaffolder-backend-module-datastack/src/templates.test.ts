@@ -31,6 +31,7 @@ import { createPreflightAction } from './actions/preflight';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { OwnershipGuard } from './tenancy/OwnershipGuard';
 import { testGitHosts } from './__testUtils__/gitHosts';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 
 /**
  * The software templates under /templates: their shape, their coverage of the
@@ -287,6 +288,9 @@ describe('software templates in a dry run of the real scaffolder', () => {
                 registry,
                 argocdInstances: ['dev', 'staging', 'prod'],
                 gitHosts: testGitHosts(repositories),
+                permissions: {
+                  authorize: async () => [{ result: AuthorizeResult.ALLOW }],
+                } as any,
               }),
               createPublishAction({
                 integrations: ScmIntegrations.fromConfig(config),

@@ -8,12 +8,22 @@ import yaml from 'yaml';
 import { testGitHosts } from '../__testUtils__/gitHosts';
 import { createPlatformRenderAction } from './platformRender';
 import { examples } from './platformRender.examples';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { datastackPlatformManagePermission } from '@datastack/plugin-datastack-common';
 
 const registry = createDefaultRegistry();
+const permissions = {
+  authorize: jest.fn(
+    async (): Promise<Array<{ result: AuthorizeResult }>> => [
+      { result: AuthorizeResult.ALLOW },
+    ],
+  ),
+};
 const action = createPlatformRenderAction({
   registry,
   argocdInstances: ['dev', 'prod'],
   gitHosts: testGitHosts(),
+  permissions: permissions as any,
 });
 const workspace = createMockDirectory();
 
@@ -34,6 +44,20 @@ const exampleInputs = examples.map(
 );
 
 describe('datastack:platform:render', () => {
+  it('writes nothing for an initiator without datastack.platform.manage', async () => {
+    permissions.authorize.mockResolvedValueOnce([
+      { result: AuthorizeResult.DENY },
+    ]);
+    await expect(run(exampleInputs[0])).rejects.toThrow(
+      'Only the platform team may render the platform layer (datastack.platform.manage); nothing was written',
+    );
+    expect(permissions.authorize).toHaveBeenLastCalledWith(
+      [{ permission: datastackPlatformManagePermission }],
+      expect.objectContaining({ credentials: expect.anything() }),
+    );
+    expect(fs.readdirSync(workspace.path)).toEqual([]);
+  });
+
   it.each(examples.map((e, i) => [e.description, exampleInputs[i]]))(
     'runs the example: %s',
     async (_description, input) => {

@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   ComponentRegistry,
   DEFAULT_TENANCY_NAMING,
@@ -6,6 +6,7 @@ import {
   EnvironmentSize,
   PLATFORM_PROJECT,
   TenancyNaming,
+  datastackPlatformManagePermission,
   formatEntityRef,
   isOperatorBased,
   parseStrictEntityRef,
@@ -21,6 +22,8 @@ import {
   writeWorkspaceFiles,
 } from '../render/workspaceFiles';
 import { examples } from './platformRender.examples';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 
 export interface PlatformRenderActionOptions {
   registry: ComponentRegistry;
@@ -30,6 +33,12 @@ export interface PlatformRenderActionOptions {
   gitHosts: GitHostPolicy;
   /** Argo CD's own namespace comes from datastack.tenancy. */
   naming?: TenancyNaming;
+  /**
+   * Asked for `datastack.platform.manage` on behalf of the task's initiator
+   * before anything is written: the platform layer is the platform team's,
+   * whatever the template's tags let through.
+   */
+  permissions: Pick<PermissionsService, 'authorize'>;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -277,6 +286,15 @@ export function createPlatformRenderAction(
         ctx.input as PlatformRenderInput,
         options,
       );
+      const [decision] = await options.permissions.authorize(
+        [{ permission: datastackPlatformManagePermission }],
+        { credentials: await ctx.getInitiatorCredentials() },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          `Only the platform team may render the platform layer (datastack.platform.manage); nothing was written`,
+        );
+      }
       const rendered = renderPlatform(platform, options.registry);
       const written = await writeWorkspaceFiles(
         ctx.workspacePath,

@@ -4,12 +4,34 @@ import { datastackApiRef } from '../../api/DatastackApi';
 import { notAllowed, platformOperators } from '../../__testUtils__/fixtures';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { PlatformPage } from './PlatformPage';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { SWRConfig } from 'swr';
 
-function renderPage(api: ReturnType<typeof mockDatastackApi>, url: string) {
+const permissionApi = (allowed: boolean) =>
+  ({
+    authorize: async () => ({
+      result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+    }),
+  } as any);
+
+// usePermission keeps decisions in swr's cache: each render gets its own.
+function renderPage(
+  api: ReturnType<typeof mockDatastackApi>,
+  url: string,
+  allowed = true,
+) {
   return renderInTestApp(
-    <TestApiProvider apis={[[datastackApiRef, api]]}>
-      <PlatformPage />
-    </TestApiProvider>,
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <TestApiProvider
+        apis={[
+          [datastackApiRef, api],
+          [permissionApiRef, permissionApi(allowed)],
+        ]}
+      >
+        <PlatformPage />
+      </TestApiProvider>
+    </SWRConfig>,
     { routeEntries: [url] },
   );
 }
@@ -105,6 +127,23 @@ describe('PlatformPage › Operators', () => {
       '/create/templates/default/datastack-platform-operators',
     );
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('tells a user outside the platform team who installs the operators, without the link', async () => {
+    const api = mockDatastackApi({
+      getPlatformOperators: jest.fn(async () => ({
+        instances: platformOperators.instances.filter(
+          i => i.instance === 'prod',
+        ),
+      })),
+    });
+    await renderPage(api, '/?tab=operators', false);
+    expect(
+      await screen.findByText(/Ask the platform team to install them/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: '"Platform operators" template' }),
+    ).not.toBeInTheDocument();
   });
 
   it('keeps a failing instance visible when the others have no operator', async () => {

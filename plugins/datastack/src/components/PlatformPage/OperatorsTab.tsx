@@ -16,6 +16,8 @@ import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState, RefreshFailed } from '../common/ErrorState';
 import { RollupStatusLabel, formatTime } from '../common/StatusLabels';
 import { usePolledValue } from '../common/usePolledValue';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { datastackPlatformManagePermission } from '@datastack/plugin-datastack-common';
 
 /** The scaffolder page of the platform team's template. */
 export const PLATFORM_OPERATORS_TEMPLATE_PATH =
@@ -112,6 +114,10 @@ function FailedInstanceRow({ row }: { row: PlatformOperatorsInstance }) {
 }
 
 function NoOperators() {
+  // The template is the platform team's: others are told who runs it.
+  const { allowed } = usePermission({
+    permission: datastackPlatformManagePermission,
+  });
   return (
     <>
       <Typography paragraph>
@@ -121,13 +127,20 @@ function NoOperators() {
         team, and pipelines that use Kafka, Flink, ClickHouse, Spark or
         observability need them before they can be created.
       </Typography>
-      <Typography>
-        Install them with the{' '}
-        <Link to={PLATFORM_OPERATORS_TEMPLATE_PATH}>
-          "Platform operators" template
-        </Link>{' '}
-        (under Create).
-      </Typography>
+      {allowed ? (
+        <Typography>
+          Install them with the{' '}
+          <Link to={PLATFORM_OPERATORS_TEMPLATE_PATH}>
+            "Platform operators" template
+          </Link>{' '}
+          (under Create).
+        </Typography>
+      ) : (
+        <Typography>
+          Ask the platform team to install them: the "Platform operators"
+          template needs datastack.platform.manage.
+        </Typography>
+      )}
     </>
   );
 }

@@ -11,6 +11,15 @@ import {
 } from '../../__testUtils__/fixtures';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { PlatformPage } from './PlatformPage';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+
+const permissionApi = (allowed: boolean) =>
+  ({
+    authorize: async () => ({
+      result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+    }),
+  } as any);
 
 const components = createDefaultRegistry().list();
 
@@ -20,7 +29,12 @@ function Search() {
 
 function renderPage(api: ReturnType<typeof mockDatastackApi>, url = '/') {
   return renderInTestApp(
-    <TestApiProvider apis={[[datastackApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [datastackApiRef, api],
+        [permissionApiRef, permissionApi(true)],
+      ]}
+    >
       <PlatformPage />
       <Search />
     </TestApiProvider>,
