@@ -11,16 +11,15 @@ import {
   useCustomFieldExtensions,
 } from '@backstage/plugin-scaffolder-react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
-import {
-  EntityHealth,
-  createDefaultRegistry,
-} from '@datastack/plugin-datastack-common';
+import { createDefaultRegistry } from '@datastack/plugin-datastack-common';
 import { fireEvent, screen, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import type { DatastackComponentSearchDocument } from '../search';
 import {
   kafkaUpgrade,
   ordersFleet,
+  ordersKafkaEntity as kafka,
+  ordersKafkaHealth as health,
   ordersPlan,
 } from '../__testUtils__/fixtures';
 import { mockDatastackApi } from '../__testUtils__/mockDatastackApi';
@@ -41,16 +40,6 @@ import {
 // app (renderInTestApp builds one with the legacy core-app-api) as a
 // legacy App.tsx or EntityPage.tsx would place it.
 
-const kafka: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'orders-kafka',
-    namespace: 'default',
-    annotations: { 'datastack.io/component': 'kafka' },
-  },
-  spec: {},
-};
 const orders: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'System',
@@ -60,39 +49,6 @@ const orders: Entity = {
     annotations: { 'datastack.io/pipeline': 'orders' },
   },
   spec: {},
-};
-
-const health: EntityHealth = {
-  entityRef: 'component:default/orders-kafka',
-  lookup: 'selector datastack.io/pipeline=orders,datastack.io/component=kafka',
-  status: 'healthy',
-  rows: [
-    {
-      instance: 'dev',
-      status: 'ok',
-      fetchedAt: '2026-11-22T04:00:00Z',
-      applications: [
-        {
-          instance: 'dev',
-          name: 'orders-kafka-dev',
-          url: 'https://argocd-dev.example.com/applications/orders-kafka-dev',
-          environment: 'dev',
-          project: 'orders-team',
-          sync: { status: 'Synced', revisions: ['0.49.1'] },
-          health: { status: 'Healthy' },
-          images: [],
-          chart: {
-            repoURL: 'quay.io/strimzi-helm',
-            name: 'strimzi-kafka-operator',
-            version: '0.49.1',
-          },
-          failingResources: [],
-          findings: [],
-          status: 'healthy',
-        },
-      ],
-    },
-  ],
 };
 
 function api() {

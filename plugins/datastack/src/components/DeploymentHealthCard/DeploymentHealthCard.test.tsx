@@ -12,83 +12,14 @@ import {
   waitFor,
   within,
 } from '@testing-library/react';
-import { kafkaUpgrade } from '../../__testUtils__/fixtures';
+import {
+  kafkaUpgrade,
+  ordersKafkaEntity as entity,
+  ordersKafkaHealth as health,
+} from '../../__testUtils__/fixtures';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { mockDatastackApi } from '../../__testUtils__/mockDatastackApi';
 import { DeploymentHealthCard } from './DeploymentHealthCard';
-
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'orders-kafka',
-    namespace: 'default',
-    annotations: { 'datastack.io/component': 'kafka' },
-  },
-  spec: {},
-};
-
-const health: EntityHealth = {
-  entityRef: 'component:default/orders-kafka',
-  lookup: 'selector datastack.io/pipeline=orders,datastack.io/component=kafka',
-  status: 'unreachable',
-  rows: [
-    {
-      instance: 'dev',
-      status: 'ok',
-      fetchedAt: '2026-11-22T04:00:00Z',
-      applications: [
-        {
-          instance: 'dev',
-          name: 'orders-kafka-dev',
-          url: 'https://argocd-dev.example.com/applications/orders-kafka-dev',
-          environment: 'dev',
-          project: 'default',
-          sync: {
-            status: 'Synced',
-            revisions: ['1.2.0', '9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912'],
-          },
-          revisionUrl:
-            'https://github.com/acme/orders-gitops/commit/9f1c2a7e0b3d4c5e6f708192a3b4c5d6e7f80912',
-          health: { status: 'Degraded' },
-          operation: { phase: 'Succeeded' },
-          lastDeployedAt: '2026-11-22T03:00:30Z',
-          images: [],
-          chart: {
-            repoURL: 'quay.io/strimzi-helm',
-            name: 'strimzi-kafka-operator',
-            version: '1.2.0',
-          },
-          failingResources: [
-            {
-              version: 'v1',
-              kind: 'Kafka',
-              namespace: 'orders',
-              name: 'orders',
-              health: 'Degraded',
-              message: 'insufficient brokers',
-            },
-          ],
-          findings: [
-            {
-              rule: 'strimzi-kafka-ready',
-              severity: 'error',
-              message: 'Kafka cluster orders is not Ready (Degraded)',
-            },
-          ],
-          status: 'degraded',
-        },
-      ],
-    },
-    {
-      instance: 'prod',
-      status: 'unreachable',
-      error: 'Argo CD instance "prod" did not answer within 10000 ms',
-      fetchedAt: '2026-11-22T04:00:00Z',
-      applications: [],
-    },
-  ],
-};
 
 function renderCard(
   api: ReturnType<typeof mockDatastackApi>,
