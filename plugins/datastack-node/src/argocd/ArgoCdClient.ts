@@ -104,14 +104,15 @@ interface RequestOptions {
 export class ArgoCdClient {
   readonly instance: ArgoCdInstanceConfig;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  /** For tests; undefined uses fetchUpstream's default, the global fetch. */
+  readonly #fetch?: typeof fetch;
   readonly #maxResponseBytes: number;
   #session?: Promise<string>;
 
   constructor(options: ArgoCdClientOptions) {
     this.instance = options.instance;
     this.#timeoutMs = options.timeoutMs;
-    this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#fetch = options.fetch;
     this.#maxResponseBytes =
       options.maxResponseBytes ?? DEFAULT_ARGOCD_MAX_RESPONSE_BYTES;
   }

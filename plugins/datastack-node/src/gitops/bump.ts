@@ -110,7 +110,8 @@ export class ChartBumper {
   readonly #defaultAuthor: { name: string; email: string };
   readonly #logger?: LoggerService;
   readonly #workDir: string;
-  readonly #fetch: typeof fetch;
+  /** For tests; undefined uses fetchUpstream's default, the global fetch. */
+  readonly #fetch?: typeof fetch;
 
   constructor(options: ChartBumperOptions) {
     this.#integrations = options.integrations;
@@ -131,7 +132,7 @@ export class ChartBumper {
     };
     this.#logger = options.logger;
     this.#workDir = options.workDir ?? os.tmpdir();
-    this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#fetch = options.fetch;
   }
 
   /**

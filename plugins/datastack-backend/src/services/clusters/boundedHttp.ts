@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import {
@@ -21,13 +22,15 @@ export class TransportError extends Error {
 }
 
 /**
- * One undici dispatcher per TLS agent the KubeConfig built, so connections
- * to a cluster are reused and carry its CA, client certificate and
- * `skipTLSVerify`. Node's global fetch takes no `https.Agent`, so a cluster
- * with TLS settings of its own is called through undici's fetch with them;
- * one with none through the global fetch.
+ * One undici dispatcher per cluster TLS setting, so connections to a
+ * cluster are reused and carry its CA, client certificate and
+ * `skipTLSVerify`. client-node builds a new agent for every request, so the
+ * dispatcher is keyed by the agent's TLS options, not by the agent. Node's
+ * global fetch takes no `https.Agent`: a cluster with TLS settings of its
+ * own is called through undici's fetch with them; one with none through
+ * the global fetch.
  */
-const dispatchers = new WeakMap<object, UndiciAgent>();
+const dispatchers = new Map<string, UndiciAgent>();
 
 function dispatcherFor(
   agent: HttpAgent | HttpsAgent | undefined,
@@ -37,19 +40,21 @@ function dispatcherFor(
   if (!tls.ca && !tls.cert && !tls.key && tls.rejectUnauthorized !== false) {
     return undefined;
   }
-  let dispatcher = dispatchers.get(agent);
+  const connect = {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    passphrase: tls.passphrase,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    servername: tls.servername,
+  };
+  const key = createHash('sha256')
+    .update(JSON.stringify(connect))
+    .digest('hex');
+  let dispatcher = dispatchers.get(key);
   if (!dispatcher) {
-    dispatcher = new UndiciAgent({
-      connect: {
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        passphrase: tls.passphrase,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        servername: tls.servername,
-      },
-    });
-    dispatchers.set(agent, dispatcher);
+    dispatcher = new UndiciAgent({ connect });
+    dispatchers.set(key, dispatcher);
   }
   return dispatcher;
 }

@@ -64,7 +64,8 @@ export async function resolveBumpTarget(
     requestTimeoutMs: number;
     /** Bytes of one answer of the host's API (`datastack.gitops.maxResponseBytes`). */
     maxResponseBytes: number;
-    fetch: typeof fetch;
+    /** For tests; undefined is the global fetch. */
+    fetch?: typeof fetch;
     logger?: LoggerService;
   },
 ): Promise<BumpTarget> {
