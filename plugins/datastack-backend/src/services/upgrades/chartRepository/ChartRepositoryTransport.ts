@@ -58,8 +58,8 @@ export class ChartRepositoryTransport {
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
   /** Every configured credential in any form a server could echo back, longest first. */
   readonly #secrets: string[];
-  /** Credentials learnt at run time (registry tokens), redacted too. */
-  readonly #learnt = new Set<string>();
+  /** Credentials learnt at run time (registry tokens, the latest per scope), redacted too. */
+  readonly #learnt = new Map<string, string>();
 
   constructor(options: ChartRepositoryTransportOptions) {
     this.#options = options;
@@ -86,15 +86,15 @@ export class ChartRepositoryTransport {
     return this.#options.timeoutMs;
   }
 
-  /** A credential handed out at run time (an OCI token): never shown again. */
-  learnSecret(secret: string): void {
-    this.#learnt.add(secret);
+  /** A credential handed out at run time (an OCI token for `scope`): never shown again. */
+  learnSecret(scope: string, secret: string): void {
+    this.#learnt.set(scope, secret);
   }
 
   /** Text from a server, without any credential it may echo. */
   scrub(text: string): string {
     let clean = text;
-    for (const secret of [...this.#secrets, ...this.#learnt]) {
+    for (const secret of [...this.#secrets, ...this.#learnt.values()]) {
       clean = clean.split(secret).join('***');
     }
     return clean;
@@ -122,13 +122,21 @@ export class ChartRepositoryTransport {
     return undefined;
   }
 
-  /** Credentials go only to the repository's own host (not to a CDN an index points at). */
-  sameOrigin(coordinates: ChartCoordinates, url: string): boolean {
+  /**
+   * The configured credentials header for a request to `url`: only on the
+   * repository's own host, never to a CDN an index points at.
+   */
+  credentialsFor(
+    coordinates: ChartCoordinates,
+    url: string,
+  ): string | undefined {
     const base = this.base(coordinates.repository).replace(/^oci:/, 'https:');
     try {
-      return new URL(url).host === new URL(base).host;
+      return new URL(url).host === new URL(base).host
+        ? this.authorization(coordinates)
+        : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
@@ -145,7 +153,7 @@ export class ChartRepositoryTransport {
           timeoutMs: this.#options.timeoutMs,
           maxBytes: request.maxBytes,
           subject: request.subject,
-          secrets: [...this.#secrets, ...this.#learnt],
+          secrets: [...this.#secrets, ...this.#learnt.values()],
           crossOriginRedirects: request.crossOriginRedirects,
           fetch: this.#options.fetch,
         }),

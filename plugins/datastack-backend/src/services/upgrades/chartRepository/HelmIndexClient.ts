@@ -115,9 +115,7 @@ export class HelmIndexClient implements ChartSource {
     coordinates: ChartCoordinates,
     url: string,
   ): Record<string, string> {
-    const authorization = this.#transport.sameOrigin(coordinates, url)
-      ? this.#transport.authorization(coordinates)
-      : undefined;
+    const authorization = this.#transport.credentialsFor(coordinates, url);
     return authorization ? { authorization } : {};
   }
 }

@@ -251,12 +251,9 @@ export class OciChartClient implements ChartSource {
         },
       });
     const cached = this.#tokens.get(tokenKey);
-    let authorization: string | undefined;
-    if (cached) authorization = `Bearer ${cached}`;
-    else if (transport.sameOrigin(coordinates, url)) {
-      authorization = transport.authorization(coordinates);
-    }
-    let response = await send(authorization);
+    let response = await send(
+      cached ? `Bearer ${cached}` : transport.credentialsFor(coordinates, url),
+    );
     if (response.status === 401) {
       const challenge = parseBearerChallenge(
         response.headers.get('www-authenticate'),
@@ -264,6 +261,7 @@ export class OciChartClient implements ChartSource {
       if (challenge) {
         const token = await this.#token(coordinates, challenge, request);
         this.#tokens.set(tokenKey, token);
+        transport.learnSecret(tokenKey, token);
         response = await send(`Bearer ${token}`);
       }
     }
@@ -304,7 +302,6 @@ export class OciChartClient implements ChartSource {
         message: `The token endpoint of ${coordinates.repository} answered no token`,
       });
     }
-    transport.learnSecret(token);
     return token;
   }
 }
