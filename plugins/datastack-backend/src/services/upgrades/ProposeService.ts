@@ -192,13 +192,23 @@ export class ProposeService {
 
     // The overrides the new chart no longer reads move with the upgrade, or
     // the proposal stops here, before any git call, saying which.
-    const diff = await this.#options.valuesDiff(component, {
-      to: body.version,
-    });
-    const migration =
-      diff.status === 'ok'
-        ? overrideMigration(diff, body.environments)
-        : { moves: [], byHand: [] };
+    // A diff that cannot be had (the repository never fetched, Argo CD
+    // down) does not stop the proposal: its description says so.
+    let migration: { moves: ValueMove[]; byHand: string[] } = {
+      moves: [],
+      byHand: [],
+    };
+    let diffError: string | undefined;
+    try {
+      const diff = await this.#options.valuesDiff(component, {
+        to: body.version,
+      });
+      if (diff.status === 'ok') {
+        migration = overrideMigration(diff, body.environments);
+      } else diffError = diff.error;
+    } catch (error) {
+      diffError = error instanceof Error ? error.message : String(error);
+    }
     if (migration.byHand.length) {
       throw new ConflictError(
         `Upgrading ${componentId} to ${
@@ -231,8 +241,8 @@ export class ProposeService {
         environments: body.environments,
         title: `Upgrade ${componentId} of ${pipeline} to ${body.version}`,
         ...(migration.moves.length && { valueMoves: migration.moves }),
-        ...(diff.status !== 'ok' && {
-          description: `Proposed from the Backstage entity ${entityRef} by Datastack. The values changes of ${body.version} could not be read (${diff.error}): check the overrides by hand before merging.`,
+        ...(diffError !== undefined && {
+          description: `Proposed from the Backstage entity ${entityRef} by Datastack. The values changes of ${body.version} could not be read (${diffError}): check the overrides by hand before merging.`,
         }),
       });
       await event.success({ meta: { branch: proposal.branch } });
