@@ -24,3 +24,4 @@ export type {
   FleetSnapshot,
 } from './DatastackFleetReader';
 export { DEFAULT_DATASTACK_COLLATOR_SCHEDULE } from './config';
+export { OfferingDocumentFilter } from './OfferingDocumentFilter';

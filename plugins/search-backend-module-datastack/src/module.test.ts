@@ -11,6 +11,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import searchPlugin from '@backstage/plugin-search-backend';
+import searchModuleCatalogCollator from '@backstage/plugin-search-backend-module-catalog';
 import type { FleetPage } from '@datastack/plugin-datastack-common';
 import request from 'supertest';
 import { searchModuleDatastackCollator } from './module';
@@ -181,6 +182,64 @@ describe('searchModuleDatastackCollator', () => {
     ).toEqual(['trino']);
     // Lunr also answers near matches, after the real one.
     expect((await ids({ term: 'orders-team' }))[0]).toBe('trino');
+  });
+
+  it("leaves the catalog's document of an offering entity out, so a component is found once", async () => {
+    const scheduler = recordingScheduler();
+    const offering = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'datastack-trino',
+        title: 'Trino',
+        description: 'Distributed SQL query engine',
+      },
+      spec: {
+        type: 'datastack-offering',
+        lifecycle: 'production',
+        owner: 'group:default/platform-team',
+        system: 'datastack-platform',
+      },
+    };
+    const pipelineTrino = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'orders-trino', title: 'Orders Trino' },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: 'group:default/orders-team',
+      },
+    };
+    const { server } = await startTestBackend({
+      features: [
+        searchPlugin,
+        searchModuleCatalogCollator,
+        searchModuleDatastackCollator,
+        datastackStandIn,
+        scheduler.factory,
+        catalogServiceMock.factory({ entities: [offering, pipelineTrino] }),
+      ],
+    });
+    await scheduler.run('search_index_software_catalog');
+    await scheduler.run(TASK_ID);
+
+    const res = await request(server)
+      .get('/api/search/query')
+      .query({ term: 'trino' })
+      .set('authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    const found = res.body.results.map(
+      (r: { type: string; document: { location: string } }) =>
+        `${r.type} ${r.document.location}`,
+    );
+    // The offering once (Datastack's document), the pipeline's component from the catalog.
+    expect(found.filter((f: string) => f.includes('datastack-trino'))).toEqual([
+      'datastack-component /catalog/default/component/datastack-trino#datastack-component',
+    ]);
+    expect(found).toContain(
+      'software-catalog /catalog/default/component/orders-trino',
+    );
   });
 
   it('runs on the schedule from app-config, every 10 minutes by default', async () => {

@@ -7,6 +7,7 @@ import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-back
 import { loadComponentRegistry } from '@datastack/plugin-datastack-node';
 import { DatastackComponentCollatorFactory } from './DatastackComponentCollatorFactory';
 import { DatastackFleetReader } from './DatastackFleetReader';
+import { OfferingDocumentFilter } from './OfferingDocumentFilter';
 import {
   readDatastackCollatorSchedule,
   readFleetRequestTimeoutMs,
@@ -15,7 +16,9 @@ import {
 /**
  * Search module of Datastack: the registry's data-stack components as
  * `datastack-component` documents, with where they run, rebuilt on the
- * schedule at `search.collators.datastack.schedule`.
+ * schedule at `search.collators.datastack.schedule`. The catalog collator's
+ * documents of the same offering entities are left out, so each component
+ * is found once.
  *
  * @public
  */
@@ -58,6 +61,9 @@ export const searchModuleDatastackCollator = createBackendModule({
             logger,
           }),
         });
+        // The datastack-component document replaces the catalog's document
+        // of the same offering entity.
+        indexRegistry.addDecorator({ factory: new OfferingDocumentFilter() });
       },
     });
   },
