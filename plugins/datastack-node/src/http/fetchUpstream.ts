@@ -163,9 +163,85 @@ export async function fetchUpstream(
   input: string | URL,
   options: FetchUpstreamOptions,
 ): Promise<UpstreamResponse> {
+  return run(input, options, undefined);
+}
+
+/** @public */
+export interface StreamUpstreamOptions
+  extends Omit<FetchUpstreamOptions, 'maxBytes' | 'timeoutMs'> {
+  /** Milliseconds for the connection, redirects and headers; the stream itself may last. */
+  timeoutMs: number;
+  /** Bytes of one line accepted (and of a non-2xx body); a longer one ends the stream. */
+  maxLineBytes: number;
+  /**
+   * Milliseconds without a byte after which the stream is given up as
+   * stalled (a `timeout` failure). Undefined: an idle stream is waited on.
+   */
+  idleTimeoutMs?: number;
+  /** Called with each complete line (without its newline), in order; awaited. */
+  onLine(line: string): void | Promise<void>;
+}
+
+/**
+ * A bounded call whose 2xx answer is a stream of newline-delimited records
+ * (Argo CD's and Kubernetes' watch streams): the same redirects, redaction
+ * and errors as {@link fetchUpstream}, a timeout up to the headers, then a
+ * byte limit per line and an optional idle timeout. Resolves when the
+ * upstream ends the stream or the caller's `signal` aborts it (the caller's
+ * reason is then rethrown); a non-2xx answer resolves with its bounded,
+ * redacted body and no line is passed on.
+ *
+ * @public
+ */
+export async function streamUpstream(
+  input: string | URL,
+  options: StreamUpstreamOptions,
+): Promise<UpstreamResponse> {
+  return run(
+    input,
+    { ...options, maxBytes: options.maxLineBytes },
+    {
+      onLine: options.onLine,
+      idleTimeoutMs: options.idleTimeoutMs,
+    },
+  );
+}
+
+/** An error thrown by a stream's `onLine`, carried out of the read loop as it is. */
+class LineCallbackError {
+  constructor(readonly error: unknown) {}
+}
+
+interface StreamMode {
+  onLine(line: string): void | Promise<void>;
+  idleTimeoutMs?: number;
+}
+
+async function run(
+  input: string | URL,
+  options: FetchUpstreamOptions,
+  stream: StreamMode | undefined,
+): Promise<UpstreamResponse> {
   const doFetch = options.fetch ?? ((...args) => fetch(...args));
   const maxRedirects = options.maxRedirects ?? 5;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+  // One timer over the whole call; a stream disarms it at its headers and
+  // arms the idle timer instead.
+  const deadline = new AbortController();
+  let timedOut: 'deadline' | 'idle' | undefined;
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    timedOut = 'deadline';
+    deadline.abort(new Error('timeout'));
+  }, options.timeoutMs);
+  const armIdle = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (stream?.idleTimeoutMs === undefined) return;
+    timer = setTimeout(() => {
+      timedOut = 'idle';
+      deadline.abort(new Error('idle'));
+    }, stream.idleTimeoutMs);
+  };
+  const timeout = deadline.signal;
   const signal = options.signal
     ? AbortSignal.any([options.signal, timeout])
     : timeout;
@@ -215,7 +291,9 @@ export async function fetchUpstream(
     if (timeout.aborted) {
       return fail(
         'timeout',
-        `${subject} did not answer in full within ${options.timeoutMs} ms`,
+        timedOut === 'idle'
+          ? `${subject} sent nothing for ${stream?.idleTimeoutMs} ms; the stream was given up as stalled`
+          : `${subject} did not answer in full within ${options.timeoutMs} ms`,
         url,
       );
     }
@@ -246,6 +324,7 @@ export async function fetchUpstream(
   try {
     return await send();
   } finally {
+    clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 
@@ -302,6 +381,19 @@ export async function fetchUpstream(
       url = next;
     }
 
+    if (stream && response.ok) {
+      armIdle();
+      await readLines(response, url);
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        ok: true,
+        headers: response.headers,
+        url: redactUrl(url),
+        body: Buffer.alloc(0),
+        text: () => '',
+      };
+    }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
       response.body?.cancel().catch(() => {});
@@ -367,5 +459,63 @@ export async function fetchUpstream(
       body: content,
       text: () => content.toString('utf8'),
     };
+  }
+
+  /** Passes each line of a streamed body on, bounded per line and by the idle timer. */
+  async function readLines(response: Response, url: URL): Promise<void> {
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder('utf-8');
+    let pending = '';
+    const deliver = async (line: string) => {
+      try {
+        await stream!.onLine(line);
+      } catch (error) {
+        throw new LineCallbackError(error);
+      }
+    };
+    try {
+      for (;;) {
+        const { done, value } = await untilAborted(reader.read());
+        if (done) break;
+        armIdle();
+        pending += decoder.decode(value, { stream: true });
+        let newline = pending.indexOf('\n');
+        while (newline >= 0) {
+          const line = pending.slice(0, newline).replace(/\r$/, '');
+          pending = pending.slice(newline + 1);
+          if (line.trim()) await deliver(line);
+          newline = pending.indexOf('\n');
+        }
+        if (Buffer.byteLength(pending) > options.maxBytes) {
+          throw fail(
+            'too-large',
+            `${subject} sent a line of more than the ${
+              options.maxBytes
+            } bytes allowed${
+              options.limitKey ? ` (${options.limitKey})` : ''
+            }; the stream was cancelled`,
+            url,
+            { status: response.status },
+          );
+        }
+      }
+      const rest = (pending + decoder.decode()).trim();
+      if (rest) await deliver(rest);
+    } catch (error) {
+      reader.cancel().catch(() => {});
+      // An error of onLine is the caller's own: rethrown as it is.
+      if (error instanceof LineCallbackError) throw error.error;
+      if (error instanceof UpstreamError) throw error;
+      if (options.signal?.aborted || timeout.aborted) {
+        throw transportError(error, url);
+      }
+      throw fail(
+        'interrupted',
+        `${subject} broke off its stream: ${(error as Error).message}`,
+        url,
+        { status: response.status },
+      );
+    }
   }
 }
