@@ -961,4 +961,158 @@ describe('ArgoCdClient', () => {
       );
     });
   });
+
+  describe('watchApplications', () => {
+    const lines = (...records: unknown[]) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const r of records) {
+            controller.enqueue(
+              new TextEncoder().encode(`${JSON.stringify(r)}\n`),
+            );
+          }
+          controller.close();
+        },
+      });
+
+    it('passes each event on, asking from the resourceVersion with the token', async () => {
+      let asked: URL | undefined;
+      let auth: string | null = null;
+      server.use(
+        http.get(`${API}/api/v1/stream/applications`, ({ request }) => {
+          asked = new URL(request.url);
+          auth = request.headers.get('authorization');
+          return new HttpResponse(
+            lines(
+              {
+                result: { type: 'MODIFIED', application: argoApplication('a') },
+              },
+              {
+                result: { type: 'DELETED', application: argoApplication('b') },
+              },
+            ),
+            { headers: { 'content-type': 'application/json' } },
+          );
+        }),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const events: string[] = [];
+      await client.watchApplications({
+        resourceVersion: '918273',
+        projects: ['data-platform'],
+        signal: new AbortController().signal,
+        onEvent: e => {
+          events.push(`${e.type} ${e.application.metadata.name}`);
+        },
+      });
+      expect(events).toEqual(['MODIFIED a', 'DELETED b']);
+      expect(asked?.searchParams.get('resourceVersion')).toBe('918273');
+      expect(asked?.searchParams.getAll('projects')).toEqual(['data-platform']);
+      expect(auth).toBe(`Bearer ${CANARY_TOKEN}`);
+    });
+
+    it("turns grpc-gateway's error line into an error; a too-old resourceVersion is expired", async () => {
+      server.use(
+        http.get(
+          `${API}/api/v1/stream/applications`,
+          () =>
+            new HttpResponse(
+              lines({
+                error: {
+                  grpc_code: 11,
+                  http_code: 410,
+                  message: 'too old resource version: 12 (4000)',
+                  http_status: 'Gone',
+                  details: [],
+                },
+              }),
+            ),
+        ),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const error = await client
+        .watchApplications({
+          signal: new AbortController().signal,
+          onEvent: () => {},
+        })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(ArgoCdRequestError);
+      expect(error.failure).toBe('expired');
+      expect(error.message).toBe(
+        'Argo CD instance "prod-eu" ended the Application watch stream: 410 too old resource version: 12 (4000)',
+      );
+    });
+
+    it('refuses a malformed event and reports a refused stream with its status', async () => {
+      server.use(
+        http.get(
+          `${API}/api/v1/stream/applications`,
+          () =>
+            new HttpResponse(
+              lines({ result: { type: 'ADDED', application: {} } }),
+            ),
+        ),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const malformed = await client
+        .watchApplications({
+          signal: new AbortController().signal,
+          onEvent: () => {},
+        })
+        .catch(e => e);
+      expect(malformed.failure).toBe('malformed');
+
+      server.use(
+        http.get(`${API}/api/v1/stream/applications`, () =>
+          HttpResponse.json(
+            {
+              error: 'permission denied',
+              code: 7,
+              message: 'permission denied',
+            },
+            { status: 403 },
+          ),
+        ),
+      );
+      const refused = await client
+        .watchApplications({
+          signal: new AbortController().signal,
+          onEvent: () => {},
+        })
+        .catch(e => e);
+      expect(refused.failure).toBe('forbidden');
+      expect(refused.message).toBe(
+        'Argo CD instance "prod-eu" refused GET the Application watch stream: 403 permission denied',
+      );
+      expect(inspect(refused)).not.toContain(CANARY_TOKEN);
+    });
+
+    it('currentResourceVersion reads the list metadata of a list that matches nothing', async () => {
+      let selector: string | null = null;
+      server.use(
+        http.get(`${API}/api/v1/applications`, ({ request }) => {
+          selector = new URL(request.url).searchParams.get('selector');
+          return HttpResponse.json({
+            metadata: { resourceVersion: '4242' },
+            items: null,
+          });
+        }),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      expect(await client.currentResourceVersion()).toBe('4242');
+      expect(selector).toBe('datastack.io/inventory-probe=none');
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type { ArgoCdInstanceConfig } from '../config';
 import { DEFAULT_ARGOCD_MAX_RESPONSE_BYTES } from '../config';
 import {
   fetchUpstream,
+  streamUpstream,
   UpstreamError,
   type UpstreamResponse,
 } from '../http/fetchUpstream';
@@ -28,7 +29,8 @@ export type ArgoCdFailure =
   | 'conflict'
   | 'invalid'
   | 'server-error'
-  | 'malformed';
+  | 'malformed'
+  | 'expired';
 
 /**
  * A failed Argo CD call. The message names the instance and, where there is
@@ -59,6 +61,7 @@ export class ArgoCdRequestError extends CustomErrorBase {
 }
 
 function failureOf(status: number, code?: number): ArgoCdFailure {
+  if (status === 410) return 'expired';
   if (status === 401 || code === 16) return 'unauthenticated';
   if (status === 403 || code === 7) return 'forbidden';
   if (status === 404 || code === 5) return 'not-found';
@@ -82,6 +85,20 @@ export interface ArgoCdClientOptions {
   maxResponseBytes?: number;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+}
+
+/** The label of the probe list, which no Application carries. */
+const PROBE_LABEL = 'datastack.io/inventory-probe';
+const PROBE_LABEL_VALUE = 'none';
+
+/**
+ * One event of Argo CD's Application watch stream.
+ *
+ * @public
+ */
+export interface ApplicationWatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  application: Application;
 }
 
 interface RequestOptions {
@@ -138,6 +155,22 @@ export class ArgoCdClient {
       signal?: AbortSignal;
     } = {},
   ): Promise<Application[]> {
+    return (await this.listApplicationsAt(options)).items;
+  }
+
+  /**
+   * The Applications, with the list's `metadata.resourceVersion`: where a
+   * watch of every later change starts ({@link ArgoCdClient.watchApplications}).
+   */
+  async listApplicationsAt(
+    options: {
+      selector?: string;
+      name?: string;
+      appNamespace?: string;
+      projects?: string[];
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<{ items: Application[]; resourceVersion?: string }> {
     const query: Record<string, string | undefined> = {
       selector: options.selector,
       name: options.name,
@@ -162,9 +195,159 @@ export class ArgoCdClient {
     }
     const items = list.items ?? [];
     const projects = options.projects;
-    return projects?.length
-      ? items.filter(a => projects.includes(a.spec?.project))
-      : items;
+    const resourceVersion = list.metadata?.resourceVersion;
+    return {
+      items: projects?.length
+        ? items.filter(a => projects.includes(a.spec?.project))
+        : items,
+      resourceVersion:
+        typeof resourceVersion === 'string' && resourceVersion
+          ? resourceVersion
+          : undefined,
+    };
+  }
+
+  /**
+   * The resourceVersion Argo CD's Application informer is at now, from a
+   * list that matches nothing (so it costs Argo CD no serialisation): a
+   * watch whose last event is older while this moved on may have stalled.
+   */
+  async currentResourceVersion(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    const { resourceVersion } = await this.listApplicationsAt({
+      selector: `${PROBE_LABEL}=${PROBE_LABEL_VALUE}`,
+      signal: options.signal,
+    });
+    return resourceVersion;
+  }
+
+  /**
+   * Argo CD's Application watch stream (`GET /api/v1/stream/applications`):
+   * newline-delimited `{"result":{"type","application"}}` events, each one
+   * passed to `onEvent` in order. Without `resourceVersion` Argo CD first
+   * sends every Application as ADDED; with one, only later changes. Resolves
+   * when Argo CD ends the stream; rejects with an {@link ArgoCdRequestError}
+   * when it refuses it, sends an error line (`expired` for a resourceVersion
+   * that is too old) or a malformed event, or the connection breaks. Argo CD
+   * sends no keep-alive, so a quiet stream is waited on; the caller detects
+   * a stalled one (see {@link ArgoCdClient.currentResourceVersion}).
+   */
+  async watchApplications(options: {
+    resourceVersion?: string;
+    selector?: string;
+    appNamespace?: string;
+    projects?: string[];
+    signal: AbortSignal;
+    /** Bytes of one event accepted (default: the answer limit). */
+    maxEventBytes?: number;
+    onEvent(event: ApplicationWatchEvent): void | Promise<void>;
+  }): Promise<void> {
+    const url = new URL(`${this.instance.url}/api/v1/stream/applications`);
+    const query: Record<string, string | undefined> = {
+      resourceVersion: options.resourceVersion,
+      selector: options.selector,
+      appNamespace: options.appNamespace,
+    };
+    for (const [key, value] of Object.entries(query)) {
+      if (value) url.searchParams.set(key, value);
+    }
+    for (const project of options.projects ?? []) {
+      url.searchParams.append('projects', project);
+    }
+    const subject = 'the Application watch stream';
+    const open = async (token: string | undefined) => {
+      let answer: UpstreamResponse;
+      try {
+        answer = await streamUpstream(url, {
+          headers: {
+            accept: 'application/json',
+            ...(token && { authorization: `Bearer ${token}` }),
+          },
+          signal: options.signal,
+          timeoutMs: this.#timeoutMs,
+          maxLineBytes: options.maxEventBytes ?? this.#maxResponseBytes,
+          limitKey: 'datastack.inventory.maxEventBytes',
+          subject: `GET ${subject}`,
+          secrets: this.#secrets(token),
+          fetch: this.#fetch,
+          onLine: line => options.onEvent(this.#watchEvent(line, subject)),
+        });
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        throw this.#upstreamFailure(error, 'GET', subject);
+      }
+      if (!answer.ok) throw this.#refused(answer, 'GET', subject);
+    };
+    const session = this.#currentSession();
+    try {
+      await open(await session);
+    } catch (error) {
+      if (
+        error instanceof ArgoCdRequestError &&
+        error.failure === 'unauthenticated' &&
+        this.instance.auth.type === 'password'
+      ) {
+        if (this.#session === session) this.#session = undefined;
+        await open(await this.#currentSession());
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** One line of the watch stream: an event, or the error grpc-gateway ends a stream with. */
+  #watchEvent(line: string, subject: string): ApplicationWatchEvent {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw this.#malformed(subject, 'an event is not JSON');
+    }
+    const record = parsed as {
+      result?: { type?: unknown; application?: Application };
+      error?: {
+        http_code?: unknown;
+        grpc_code?: unknown;
+        code?: unknown;
+        message?: unknown;
+      };
+    };
+    if (record?.error && typeof record.error === 'object') {
+      const httpCode = Number(record.error.http_code) || 500;
+      const grpcCode = Number(record.error.grpc_code ?? record.error.code);
+      const message =
+        typeof record.error.message === 'string'
+          ? record.error.message
+          : 'no message';
+      const failure = /too old resource version/i.test(message)
+        ? 'expired'
+        : failureOf(httpCode, Number.isFinite(grpcCode) ? grpcCode : undefined);
+      throw new ArgoCdRequestError({
+        instance: this.name,
+        failure,
+        status: httpCode,
+        code: Number.isFinite(grpcCode) ? grpcCode : undefined,
+        message: `Argo CD instance "${this.name}" ended ${subject}: ${httpCode} ${message}`,
+      });
+    }
+    const type = record?.result?.type;
+    const app = record?.result?.application;
+    if (
+      (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') ||
+      !app ||
+      typeof app !== 'object' ||
+      typeof app.metadata?.name !== 'string' ||
+      !app.metadata.name ||
+      !app.spec ||
+      typeof app.spec !== 'object'
+    ) {
+      throw this.#malformed(
+        subject,
+        'an event without a type ADDED/MODIFIED/DELETED and an Application with metadata.name and spec',
+      );
+    }
+    return { type, application: app };
   }
 
   async getApplication(
@@ -561,22 +744,38 @@ export class ArgoCdClient {
         }
       }
     }
-    if (!response.ok) {
-      const err = (body ?? {}) as ArgoCdErrorBody;
-      const detail =
-        (typeof err.message === 'string' && err.message) ||
-        (typeof err.error === 'string' && err.error) ||
-        response.statusText ||
-        'no message';
-      const failure = failureOf(response.status, err.code);
-      throw new ArgoCdRequestError({
-        instance: this.name,
-        failure,
-        status: response.status,
-        code: typeof err.code === 'number' ? err.code : undefined,
-        message: `Argo CD instance "${this.name}" refused ${method} ${subject}: ${response.status} ${detail}`,
-      });
-    }
+    if (!response.ok) throw this.#refused(response, method, subject, body);
     return body as T;
+  }
+
+  /** The error of a non-2xx answer, with Argo CD's own message. */
+  #refused(
+    response: UpstreamResponse,
+    method: string,
+    subject: string,
+    parsed?: unknown,
+  ): ArgoCdRequestError {
+    let body = parsed;
+    if (body === undefined) {
+      try {
+        body = JSON.parse(response.text());
+      } catch {
+        body = undefined;
+      }
+    }
+    const err = (body ?? {}) as ArgoCdErrorBody;
+    const detail =
+      (typeof err.message === 'string' && err.message) ||
+      (typeof err.error === 'string' && err.error) ||
+      response.statusText ||
+      'no message';
+    const failure = failureOf(response.status, err.code);
+    return new ArgoCdRequestError({
+      instance: this.name,
+      failure,
+      status: response.status,
+      code: typeof err.code === 'number' ? err.code : undefined,
+      message: `Argo CD instance "${this.name}" refused ${method} ${subject}: ${response.status} ${detail}`,
+    });
   }
 }
