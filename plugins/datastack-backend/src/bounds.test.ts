@@ -273,6 +273,8 @@ async function startBackend(datastack: Record<string, unknown>, extra = {}) {
         data: {
           ...extra,
           datastack: {
+            // The direct path to Argo CD; the live inventory has its own tests.
+            inventory: { enabled: false },
             health: { cacheTtlMs: 1 },
             kubernetes: {
               requestTimeoutMs: 10_000,

@@ -46,6 +46,8 @@ const config = {
     ],
   },
   datastack: {
+    // The direct path to Argo CD; the live inventory has its own tests.
+    inventory: { enabled: false },
     health: { cacheTtlMs: 1000 },
     argocd: {
       requestTimeoutMs: 300,

@@ -19,6 +19,8 @@ const EDGE = 'https://argocd-edge.example.com';
 
 const config = {
   datastack: {
+    // The direct path to Argo CD; the live inventory has its own tests.
+    inventory: { enabled: false },
     argocd: {
       requestTimeoutMs: 300,
       instances: [

@@ -33,6 +33,10 @@ import { ProposeService } from './services/upgrades/ProposeService';
 import { SyncService } from './services/health/SyncService';
 import { catalogOwners } from './services/health/catalogOwners';
 import { commitUrl } from './services/scm';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { migrateDatabase } from './services/database';
+import { readInventoryConfig } from './services/inventory/config';
+import { startInventory } from './services/inventory/startInventory';
 
 /**
  * The Datastack backend plugin: deployment health across Argo CD instances
@@ -59,6 +63,8 @@ export const datastackPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -74,6 +80,8 @@ export const datastackPlugin = createBackendPlugin({
         httpRouter,
         permissions,
         permissionsRegistry,
+        lifecycle,
+        signals,
       }) {
         // These throw naming the key at fault: bad configuration fails start-up.
         const argocd = readArgoCdConfig(config);
@@ -99,6 +107,7 @@ export const datastackPlugin = createBackendPlugin({
         }
 
         const upgradesConfig = readUpgradesConfig(config);
+        const inventoryConfig = readInventoryConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
 
         permissionsRegistry.addPermissions(datastackPermissions);
@@ -124,7 +133,16 @@ export const datastackPlugin = createBackendPlugin({
           maxYamlAliases: upgradesConfig.maxYamlAliases,
           concurrency: upgradesConfig.concurrency,
         });
-        const chartStore = await ChartVersionStore.create(database);
+        const db = await migrateDatabase(database);
+        const chartStore = new ChartVersionStore(db);
+        const inventory = startInventory({
+          db,
+          clients: instances.clients(),
+          config: inventoryConfig,
+          logger,
+          lifecycle,
+          signals,
+        });
         const chartVersions = ChartVersionsService.create({
           registry,
           client: chartClient,
@@ -141,6 +159,7 @@ export const datastackPlugin = createBackendPlugin({
             logger,
             cacheTtlMs,
             kubernetesClusters: () => clusters.list(),
+            inventory,
           }),
           versions: chartVersions,
           values: new ChartValuesService({
@@ -167,6 +186,7 @@ export const datastackPlugin = createBackendPlugin({
           progressDeadlineMs,
           workloads: selector => clusters.workloads(selector),
           commitUrl: (repoURL, sha) => commitUrl(integrations, repoURL, sha),
+          inventory,
         });
         const hosts = new GitHostPolicy({
           integrations,
@@ -192,6 +212,7 @@ export const datastackPlugin = createBackendPlugin({
               cacheTtlMs,
               progressDeadlineMs,
               owners: catalogOwners({ catalog, auth, cacheTtlMs }),
+              inventory,
             }),
             clusters,
             upgrades,
@@ -217,6 +238,7 @@ export const datastackPlugin = createBackendPlugin({
             entities: CatalogEntities.fromConfig(config, { catalog, cache }),
             httpAuth,
             permissions,
+            inventory,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/status', allow: 'unauthenticated' });

@@ -17,6 +17,7 @@ import {
 import { addUpgradeRoutes } from './routes/upgrades';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { CatalogEntities } from './services/CatalogEntities';
+import type { LiveInventory } from './services/inventory/LiveInventory';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
 import type { FleetService } from './services/health/FleetService';
@@ -43,6 +44,8 @@ export interface RouterOptions {
   entities: CatalogEntities;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** The live inventory; undefined when `datastack.inventory.enabled` is false. */
+  inventory?: LiveInventory;
 }
 
 /**

@@ -204,6 +204,8 @@ describe('sync and refresh act only on Applications labelled as the entity’s',
         mockServices.rootConfig.factory({
           data: {
             datastack: {
+              // The direct path to Argo CD; the live inventory has its own tests.
+              inventory: { enabled: false },
               argocd: {
                 requestTimeoutMs: 300,
                 instances: [

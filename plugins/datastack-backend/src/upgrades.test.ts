@@ -465,6 +465,8 @@ describe.each(databases.eachSupportedId())(
           mockServices.rootConfig.factory({
             data: {
               datastack: {
+                // The direct path to Argo CD; the live inventory has its own tests.
+                inventory: { enabled: false },
                 gitops: { localRoot: path.join(root, 'gitops') },
                 argocd: {
                   requestTimeoutMs: 300,

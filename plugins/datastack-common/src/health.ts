@@ -163,6 +163,47 @@ export interface ApplicationHealth {
 }
 
 /**
+ * The Backstage signal channel on which the backend announces changes of
+ * the live inventory: `{ instances: string[], at: string }`, the instances
+ * whose Applications or state changed and nothing else (every client then
+ * re-reads its own, authorised answer).
+ *
+ * @public
+ */
+export const INVENTORY_SIGNAL_CHANNEL = 'datastack:inventory';
+
+/**
+ * The message on {@link INVENTORY_SIGNAL_CHANNEL}.
+ *
+ * @public
+ */
+export interface InventorySignal {
+  instances: string[];
+  at: string;
+}
+
+/**
+ * Where the live inventory of one Argo CD instance stands: `connecting`
+ * before its first list, `live` while its watch stream is current, `stale`
+ * while the stream is being replaced (the projection is what it was at
+ * `asOf`), `unreachable` while Argo CD cannot be listed.
+ *
+ * @public
+ */
+export interface InventoryState {
+  instance: string;
+  state: 'connecting' | 'live' | 'stale' | 'unreachable';
+  /** When the instance entered this state. */
+  since: string;
+  /** Why it is stale or unreachable; never contains credentials. */
+  message?: string;
+  /** When the projection was last known to match Argo CD. */
+  asOf?: string;
+  /** Argo CD's resourceVersion the projection is at. */
+  resourceVersion?: string;
+}
+
+/**
  * What one Argo CD instance answered for an entity.
  *
  * @public
@@ -170,6 +211,11 @@ export interface ApplicationHealth {
 export interface InstanceHealthRow {
   instance: string;
   status: 'ok' | 'unreachable' | 'error';
+  /**
+   * When the answer came from the live inventory rather than a call to
+   * Argo CD: the inventory's state for this instance.
+   */
+  inventory?: InventoryState;
   /** Why the instance could not answer; never contains credentials. */
   error?: string;
   applications: ApplicationHealth[];
@@ -280,6 +326,8 @@ export interface FleetPage {
     fetchedAt: string;
     /** When its rows are the last known ones (it did not answer): when they were read. */
     lastKnownAt?: string;
+    /** When the rows came from the live inventory: its state for this instance. */
+    inventory?: InventoryState;
   }>;
 }
 

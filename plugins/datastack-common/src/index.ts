@@ -14,3 +14,4 @@ export * from './types';
 export * from './tenancy';
 export * from './upgrades';
 export * from './offering';
+export * from './labelSelector';

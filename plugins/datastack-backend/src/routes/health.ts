@@ -12,6 +12,7 @@ import type { ClusterHealthService } from '../services/clusters/ClusterHealthSer
 import type { EntityHealthService } from '../services/health/EntityHealthService';
 import type { FleetService } from '../services/health/FleetService';
 import type { SyncService } from '../services/health/SyncService';
+import type { LiveInventory } from '../services/inventory/LiveInventory';
 import { Authorizers, entityParams, entityPart, parse } from './common';
 
 const applicationParams = entityParams.extend({
@@ -47,6 +48,8 @@ export interface HealthRoutesOptions {
   fleet: FleetService;
   clusters: ClusterHealthService;
   instances: ArgoCdInstancesService;
+  /** Undefined when `datastack.inventory.enabled` is false. */
+  inventory?: LiveInventory;
 }
 
 /** Deployment health: an entity's, the fleet's, the clusters'; sync and refresh. */
@@ -128,5 +131,18 @@ export function addHealthRoutes(
       'read the fleet',
     );
     res.json(await options.fleet.page(query));
+  });
+
+  /** Where the live inventory of each Argo CD instance stands. */
+  router.get('/health/inventory', async (req, res) => {
+    await auth.authorizeBasic(
+      req,
+      datastackFleetReadPermission,
+      'read the fleet',
+    );
+    res.json({
+      enabled: Boolean(options.inventory),
+      instances: options.inventory?.states() ?? [],
+    });
   });
 }

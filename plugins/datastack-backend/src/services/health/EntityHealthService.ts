@@ -25,6 +25,11 @@ import {
   ArgoCdRequestError,
 } from '@datastack/plugin-datastack-node';
 import { applicationHealth } from './applicationHealth';
+import type {
+  InventoryAnswer,
+  LiveInventory,
+} from '../inventory/LiveInventory';
+import { inventoryRow } from '../inventory/inventoryRows';
 
 export interface EntityHealthServiceOptions {
   clients: ArgoCdClient[];
@@ -39,7 +44,12 @@ export interface EntityHealthServiceOptions {
   commitUrl?: (repoURL: string, sha: string) => string | undefined;
   /** Workloads by label selector in every cluster, for entities Argo CD does not deploy. */
   workloads: (labelSelector: string) => Promise<ClusterWorkloadsRow[]>;
+  /** The live inventory; where it answers for an instance, Argo CD is not asked. */
+  inventory?: LiveInventory;
 }
+
+/** How long a row computed from an unchanged inventory is reused (deadlines move with time). */
+const INVENTORY_ROW_REUSE_MS = 1_000;
 
 const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
 const ANNOTATION_KUBERNETES_LABEL_SELECTOR =
@@ -144,6 +154,12 @@ export class EntityHealthService {
   readonly #workloads: EntityHealthServiceOptions['workloads'];
   readonly #commitUrl: EntityHealthServiceOptions['commitUrl'];
   readonly #progressDeadlineMs?: number;
+  readonly #inventory?: LiveInventory;
+  /** Rows computed from the inventory, per lookup, with the version they were computed at. */
+  readonly #inventoryRows = new Map<
+    string,
+    { version: number; at: number; row: Promise<InstanceHealthRow> }
+  >();
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -156,6 +172,7 @@ export class EntityHealthService {
     this.#workloads = options.workloads;
     this.#commitUrl = options.commitUrl;
     this.#progressDeadlineMs = options.progressDeadlineMs;
+    this.#inventory = options.inventory;
     this.#loader = new CachedLoader({
       cache: options.cache,
       ttlMs: options.cacheTtlMs,
@@ -249,6 +266,14 @@ export class EntityHealthService {
       });
     }
     const key = EntityHealthService.keyOf(instance, lookup);
+    const answer = this.#inventory?.answer(instance, {
+      ...(lookup.appName
+        ? { name: lookup.appName }
+        : { selector: lookup.selector }),
+      appNamespace: lookup.appNamespace,
+      projects: lookup.project ? [lookup.project] : undefined,
+    });
+    if (answer) return this.#fromInventory(client, lookup, key, answer);
     return this.#loader
       .load(key, () => this.#fetch(client, lookup))
       .then(async row => {
@@ -266,6 +291,50 @@ export class EntityHealthService {
             }
           : row;
       });
+  }
+
+  /**
+   * The row of a lookup from the live inventory: no call to Argo CD. Rows
+   * are reused while the instance's projection is unchanged, for a second
+   * at most (a progress deadline may pass meanwhile).
+   */
+  #fromInventory(
+    client: ArgoCdClient,
+    lookup: ArgoCdLookup,
+    key: string,
+    answer: InventoryAnswer,
+  ): Promise<InstanceHealthRow> {
+    const now = Date.now();
+    const memo = this.#inventoryRows.get(key);
+    if (
+      memo &&
+      memo.version === answer.version &&
+      now - memo.at < INVENTORY_ROW_REUSE_MS
+    ) {
+      return memo.row;
+    }
+    const row = Promise.all(
+      answer.applications.map(app =>
+        this.#withRevisionMetadata(
+          client,
+          app,
+          applicationHealth(app, {
+            instance: client.name,
+            url: client.applicationUrl(app.metadata.name, lookup.appNamespace),
+            registry: this.#registry,
+            commitUrl: this.#commitUrl,
+            progressDeadlineMs: this.#progressDeadlineMs,
+            detail: true,
+          }),
+        ),
+      ),
+    ).then(applications =>
+      inventoryRow(client.name, answer.state, applications),
+    );
+    if (this.#inventoryRows.size > 10_000) this.#inventoryRows.clear();
+    this.#inventoryRows.set(key, { version: answer.version, at: now, row });
+    row.catch(() => this.#inventoryRows.delete(key));
+    return row;
   }
 
   async #fetch(

@@ -11,7 +11,13 @@ import {
   LABEL_PIPELINE,
   RollupStatus,
 } from '@datastack/plugin-datastack-common';
-import type { ArgoCdClient } from '@datastack/plugin-datastack-node';
+import type {
+  Application,
+  ArgoCdClient,
+} from '@datastack/plugin-datastack-node';
+import type { InventoryState } from '@datastack/plugin-datastack-common';
+import type { LiveInventory } from '../inventory/LiveInventory';
+import { applicationKey } from '../inventory/projection';
 import { CachedLoader, LAST_KNOWN_TTL_MS } from '../CachedLoader';
 import { applicationHealth } from './applicationHealth';
 import { failureStatus } from './EntityHealthService';
@@ -23,7 +29,16 @@ interface InstanceFleet {
   fetchedAt: string;
   /** When the rows are the last known ones of a failed instance: when they were read. */
   lastKnownAt?: string;
+  /** When the rows came from the live inventory: its state. */
+  inventory?: InventoryState;
   rows: FleetRow[];
+}
+
+/** One Application's fleet row, kept while its resourceVersion is the same and no deadline passed. */
+interface RowMemo {
+  resourceVersion?: string;
+  validUntil: number;
+  row: FleetRow;
 }
 
 export interface FleetQuery {
@@ -57,6 +72,17 @@ export class FleetService {
   readonly #owners?: FleetOwners;
   /** The last ordering of the rows, reused while every instance's list is the same object. */
   #order?: { fleets: InstanceFleet[]; rows: FleetRow[] };
+  readonly #inventory?: LiveInventory;
+  /** Per instance: the fleet last built from the inventory, and each Application's row. */
+  readonly #fromInventory = new Map<
+    string,
+    {
+      version: number;
+      validUntil: number;
+      fleet: InstanceFleet;
+      rows: Map<string, RowMemo>;
+    }
+  >();
   /** A failed instance's last known rows, while it keeps failing the same way. */
   readonly #failed = new Map<
     string,
@@ -72,6 +98,7 @@ export class FleetService {
     /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
     progressDeadlineMs?: number;
     owners?: FleetOwners;
+    inventory?: LiveInventory;
   }): FleetService {
     return new FleetService(options);
   }
@@ -85,8 +112,10 @@ export class FleetService {
     /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
     progressDeadlineMs?: number;
     owners?: FleetOwners;
+    inventory?: LiveInventory;
   }) {
     this.#owners = options.owners;
+    this.#inventory = options.inventory;
     this.#clients = options.clients;
     this.#registry = options.registry;
     this.#progressDeadlineMs = options.progressDeadlineMs;
@@ -105,6 +134,10 @@ export class FleetService {
    * then, so the fleet keeps them in place and the status filter finds them.
    */
   async #instance(client: ArgoCdClient): Promise<InstanceFleet> {
+    const answer = this.#inventory?.answer(client.name, {
+      selector: LABEL_COMPONENT,
+    });
+    if (answer) return this.#inventoryFleet(client, answer);
     const key = `fleet:v1:${client.name}`;
     const fleet = await this.#loader.load(key, () => this.#fetch(client));
     if (fleet.status === 'ok') return fleet;
@@ -200,38 +233,111 @@ export class FleetService {
     return rows;
   }
 
+  /**
+   * An instance's fleet from the live inventory, rebuilt only when its
+   * projection changed or a progress deadline passed; an Application's row
+   * is recomputed only when its resourceVersion changed.
+   */
+  #inventoryFleet(
+    client: ArgoCdClient,
+    answer: NonNullable<ReturnType<LiveInventory['answer']>>,
+  ): InstanceFleet {
+    const now = Date.now();
+    const memo = this.#fromInventory.get(client.name);
+    if (memo && memo.version === answer.version && now < memo.validUntil) {
+      return memo.fleet;
+    }
+    const previous = memo?.rows ?? new Map<string, RowMemo>();
+    const rowsByKey = new Map<string, RowMemo>();
+    let validUntil = Infinity;
+    for (const app of answer.applications) {
+      const key = applicationKey(app);
+      const rv = app.metadata.resourceVersion;
+      let entry = previous.get(key);
+      if (!entry || entry.resourceVersion !== rv || now >= entry.validUntil) {
+        const { row, settlingUntil } = this.#row(client, app);
+        entry = {
+          resourceVersion: rv,
+          validUntil: settlingUntil ?? Infinity,
+          row,
+        };
+      }
+      validUntil = Math.min(validUntil, entry.validUntil);
+      rowsByKey.set(key, entry);
+    }
+    const rows = sortRows([...rowsByKey.values()].map(e => e.row));
+    const state = answer.state;
+    const fleet: InstanceFleet =
+      state.state === 'unreachable'
+        ? {
+            instance: client.name,
+            status: 'unreachable',
+            error: state.message,
+            fetchedAt: state.since,
+            lastKnownAt: state.asOf,
+            inventory: state,
+            rows: rows.map(r => ({
+              ...r,
+              status: 'unreachable',
+              lastKnown: {
+                status: r.status,
+                fetchedAt: state.asOf ?? state.since,
+              },
+            })),
+          }
+        : {
+            instance: client.name,
+            status: 'ok',
+            fetchedAt: state.asOf ?? state.since,
+            inventory: state,
+            rows,
+          };
+    this.#fromInventory.set(client.name, {
+      version: answer.version,
+      validUntil,
+      fleet,
+      rows: rowsByKey,
+    });
+    return fleet;
+  }
+
+  /** One Application's fleet row, and until when it holds (a settling one's deadline). */
+  #row(
+    client: ArgoCdClient,
+    app: Application,
+  ): { row: FleetRow; settlingUntil?: number } {
+    const health = applicationHealth(app, {
+      instance: client.name,
+      url: client.applicationUrl(app.metadata.name),
+      registry: this.#registry,
+      progressDeadlineMs: this.#progressDeadlineMs,
+    });
+    const labels = app.metadata.labels ?? {};
+    return {
+      row: {
+        component: labels[LABEL_COMPONENT],
+        pipeline: labels[LABEL_PIPELINE],
+        environment: labels[LABEL_ENVIRONMENT],
+        instance: client.name,
+        application: app.metadata.name,
+        url: health.url,
+        status: health.status,
+        sync: health.sync.status,
+        health: health.health.status,
+        version: health.chart?.version,
+        lastDeployedAt: health.lastDeployedAt,
+      },
+      ...(health.settling && {
+        settlingUntil: Date.parse(health.settling.until),
+      }),
+    };
+  }
+
   async #fetch(client: ArgoCdClient): Promise<InstanceFleet> {
     const fetchedAt = new Date().toISOString();
     try {
       const apps = await client.listApplications({ selector: LABEL_COMPONENT });
-      const rows = apps.map((app): FleetRow => {
-        const health = applicationHealth(app, {
-          instance: client.name,
-          url: client.applicationUrl(app.metadata.name),
-          registry: this.#registry,
-          progressDeadlineMs: this.#progressDeadlineMs,
-        });
-        const labels = app.metadata.labels ?? {};
-        return {
-          component: labels[LABEL_COMPONENT],
-          pipeline: labels[LABEL_PIPELINE],
-          environment: labels[LABEL_ENVIRONMENT],
-          instance: client.name,
-          application: app.metadata.name,
-          url: health.url,
-          status: health.status,
-          sync: health.sync.status,
-          health: health.health.status,
-          version: health.chart?.version,
-          lastDeployedAt: health.lastDeployedAt,
-        };
-      });
-      rows.sort(
-        (a, b) =>
-          a.component.localeCompare(b.component) ||
-          (a.pipeline ?? '').localeCompare(b.pipeline ?? '') ||
-          (a.environment ?? '').localeCompare(b.environment ?? ''),
-      );
+      const rows = sortRows(apps.map(app => this.#row(client, app).row));
       return { instance: client.name, status: 'ok', fetchedAt, rows };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -248,4 +354,14 @@ export class FleetService {
       };
     }
   }
+}
+
+/** An instance's rows by component, pipeline and environment. */
+function sortRows(rows: FleetRow[]): FleetRow[] {
+  return rows.sort(
+    (a, b) =>
+      a.component.localeCompare(b.component) ||
+      (a.pipeline ?? '').localeCompare(b.pipeline ?? '') ||
+      (a.environment ?? '').localeCompare(b.environment ?? ''),
+  );
 }

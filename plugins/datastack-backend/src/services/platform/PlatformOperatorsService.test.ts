@@ -20,6 +20,8 @@ const BROKEN = 'https://argocd-broken.example.com';
 
 const config = {
   datastack: {
+    // The direct path to Argo CD; the live inventory has its own tests.
+    inventory: { enabled: false },
     argocd: {
       requestTimeoutMs: 300,
       instances: [

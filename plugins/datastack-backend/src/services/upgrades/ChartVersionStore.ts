@@ -1,12 +1,10 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
 import type {
   ChartRelease,
   ChartVersionsState,
 } from '@datastack/plugin-datastack-common';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
+import { migrateDatabase } from '../database';
 
 const VERSIONS = 'datastack_chart_versions';
 const ARCHIVES = 'datastack_chart_archives';
@@ -85,19 +83,10 @@ export class ChartVersionStore {
   >();
 
   static async create(database: DatabaseService): Promise<ChartVersionStore> {
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({
-        directory: resolvePackagePath(
-          '@datastack/plugin-datastack-backend',
-          'migrations',
-        ),
-      });
-    }
-    return new ChartVersionStore(client);
+    return new ChartVersionStore(await migrateDatabase(database));
   }
 
-  private constructor(db: Knex) {
+  constructor(db: Knex) {
     this.#db = db;
   }
 

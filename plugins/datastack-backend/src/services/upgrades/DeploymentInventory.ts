@@ -17,6 +17,10 @@ import {
   ApplicationSource,
   ArgoCdClient,
 } from '@datastack/plugin-datastack-node';
+import type {
+  InventoryAnswer,
+  LiveInventory,
+} from '../inventory/LiveInventory';
 import { CachedLoader } from '../CachedLoader';
 import {
   applicationsByName,
@@ -114,6 +118,7 @@ export class DeploymentInventory {
   readonly #loader: CachedLoader<InstanceDeployments>;
   readonly #clusters: CachedLoader<{ items: Array<[string, string]> }>;
   readonly #kubernetesClusters: () => Promise<ClusterHealth[]>;
+  readonly #inventory?: LiveInventory;
 
   static create(options: {
     clients: ArgoCdClient[];
@@ -122,6 +127,7 @@ export class DeploymentInventory {
     logger: LoggerService;
     cacheTtlMs: number;
     kubernetesClusters: () => Promise<ClusterHealth[]>;
+    inventory?: LiveInventory;
   }): DeploymentInventory {
     return new DeploymentInventory(options);
   }
@@ -133,7 +139,9 @@ export class DeploymentInventory {
     logger: LoggerService;
     cacheTtlMs: number;
     kubernetesClusters: () => Promise<ClusterHealth[]>;
+    inventory?: LiveInventory;
   }) {
+    this.#inventory = options.inventory;
     this.#clients = new Map(options.clients.map(c => [c.name, c]));
     this.#registry = options.registry;
     this.#logger = options.logger;
@@ -189,6 +197,14 @@ export class DeploymentInventory {
             ? `name=${lookup.appName}`
             : `selector=${lookup.selector}`
         }:${lookup.project ?? ''}`;
+        const answer = this.#inventory?.answer(name, {
+          ...(lookup.appName
+            ? { name: lookup.appName }
+            : { selector: lookup.selector }),
+          appNamespace: lookup.appNamespace,
+          projects: lookup.project ? [lookup.project] : undefined,
+        });
+        if (answer) return this.#fromInventory(client, answer);
         return this.#loader.load(key, () => this.#fetch(client, lookup));
       }),
     );
@@ -198,6 +214,32 @@ export class DeploymentInventory {
         r.status === 'ok'
           ? []
           : [{ instance: r.instance, status: r.status, error: r.error ?? '' }],
+      ),
+    };
+  }
+
+  /** An instance's deployments from the live inventory: Argo CD is asked only for its clusters' versions (cached a minute). */
+  async #fromInventory(
+    client: ArgoCdClient,
+    answer: InventoryAnswer,
+  ): Promise<InstanceDeployments> {
+    const instance = client.name;
+    if (answer.state.state === 'unreachable') {
+      return {
+        instance,
+        status: 'unreachable',
+        error:
+          answer.state.message ??
+          `Argo CD instance "${instance}" cannot be listed`,
+        deployments: [],
+      };
+    }
+    const versions = await this.#clusterVersions(client);
+    return {
+      instance,
+      status: 'ok',
+      deployments: answer.applications.map(app =>
+        this.#deployment(instance, app, versions),
       ),
     };
   }

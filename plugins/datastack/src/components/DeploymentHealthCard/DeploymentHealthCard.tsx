@@ -1,3 +1,4 @@
+import { useInventoryUpdates } from '../common/useInventoryUpdates';
 import {
   getCompoundEntityRef,
   stringifyEntityRef,
@@ -39,6 +40,7 @@ import SyncIcon from '@material-ui/icons/Sync';
 import { ReactNode, useCallback, useEffect, useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ScrollTable } from '../common/ScrollTable';
+import { StaleInventory } from '../common/UpstreamFailures';
 import { DeploymentDetails } from './DeploymentDetails';
 import { EnvironmentSummary } from './EnvironmentSummary';
 import { isProductionEnvironment } from '../common/environments';
@@ -46,6 +48,7 @@ import { RollupStatusLabel, statusLabels } from '../common/StatusLabels';
 import {
   REFRESH_INTERVAL_MS,
   SETTLING_REFRESH_INTERVAL_MS,
+  SIGNALLED_REFRESH_INTERVAL_MS,
 } from '../common/usePolledValue';
 
 export { REFRESH_INTERVAL_MS, SETTLING_REFRESH_INTERVAL_MS };
@@ -340,13 +343,31 @@ function useEntityHealth() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, key],
   );
-  // Every few seconds while an operation runs or settles, so "Syncing"
-  // turns into its outcome within seconds; every 30 s otherwise.
-  const intervalMs = state.value?.rows.some(r =>
-    r.applications.some(isSettling),
-  )
+  // With the backend's live inventory and signals, the card re-reads when
+  // one of its instances changes, and once when a progress deadline passes
+  // (no event marks it); a slow poll stays as a safety net. Without them:
+  // every few seconds while an operation runs or settles, so "Syncing"
+  // turns into its outcome within seconds, every 30 s otherwise.
+  const rows = state.value?.rows;
+  const signalled = useInventoryUpdates(
+    load,
+    rows?.map(r => r.instance),
+  );
+  const live = signalled && !!rows?.length && rows.every(r => r.inventory);
+  const settling = rows?.some(r => r.applications.some(isSettling));
+  let intervalMs = settling
     ? SETTLING_REFRESH_INTERVAL_MS
     : REFRESH_INTERVAL_MS;
+  if (live) intervalMs = SIGNALLED_REFRESH_INTERVAL_MS;
+  const nextDeadline = live
+    ? Math.min(
+        ...(rows ?? []).flatMap(r =>
+          r.applications.flatMap(a =>
+            a.settling ? [Date.parse(a.settling.until)] : [],
+          ),
+        ),
+      )
+    : Infinity;
   useEffect(() => {
     load();
   }, [load]);
@@ -354,6 +375,14 @@ function useEntityHealth() {
     const timer = setInterval(load, intervalMs);
     return () => clearInterval(timer);
   }, [load, intervalMs]);
+  useEffect(() => {
+    if (!Number.isFinite(nextDeadline)) return undefined;
+    const timer = setTimeout(
+      load,
+      Math.max(0, nextDeadline - Date.now()) + 500,
+    );
+    return () => clearTimeout(timer);
+  }, [load, nextDeadline]);
   return {
     ...state,
     setValue: (value: EntityHealth) => setState({ value, loading: false }),
@@ -446,6 +475,7 @@ export function DeploymentHealthCard() {
             Argo CD {r.instance}: {r.error}
           </Box>
         ))}
+        <StaleInventory instances={value.rows} />
         <EnvironmentSummary
           applications={[...apps, ...lastKnown.map(k => k.app)]}
           upgrade={upgrade}

@@ -12,6 +12,7 @@ import { ErrorState, RefreshFailed } from '../common/ErrorState';
 import { formatTime } from '../common/StatusLabels';
 import { UpstreamFailures } from '../common/UpstreamFailures';
 import { usePolledValue } from '../common/usePolledValue';
+import { fromInventory } from '../common/useInventoryUpdates';
 import { FleetMatrix } from '../FleetMatrix';
 import { UpgradePlanView } from '../UpgradePlan';
 
@@ -44,6 +45,8 @@ function Matrix(props: { pipeline: string }) {
   const { value, error, stale } = usePolledValue(
     () => loadPipelineFleet(api, props.pipeline),
     `fleet:${props.pipeline}`,
+    undefined,
+    fromInventory,
   );
   if (error && (!value || stale)) {
     return <ErrorState error={error} title="Deployments could not be read" />;

@@ -20,6 +20,7 @@ import { ErrorState, RefreshFailed } from '../common/ErrorState';
 import { formatTime, statusLabels } from '../common/StatusLabels';
 import { UpstreamFailures } from '../common/UpstreamFailures';
 import { usePolledValue } from '../common/usePolledValue';
+import { fromInventory } from '../common/useInventoryUpdates';
 import { FleetMatrix } from '../FleetMatrix';
 
 /** Filters that live in the page's query string. */
@@ -148,6 +149,8 @@ export function FleetTab() {
   const { value, error, stale } = usePolledValue(
     () => api.getFleet(query),
     key,
+    undefined,
+    fromInventory,
   );
 
   const filters = (

@@ -1,10 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useInventoryUpdates } from './useInventoryUpdates';
 
 /** How often the views reload, in the background, keeping what they show. */
 export const REFRESH_INTERVAL_MS = 30_000;
 
 /** How often a view reloads while an Argo CD operation it shows runs or settles. */
 export const SETTLING_REFRESH_INTERVAL_MS = 3_000;
+
+/** How often a view that the live inventory's signals keep current reloads anyway. */
+export const SIGNALLED_REFRESH_INTERVAL_MS = 5 * 60_000;
 
 interface PolledState<T> {
   value?: T;
@@ -33,11 +37,15 @@ export interface PolledValue<T> {
  * background. What was shown stays while a reload runs and when one fails, so
  * the view never flickers back to a spinner; a new `key` (other filters,
  * another entity) loads at once, and answers to an older key are dropped.
+ * With `liveWhen`, a value it accepts (one the backend answered from its
+ * live inventory) is reloaded when the inventory signals a change, and
+ * polled only every {@link SIGNALLED_REFRESH_INTERVAL_MS}.
  */
 export function usePolledValue<T>(
   load: () => Promise<T>,
   key: string,
   intervalMs: number = REFRESH_INTERVAL_MS,
+  liveWhen?: (value: T) => boolean,
 ): PolledValue<T> {
   const [state, setState] = useState<PolledState<T>>({});
   const loadRef = useRef(load);
@@ -68,11 +76,21 @@ export function usePolledValue<T>(
     };
   }, [reload]);
 
+  const signalled = useInventoryUpdates(() => {
+    if (liveWhen) reload();
+  });
+  const live =
+    signalled &&
+    !!liveWhen &&
+    state.value !== undefined &&
+    liveWhen(state.value);
+  const every = live ? SIGNALLED_REFRESH_INTERVAL_MS : intervalMs;
+
   // A new interval (faster while something settles) keeps what is loaded.
   useEffect(() => {
-    const timer = setInterval(reload, intervalMs);
+    const timer = setInterval(reload, every);
     return () => clearInterval(timer);
-  }, [reload, intervalMs]);
+  }, [reload, every]);
 
   const current = state.valueKey === key;
   const error = state.errorKey === key ? state.error : undefined;

@@ -1,0 +1,332 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { InventoryState } from '@datastack/plugin-datastack-common';
+import {
+  type ApplicationWatchEvent,
+  ArgoCdClient,
+  ArgoCdRequestError,
+} from '@datastack/plugin-datastack-node';
+import {
+  applicationKey,
+  compareResourceVersions,
+  projectApplication,
+} from './projection';
+import {
+  InventoryStore,
+  LeaseLostError,
+  type StoredChange,
+} from './InventoryStore';
+import type { InventoryConfig } from './config';
+
+/** The stream looked stalled: Argo CD moved on and sent nothing. */
+class StalledError extends Error {
+  constructor(instance: string, resourceVersion: string, ms: number) {
+    super(
+      `the watch stream of Argo CD instance "${instance}" sent nothing for ${Math.round(
+        ms / 1000,
+      )} s while Argo CD moved on to resourceVersion ${resourceVersion}; it was replaced`,
+    );
+    this.name = 'StalledError';
+  }
+}
+
+/** Changes waiting to be written, coalesced per Application. */
+const MAX_PENDING = 500;
+
+export interface InstanceWatcherOptions {
+  client: ArgoCdClient;
+  store: InventoryStore;
+  holder: string;
+  config: InventoryConfig;
+  logger: LoggerService;
+  /** The projection as this replica has read it (caught up): each key's resourceVersion. */
+  current(): ReadonlyMap<string, string | undefined>;
+  /** Reads what the store holds now into this replica's projection. */
+  catchUp(): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Keeps one Argo CD instance's projection current while this replica holds
+ * its lease: a full list at start, after a broken or stalled stream and
+ * after a resourceVersion Argo CD no longer has; between them, the watch
+ * stream's events, coalesced and written in small batches. A stream is
+ * taken as stalled when Argo CD's resourceVersion (read from a list that
+ * matches nothing, every `probeIntervalMs`) moved past the last event for
+ * two probes in a row. Reconnects back off exponentially up to
+ * `reconnectMaxMs`. Every write goes through the lease check; a lost lease
+ * ends the watcher.
+ */
+export class InstanceWatcher {
+  readonly #o: InstanceWatcherOptions;
+  readonly #instance: string;
+  #seq = 0;
+  #state: InventoryState;
+  #lastLiveAt?: string;
+  #pending = new Map<string, StoredChange>();
+  #flushTimer?: NodeJS.Timeout;
+  #writing: Promise<void> = Promise.resolve();
+  #writeError?: unknown;
+  /** Ends the current stream; a failed write does (a relist then heals what it lost). */
+  #abortStream?: (reason: unknown) => void;
+
+  constructor(options: InstanceWatcherOptions) {
+    this.#o = options;
+    this.#instance = options.client.name;
+    this.#state = {
+      instance: this.#instance,
+      state: 'connecting',
+      since: new Date().toISOString(),
+    };
+  }
+
+  /** Runs until `signal` aborts or the lease is lost (then it rejects with LeaseLostError). */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.#o.catchUp();
+    this.#seq = await this.#o.store.lastSeq(this.#instance);
+    let attempt = 0;
+    while (!signal.aborted) {
+      const stream = new AbortController();
+      const stop = () => stream.abort(signal.reason);
+      signal.addEventListener('abort', stop, { once: true });
+      this.#abortStream = reason => stream.abort(reason);
+      let listed = false;
+      let immediate = false;
+      let reason: string;
+      let probe: NodeJS.Timeout | undefined;
+      try {
+        const list = await this.#o.client.listApplicationsAt({
+          signal: stream.signal,
+        });
+        listed = true;
+        await this.#o.catchUp();
+        const changes = this.#diff(list.items);
+        const now = new Date().toISOString();
+        this.#lastLiveAt = now;
+        this.#state = {
+          instance: this.#instance,
+          state: 'live',
+          since: now,
+          asOf: now,
+          ...(list.resourceVersion && {
+            resourceVersion: list.resourceVersion,
+          }),
+        };
+        await this.#write(changes);
+        attempt = 0;
+        this.#o.logger.info('Argo CD inventory is live', {
+          instance: this.#instance,
+          applications: list.items.length,
+          changed: changes.length,
+          resourceVersion: list.resourceVersion,
+        });
+
+        let lastEventRv = list.resourceVersion;
+        let eventsSinceProbe = 0;
+        let behindSince: number | undefined;
+        probe = setInterval(() => {
+          this.#o.client
+            .currentResourceVersion({ signal: stream.signal })
+            .then(async rv => {
+              const ahead = compareResourceVersions(rv, lastEventRv) === 1;
+              if (ahead && eventsSinceProbe === 0) {
+                behindSince ??= Date.now();
+                if (
+                  Date.now() - behindSince >=
+                  this.#o.config.probeIntervalMs
+                ) {
+                  stream.abort(
+                    new StalledError(
+                      this.#instance,
+                      rv!,
+                      Date.now() - behindSince,
+                    ),
+                  );
+                  return;
+                }
+              } else {
+                behindSince = undefined;
+              }
+              eventsSinceProbe = 0;
+              // The stream is confirmed current: say so to every replica.
+              const at = new Date().toISOString();
+              this.#lastLiveAt = at;
+              this.#state = { ...this.#state, asOf: at };
+              await this.#write([]);
+            })
+            .catch(() => {
+              // A failed probe proves nothing; the stream decides.
+            });
+        }, this.#o.config.probeIntervalMs);
+
+        await this.#o.client.watchApplications({
+          resourceVersion: list.resourceVersion,
+          signal: stream.signal,
+          maxEventBytes: this.#o.config.maxEventBytes,
+          onEvent: event => {
+            eventsSinceProbe++;
+            const rv = event.application.metadata.resourceVersion;
+            if (compareResourceVersions(rv, lastEventRv) !== -1) {
+              lastEventRv = rv ?? lastEventRv;
+            }
+            this.#queue(event, lastEventRv);
+          },
+        });
+        reason = `Argo CD ended the watch stream of instance "${
+          this.#instance
+        }"`;
+      } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
+        if (signal.aborted) break;
+        const cause = stream.signal.aborted ? stream.signal.reason : error;
+        if (cause instanceof LeaseLostError) throw cause;
+        reason =
+          cause instanceof Error
+            ? cause.message
+            : `the inventory of Argo CD instance "${
+                this.#instance
+              }" stopped: ${String(cause)}`;
+        immediate =
+          cause instanceof StalledError ||
+          (cause instanceof ArgoCdRequestError && cause.failure === 'expired');
+      } finally {
+        clearInterval(probe);
+        signal.removeEventListener('abort', stop);
+        this.#abortStream = undefined;
+        stream.abort();
+      }
+      await this.#flush().catch(error => {
+        if (error instanceof LeaseLostError) throw error;
+      });
+      if (signal.aborted) break;
+      const now = new Date().toISOString();
+      this.#state = {
+        instance: this.#instance,
+        state: listed || this.#lastLiveAt ? 'stale' : 'unreachable',
+        since: now,
+        message: reason,
+        ...(this.#lastLiveAt && { asOf: this.#lastLiveAt }),
+        ...(this.#state.resourceVersion && {
+          resourceVersion: this.#state.resourceVersion,
+        }),
+      };
+      if (!listed) {
+        // Argo CD could not be listed: unreachable, whatever is kept.
+        this.#state = { ...this.#state, state: 'unreachable' };
+      }
+      this.#o.logger.warn('Argo CD inventory stream replaced', {
+        instance: this.#instance,
+        reason,
+      });
+      await this.#write([]).catch(error => {
+        if (error instanceof LeaseLostError) throw error;
+      });
+      if (!immediate) {
+        const backoff = Math.min(
+          this.#o.config.reconnectMaxMs,
+          500 * 2 ** Math.min(attempt, 10),
+        );
+        attempt++;
+        // Jitter, so replicas and instances do not reconnect in step.
+        await sleep(backoff * (0.75 + Math.random() * 0.5), signal);
+      }
+    }
+    clearTimeout(this.#flushTimer);
+    await this.#writing.catch(() => {});
+  }
+
+  /** The changes that bring the projection to `items`: new or changed ones, and removals. */
+  #diff(items: Array<import('@datastack/plugin-datastack-node').Application>) {
+    const current = this.#o.current();
+    const seen = new Set<string>();
+    const changes: StoredChange[] = [];
+    for (const app of items) {
+      if (!app?.metadata?.name) continue;
+      const key = applicationKey(app);
+      seen.add(key);
+      const rv = app.metadata.resourceVersion;
+      if (current.has(key) && rv && current.get(key) === rv) continue;
+      changes.push({
+        key,
+        seq: 0,
+        deleted: false,
+        ...(rv && { resourceVersion: rv }),
+        doc: JSON.stringify(projectApplication(app)),
+      });
+    }
+    for (const key of current.keys()) {
+      if (!seen.has(key)) changes.push({ key, seq: 0, deleted: true });
+    }
+    return changes;
+  }
+
+  #queue(event: ApplicationWatchEvent, resourceVersion: string | undefined) {
+    const app = event.application;
+    const key = applicationKey(app);
+    const rv = app.metadata.resourceVersion;
+    this.#pending.set(key, {
+      key,
+      seq: 0,
+      deleted: event.type === 'DELETED',
+      ...(rv && { resourceVersion: rv }),
+      ...(event.type !== 'DELETED' && {
+        doc: JSON.stringify(projectApplication(app)),
+      }),
+    });
+    if (resourceVersion) {
+      this.#state = { ...this.#state, resourceVersion };
+    }
+    if (this.#pending.size >= MAX_PENDING) {
+      this.#flush().catch(() => {});
+    } else if (!this.#flushTimer) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flush().catch(() => {});
+      }, this.#o.config.flushMs);
+    }
+  }
+
+  async #flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const changes = [...this.#pending.values()];
+    this.#pending = new Map();
+    if (changes.length) {
+      this.#state = { ...this.#state, asOf: new Date().toISOString() };
+      await this.#write(changes);
+    }
+    if (this.#writeError) {
+      const error = this.#writeError;
+      this.#writeError = undefined;
+      throw error;
+    }
+  }
+
+  /** Writes in order, one batch at a time; then this replica reads them back. */
+  #write(changes: StoredChange[]): Promise<void> {
+    const next = this.#writing.then(async () => {
+      for (const change of changes) change.seq = ++this.#seq;
+      await this.#o.store.write(
+        this.#o.holder,
+        { ...this.#state, seq: this.#seq },
+        changes,
+      );
+      await this.#o.catchUp();
+    });
+    this.#writing = next.catch(error => {
+      this.#writeError = error;
+      this.#abortStream?.(error);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,194 @@
+import type { Knex } from 'knex';
+import type { InventoryState } from '@datastack/plugin-datastack-common';
+
+const LEASES = 'datastack_inventory_leases';
+const INSTANCES = 'datastack_inventory_instances';
+const APPLICATIONS = 'datastack_inventory_applications';
+
+/** Rows written in one statement; SQLite allows 999 bound variables in one. */
+const WRITE_CHUNK = 100;
+
+/** One change of the projection: an Application as it is now, or its removal. */
+export interface StoredChange {
+  key: string;
+  seq: number;
+  deleted: boolean;
+  resourceVersion?: string;
+  /** The compact Application as JSON; undefined when deleted. */
+  doc?: string;
+}
+
+/** One instance's row: its state and the last change written. */
+export interface StoredInstance extends InventoryState {
+  seq: number;
+  holder?: string;
+}
+
+interface InstanceRow {
+  instance: string;
+  state: InventoryState['state'];
+  since: string;
+  message: string | null;
+  resource_version: string | null;
+  as_of: string | null;
+  seq: number | string;
+  holder: string | null;
+}
+
+interface ApplicationRow {
+  instance: string;
+  app_key: string;
+  seq: number | string;
+  deleted: boolean | number;
+  resource_version: string | null;
+  doc: string | null;
+}
+
+/** The lease was lost: another replica holds the instance now. */
+export class LeaseLostError extends Error {
+  constructor(instance: string) {
+    super(`The inventory lease of Argo CD instance "${instance}" was lost`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * The live inventory in the plugin's database, shared by every replica: a
+ * lease per instance (only its holder writes), each instance's state, and
+ * the projection of every Application as change rows with a sequence number
+ * per instance, so a reader asks only for what changed since it last read.
+ * Every write checks the lease in the same transaction: a replica that lost
+ * it writes nothing.
+ */
+export class InventoryStore {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  /**
+   * Takes or renews the lease of `instance` for `holder` until `now + ttlMs`;
+   * true when `holder` holds it afterwards. A lease that expired is taken
+   * over; one another holder renewed is left alone.
+   */
+  async acquire(
+    instance: string,
+    holder: string,
+    ttlMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    const expires = now + ttlMs;
+    const updated = await this.#db(LEASES)
+      .where({ instance })
+      .andWhere(q => q.where({ holder }).orWhere('expires_at', '<', now))
+      .update({ holder, expires_at: expires });
+    if (updated > 0) return true;
+    await this.#db(LEASES)
+      .insert({ instance, holder, expires_at: expires })
+      .onConflict('instance')
+      .ignore();
+    const row = await this.#db(LEASES).where({ instance }).first();
+    return row?.holder === holder && Number(row.expires_at) === expires;
+  }
+
+  /** Gives up every lease of `holder`, so another replica takes over at once. */
+  async release(holder: string): Promise<void> {
+    await this.#db(LEASES).where({ holder }).update({ expires_at: 0 });
+  }
+
+  /** Who holds each lease now (for the instances' rows and tests). */
+  async holders(now = Date.now()): Promise<Map<string, string>> {
+    const rows = await this.#db(LEASES).where('expires_at', '>=', now);
+    return new Map(rows.map(r => [r.instance as string, r.holder as string]));
+  }
+
+  /** The highest sequence number written for `instance` (0 when none). */
+  async lastSeq(instance: string): Promise<number> {
+    const row = await this.#db(INSTANCES).where({ instance }).first();
+    return row ? Number(row.seq) : 0;
+  }
+
+  /**
+   * Writes `changes` and the instance's state in one transaction, if
+   * `holder` still holds the lease; throws {@link LeaseLostError} otherwise.
+   */
+  async write(
+    holder: string,
+    state: Omit<StoredInstance, 'holder'>,
+    changes: StoredChange[],
+    now = Date.now(),
+  ): Promise<void> {
+    await this.#db.transaction(async tx => {
+      const lease = await tx(LEASES)
+        .where({ instance: state.instance })
+        .first();
+      if (!lease || lease.holder !== holder || Number(lease.expires_at) < now) {
+        throw new LeaseLostError(state.instance);
+      }
+      for (let i = 0; i < changes.length; i += WRITE_CHUNK) {
+        await tx(APPLICATIONS)
+          .insert(
+            changes.slice(i, i + WRITE_CHUNK).map(change => ({
+              instance: state.instance,
+              app_key: change.key,
+              seq: change.seq,
+              deleted: change.deleted,
+              resource_version: change.resourceVersion ?? null,
+              doc: change.deleted ? null : change.doc ?? null,
+            })),
+          )
+          .onConflict(['instance', 'app_key'])
+          .merge();
+      }
+      await tx(INSTANCES)
+        .insert({
+          instance: state.instance,
+          state: state.state,
+          since: state.since,
+          message: state.message ?? null,
+          resource_version: state.resourceVersion ?? null,
+          as_of: state.asOf ?? null,
+          seq: state.seq,
+          holder,
+        })
+        .onConflict('instance')
+        .merge();
+    });
+  }
+
+  /** Every instance's row. */
+  async instances(): Promise<StoredInstance[]> {
+    const rows: InstanceRow[] = await this.#db(INSTANCES);
+    return rows.map(row => ({
+      instance: row.instance,
+      state: row.state,
+      since: row.since,
+      ...(row.message && { message: row.message }),
+      ...(row.resource_version && { resourceVersion: row.resource_version }),
+      ...(row.as_of && { asOf: row.as_of }),
+      seq: Number(row.seq),
+      ...(row.holder && { holder: row.holder }),
+    }));
+  }
+
+  /** The changes of `instance` after `afterSeq`, in order, at most `limit`. */
+  async changes(
+    instance: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredChange[]> {
+    const rows: ApplicationRow[] = await this.#db(APPLICATIONS)
+      .where({ instance })
+      .andWhere('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit);
+    return rows.map(row => ({
+      key: row.app_key,
+      seq: Number(row.seq),
+      deleted: Boolean(row.deleted),
+      ...(row.resource_version && { resourceVersion: row.resource_version }),
+      ...(row.doc && { doc: row.doc }),
+    }));
+  }
+}

@@ -1,0 +1,262 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  type ArgoCdSandbox,
+  startArgoCdSandbox,
+} from '@datastack/argocd-sandbox';
+import { ArgoCdClient } from '@datastack/plugin-datastack-node';
+import type { Knex } from 'knex';
+import { migrateDatabase } from '../database';
+import type { InventoryConfig } from './config';
+import { InventoryStore } from './InventoryStore';
+import { LiveInventory } from './LiveInventory';
+
+if (process.env.DATASTACK_TEST_POSTGRES_URL) {
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING =
+    process.env.DATASTACK_TEST_POSTGRES_URL;
+}
+const databases = TestDatabases.create({
+  ids: process.env.DATASTACK_TEST_POSTGRES_URL
+    ? ['POSTGRES_15', 'SQLITE_3']
+    : ['SQLITE_3'],
+});
+
+const TOKEN = 'inventory-test-token';
+
+/** Short intervals, so a test sees leases, probes and reconnects in seconds. */
+const config: InventoryConfig = {
+  enabled: true,
+  leaseTtlMs: 3_000,
+  pollIntervalMs: 50,
+  probeIntervalMs: 300,
+  reconnectMaxMs: 500,
+  flushMs: 10,
+  maxEventBytes: 1024 * 1024,
+};
+
+async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) {
+      throw new Error(
+        `Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+function clientOf(sandbox: ArgoCdSandbox, name = 'dev') {
+  return new ArgoCdClient({
+    instance: {
+      name,
+      url: sandbox.url,
+      uiUrl: sandbox.url,
+      auth: { type: 'token', token: TOKEN },
+    },
+    timeoutMs: 2_000,
+  });
+}
+
+/** Requests to the sandbox's Argo CD API other than the stream and the probe. */
+function pageViewCalls(sandbox: ArgoCdSandbox): number {
+  return sandbox.requests.entries.filter(
+    r =>
+      r.area === 'argocd' &&
+      !r.path.startsWith('/api/v1/stream/') &&
+      !r.path.includes('inventory-probe'),
+  ).length;
+}
+
+describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
+  let knex: Knex;
+  let sandbox: ArgoCdSandbox;
+  const running: LiveInventory[] = [];
+
+  function replica(): LiveInventory {
+    const inventory = new LiveInventory({
+      clients: [clientOf(sandbox)],
+      store: new InventoryStore(knex),
+      config,
+      logger: mockServices.logger.mock(),
+    });
+    running.push(inventory);
+    inventory.start();
+    return inventory;
+  }
+
+  const names = (inventory: LiveInventory, selector?: string) =>
+    inventory
+      .answer('dev', { selector })
+      ?.applications.map(a => a.metadata.name)
+      .sort();
+
+  beforeEach(async () => {
+    knex = await databases.init(id);
+    await migrateDatabase(mockServices.database({ knex }));
+    sandbox = await startArgoCdSandbox({
+      name: 'dev',
+      token: TOKEN,
+      syncDurationMs: 300,
+    });
+    sandbox.seedApplications(30, {
+      charts: ['trino'],
+      labels: { 'datastack.io/component': 'trino' },
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(r => r.stop()));
+    await sandbox.close();
+  });
+
+  it('lists once, then follows the watch stream: a change is in the answer without a call per read', async () => {
+    const inventory = replica();
+    await eventually('the inventory to go live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    expect(names(inventory, 'datastack.io/component=trino')).toHaveLength(30);
+    expect(names(inventory, 'datastack.io/component=kafka')).toEqual([]);
+
+    const client = clientOf(sandbox);
+    const [first] = sandbox.applications();
+    sandbox.requests.clear();
+    await client.syncApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+    const syncCalls = pageViewCalls(sandbox);
+
+    // The operation's progress arrives through the stream.
+    const phases = new Set<string>();
+    await eventually('the sync to finish in the inventory', () => {
+      const app = inventory
+        .answer('dev', { name: first.metadata.name })
+        ?.applications.at(0);
+      const phase = app?.status?.operationState?.phase;
+      if (phase) phases.add(phase);
+      return phase === 'Succeeded' && app?.status?.health?.status === 'Healthy';
+    });
+    expect(phases).toContain('Succeeded');
+    for (let i = 0; i < 200; i++) inventory.answer('dev', { selector: '' });
+    expect(pageViewCalls(sandbox)).toBe(syncCalls);
+
+    await client.deleteApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+    await eventually('the deletion to reach the inventory', () =>
+      names(inventory)?.length === 29 ? true : undefined,
+    );
+  });
+
+  it('answers by name, namespace, project and selector as Argo CD does', async () => {
+    const inventory = replica();
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const [app] = sandbox.applications();
+    expect(
+      inventory
+        .answer('dev', {
+          name: app.metadata.name,
+          appNamespace: app.metadata.namespace,
+          projects: [app.spec.project],
+        })
+        ?.applications.map(a => a.metadata.name),
+    ).toEqual([app.metadata.name]);
+    expect(
+      inventory.answer('dev', { name: app.metadata.name, projects: ['other'] })
+        ?.applications,
+    ).toEqual([]);
+    expect(
+      names(inventory, 'datastack.io/component in (trino,kafka),!missing'),
+    ).toHaveLength(30);
+    // A selector the inventory cannot parse is Argo CD's to answer.
+    expect(inventory.answer('dev', { selector: 'a in (' })).toBeUndefined();
+  });
+
+  it('one replica holds the stream, both answer; the other takes over when it stops', async () => {
+    const a = replica();
+    await eventually('a to hold the lease', () =>
+      a.held().includes('dev') ? true : undefined,
+    );
+    const b = replica();
+    await eventually('b to read the projection', () =>
+      names(b)?.length === 30 ? true : undefined,
+    );
+    expect(b.held()).toEqual([]);
+
+    const client = clientOf(sandbox);
+    const [first] = sandbox.applications();
+    await client.deleteApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+    await eventually('b to see what a wrote', () =>
+      names(b)?.length === 29 ? true : undefined,
+    );
+
+    await a.stop();
+    await eventually('b to take the lease over', () =>
+      b.held().includes('dev') ? true : undefined,
+    );
+    const [second] = sandbox.applications();
+    await client.deleteApplication(second.metadata.name, {
+      appNamespace: second.metadata.namespace,
+    });
+    await eventually('b, now the holder, to follow the stream', () =>
+      names(b)?.length === 28 ? true : undefined,
+    );
+  });
+
+  it('a replica that lost its lease writes nothing', async () => {
+    const a = replica();
+    await eventually('live', () =>
+      a.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const store = new InventoryStore(knex);
+    const before = await store.lastSeq('dev');
+    // Another replica takes the lease (as if a's had expired).
+    await knex('datastack_inventory_leases')
+      .where({ instance: 'dev' })
+      .update({ holder: 'someone-else', expires_at: Date.now() + 60_000 });
+
+    const client = clientOf(sandbox);
+    const [first] = sandbox.applications();
+    await client.deleteApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+    await eventually('a to give up the stream', () =>
+      a.held().length === 0 ? true : undefined,
+    );
+    expect(await store.lastSeq('dev')).toBe(before);
+    expect(names(a)).toHaveLength(30);
+  });
+
+  it('reports an unreachable instance with the projection as it last was', async () => {
+    const inventory = replica();
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const asOf = inventory.state('dev')!.asOf;
+    sandbox.setFailureMode('down');
+    // The stream still runs; a list fails only when it reconnects.
+    await sandbox.close();
+    const state = await eventually('unreachable', () => {
+      const s = inventory.state('dev');
+      return s?.state === 'unreachable' ? s : undefined;
+    });
+    expect(state.asOf! >= asOf!).toBe(true);
+    expect(state.message).toMatch(/Argo CD instance "dev"/);
+    expect(inventory.answer('dev', {})?.applications).toHaveLength(30);
+    sandbox = await startArgoCdSandbox({ name: 'dev', token: TOKEN });
+  });
+});
