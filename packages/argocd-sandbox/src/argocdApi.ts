@@ -13,7 +13,7 @@ import {
 } from './errors';
 import { SyncRequest } from './lifecycle';
 import { SandboxRbac, rbacName } from './rbac';
-import { SelectorParseError, parseSelector } from './selector';
+import { LabelSelector, SelectorParseError, parseSelector } from './selector';
 import { AppRef, SandboxStore } from './store';
 import type { Application } from './types';
 import { iso, isRecord, sha1 } from './util';
@@ -137,6 +137,38 @@ function readApp(
   return app;
 }
 
+/**
+ * Whether the caller may `get` the Application: what a list shows and what
+ * the watch stream sends (Argo CD skips the others silently).
+ */
+export function mayGet(
+  rbac: SandboxRbac,
+  identity: Identity,
+  app: Application,
+): boolean {
+  return rbac.enforce(
+    identity,
+    'applications',
+    'get',
+    rbacName(app.spec.project, app.metadata.namespace, app.metadata.name),
+  );
+}
+
+/**
+ * Parses a `selector` query parameter; an invalid one is Argo CD's error
+ * (code 2, `<prefix>: …`; the list and the watch word it differently).
+ */
+export function selectorOf(text: string, prefix: string): LabelSelector {
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (error instanceof SelectorParseError) {
+      throw new ArgoCdApiError(GrpcCode.Unknown, `${prefix}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 function appRbacName(body: unknown, fallbackName = ''): string {
   const app = isRecord(body) ? body : {};
   const metadata = isRecord(app.metadata) ? app.metadata : {};
@@ -237,18 +269,10 @@ const routes: Route[] = [
     pattern: /^\/api\/v1\/applications$/,
     auth: true,
     handler: (req, deps) => {
-      let selector;
-      try {
-        selector = parseSelector(req.query.get('selector') ?? '');
-      } catch (error) {
-        if (error instanceof SelectorParseError) {
-          throw new ArgoCdApiError(
-            GrpcCode.Unknown,
-            `error parsing the selector: ${error.message}`,
-          );
-        }
-        throw error;
-      }
+      const selector = selectorOf(
+        req.query.get('selector') ?? '',
+        'error parsing the selector',
+      );
       const items = deps.store.listApplications({
         selector,
         projects: [
@@ -261,18 +285,7 @@ const routes: Route[] = [
       });
       const identity = identityOf(req);
       const visible = identity.projectRole
-        ? (items ?? []).filter(app =>
-            deps.rbac.enforce(
-              identity,
-              'applications',
-              'get',
-              rbacName(
-                app.spec.project,
-                app.metadata.namespace,
-                app.metadata.name,
-              ),
-            ),
-          )
+        ? (items ?? []).filter(app => mayGet(deps.rbac, identity, app))
         : items;
       return {
         metadata: { resourceVersion: deps.store.listResourceVersion() },

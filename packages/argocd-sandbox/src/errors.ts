@@ -15,6 +15,7 @@ export const GrpcCode = {
   PermissionDenied: 7,
   FailedPrecondition: 9,
   Aborted: 10,
+  OutOfRange: 11,
   Unimplemented: 12,
   Internal: 13,
   Unauthenticated: 16,
@@ -28,6 +29,7 @@ function httpStatusOf(code: GrpcCodeValue): number {
   switch (code) {
     case GrpcCode.InvalidArgument:
     case GrpcCode.FailedPrecondition:
+    case GrpcCode.OutOfRange:
       return 400;
     case GrpcCode.Unauthenticated:
       return 401;

@@ -20,6 +20,9 @@ export type {
   SandboxRequestLog,
   SandboxRequestRecord,
 } from './server';
+export type { StreamMode, StreamModeOptions, StreamStats } from './stream';
+export { STREAM_MODES } from './stream';
+export type { ApplicationChange, ApplicationChangeType } from './store';
 export type { SandboxUser } from './auth';
 export type { ImportRequest } from './gitImport';
 export type { SeedTemplate } from './seed';

@@ -45,6 +45,12 @@ export interface LifecycleContext {
   syncDurationMs: number;
   /** A fresh `metadata.resourceVersion`. */
   nextResourceVersion(): string;
+  /**
+   * Called after every change the lifecycle makes to a record (each one
+   * bumps its `metadata.resourceVersion`): the store publishes it to the
+   * watch stream.
+   */
+  changed?(record: AppRecord): void;
   /** What a Git source under the git root resolved to; undefined for other sources. */
   gitSource?(source: ApplicationSource): GitSourceState | undefined;
   /** Changes whenever Git sources were re-read (invalidates resolutions). */
@@ -104,6 +110,11 @@ interface Running extends Resolved {
   outcome: Outcome;
   /** Resources the project refuses: the operation fails at once. */
   refused: Refusal[];
+  /**
+   * Past half the sync duration with a workload: the operation waits for
+   * its health (a status change of its own, with its own resourceVersion).
+   */
+  waiting?: boolean;
 }
 
 /** Everything the sandbox keeps about one Application. */
@@ -383,6 +394,7 @@ function start(
         ) ?? [],
   };
   record.metadata.resourceVersion = ctx.nextResourceVersion();
+  ctx.changed?.(record);
 }
 
 function resultsOf(
@@ -470,6 +482,7 @@ function finish(record: AppRecord, at: number, ctx: LifecycleContext): void {
     record.running = undefined;
     record.reconciledAt = Math.max(record.reconciledAt, at);
     record.metadata.resourceVersion = ctx.nextResourceVersion();
+    ctx.changed?.(record);
     return;
   }
   let failed = running.outcome === 'failed' && !running.dryRun;
@@ -566,6 +579,34 @@ function finish(record: AppRecord, at: number, ctx: LifecycleContext): void {
   record.running = undefined;
   record.reconciledAt = Math.max(record.reconciledAt, at);
   record.metadata.resourceVersion = ctx.nextResourceVersion();
+  ctx.changed?.(record);
+}
+
+/** When a running operation starts waiting for the health of its workloads. */
+function waitingAt(
+  running: Running,
+  ctx: LifecycleContext,
+): number | undefined {
+  if (durationOf(running, ctx) === 0) return undefined;
+  if (!running.inventory.some(i => isWorkload(i.kind))) return undefined;
+  return running.startedAt + ctx.syncDurationMs / 2;
+}
+
+/**
+ * The next time at which {@link advance} would change the record by
+ * itself (an operation that starts waiting for health or ends, a deletion
+ * that completes); undefined when only a request can change it.
+ */
+export function nextDueAt(
+  record: AppRecord,
+  ctx: LifecycleContext,
+): number | undefined {
+  if (record.deletingAt !== undefined)
+    return record.deletingAt + ctx.syncDurationMs;
+  const running = record.running;
+  if (!running) return undefined;
+  const waiting = running.waiting ? undefined : waitingAt(running, ctx);
+  return waiting ?? running.startedAt + durationOf(running, ctx);
 }
 
 /**
@@ -588,6 +629,14 @@ export function advance(
     const running = record.running;
     if (running) {
       const end = running.startedAt + durationOf(running, ctx);
+      // Half-way the operation waits for health: a change of its own, also
+      // when it is caught up late, so a watcher sees every step.
+      const waiting = running.waiting ? undefined : waitingAt(running, ctx);
+      if (waiting !== undefined && ctx.now >= waiting) {
+        running.waiting = true;
+        record.metadata.resourceVersion = ctx.nextResourceVersion();
+        ctx.changed?.(record);
+      }
       if (ctx.now < end) return 'present';
       finish(record, end, ctx);
       continue;
@@ -744,15 +793,12 @@ function worst(healths: Array<HealthStatus | undefined>): HealthStatusCode {
   return HEALTH_ORDER[index];
 }
 
-function runningState(
-  running: Running,
-  record: AppRecord,
-  ctx: LifecycleContext,
-): OperationState {
-  const elapsed = ctx.now - running.startedAt;
+function runningState(running: Running, record: AppRecord): OperationState {
+  // `waiting` is set by advance() half-way through, with its own
+  // resourceVersion, so that the view changes only with a new version.
   const workload = running.inventory.find(i => isWorkload(i.kind));
   const message =
-    elapsed * 2 < ctx.syncDurationMs || !workload
+    !running.waiting || !workload
       ? 'one or more tasks are running'
       : `waiting for healthy state of ${workload.group}/${workload.kind}/${workload.name}`;
   return {
@@ -858,7 +904,7 @@ export function materialize(
   }
 
   const operationState = record.running
-    ? runningState(record.running, record, ctx)
+    ? runningState(record.running, record)
     : record.lastOperation;
   const reconciledAt = Math.max(
     record.reconciledAt,

@@ -20,6 +20,14 @@ import { ArgoCdApiError, GrpcCode, KubernetesApiError } from './errors';
 import { ImportError, ImportRequest, readGitOpsManifests } from './gitImport';
 import { handleKubernetes } from './kubernetes';
 import { SeedTemplate } from './seed';
+import {
+  ApplicationStreams,
+  STREAM_MODES,
+  STREAM_PATH,
+  StreamMode,
+  StreamModeOptions,
+  StreamStats,
+} from './stream';
 import { SandboxTls, generateSandboxTls } from './tls';
 import { IN_CLUSTER, SandboxCluster, SandboxStore } from './store';
 import type { Application } from './types';
@@ -106,6 +114,11 @@ export interface SandboxOptions {
   now?: () => number;
   /** How many requests {@link ArgoCdSandbox.requests} keeps (default 1000). */
   requestLogLimit?: number;
+  /**
+   * Keep-alive interval of watch streams asked with `Accept:
+   * text/event-stream` (Argo CD: 15000). Plain JSON streams have none.
+   */
+  streamKeepaliveMs?: number;
 }
 
 /** One request the sandbox received (no headers, so no credentials). */
@@ -116,6 +129,11 @@ export interface SandboxRequestRecord {
   area: 'argocd' | 'kubernetes' | 'sandbox' | 'other';
   /** HTTP status answered; absent when the connection was dropped or hung. */
   status?: number;
+  /**
+   * Set for `GET /api/v1/stream/applications`: one long-lived request,
+   * whatever it carries (its status is set when its head is written).
+   */
+  stream?: true;
 }
 
 /** Requests the sandbox received. */
@@ -171,6 +189,18 @@ export interface ArgoCdSandbox {
   /** Removes all Applications and AppProjects but `default`. */
   reset(): void;
   readonly requests: SandboxRequestLog;
+  /** The watch streams' mode (`drop` is {@link ArgoCdSandbox.dropStreams}). */
+  readonly streamMode: StreamMode;
+  /**
+   * `stall` (open streams write nothing more, new ones after their initial
+   * events), `too-old` (a stream with a resourceVersion gets one error
+   * chunk and ends), or `none`.
+   */
+  setStreamMode(mode: StreamMode, options?: StreamModeOptions): void;
+  /** Destroys every open watch stream after a partial line; answers how many. */
+  dropStreams(): number;
+  /** Open watch streams, stream requests, and store subscribers (leak checks). */
+  readonly streams: StreamStats;
 }
 
 /** A refused control API request. */
@@ -286,6 +316,12 @@ export async function startArgoCdSandbox(
   });
   const startedAt = now();
   const rbac = new SandboxRbac(name => store.findProject(name), startedAt);
+  const streams = new ApplicationStreams({
+    store,
+    auth,
+    rbac,
+    keepaliveMs: options.streamKeepaliveMs ?? 15_000,
+  });
   const logLimit = options.requestLogLimit ?? 1000;
 
   let failureMode: FailureMode = 'none';
@@ -423,6 +459,9 @@ export async function startArgoCdSandbox(
         applications: store.allApplications().length,
         requests: lifecycle.requests.count,
         apiRequests,
+        streamMode: streams.mode,
+        streamRequests: streams.stats.opened,
+        openStreams: streams.stats.open,
       };
     }
     if (method !== 'POST') throw new ControlError('not found', 404);
@@ -438,6 +477,29 @@ export async function startArgoCdSandbox(
           );
         }
         setFailureMode(mode as FailureMode);
+        return { mode };
+      }
+      case '/sandbox/stream': {
+        const { mode, oldestResourceVersion } = await input();
+        if (mode === 'drop')
+          return { mode: streams.mode, dropped: streams.drop() };
+        if (
+          typeof mode !== 'string' ||
+          !STREAM_MODES.includes(mode as StreamMode)
+        ) {
+          throw new ControlError(
+            `mode must be one of ${STREAM_MODES.join(', ')}, drop`,
+          );
+        }
+        if (
+          oldestResourceVersion !== undefined &&
+          !/^\d+$/.test(String(oldestResourceVersion))
+        ) {
+          throw new ControlError('oldestResourceVersion must be an integer');
+        }
+        streams.setMode(mode as StreamMode, {
+          oldestResourceVersion: oldestResourceVersion as string | undefined,
+        });
         return { mode };
       }
       case '/sandbox/latency': {
@@ -478,6 +540,8 @@ export async function startArgoCdSandbox(
       path: `${parsed.pathname}${parsed.search}`,
       area,
     };
+    const streaming = area === 'argocd' && parsed.pathname === STREAM_PATH;
+    if (streaming) record.stream = true;
     lifecycle.record(record);
     if (area === 'argocd' || area === 'kubernetes') apiRequests += 1;
     res.on('finish', () => {
@@ -524,6 +588,35 @@ export async function startArgoCdSandbox(
     }
     if (latencyMs > 0) await sleep(latencyMs);
     if (failureMode === 'hang') return;
+    if (streaming && method === 'GET') {
+      // Failure modes, auth and errors in the stream's own format.
+      streams.serve(
+        {
+          query: parsed.searchParams,
+          token: SandboxAuth.tokenOf(
+            req.headers.authorization,
+            req.headers.cookie,
+          ),
+          accept: req.headers.accept,
+          failureMode,
+          gone: req.socket.destroyed || res.destroyed,
+          onStatus: status => {
+            record.status = status;
+          },
+        },
+        res,
+      );
+      return;
+    }
+    if (streaming) {
+      const failure = new ArgoCdApiError(
+        GrpcCode.Unimplemented,
+        'Method Not Allowed',
+        405,
+      );
+      send(res, failure.httpStatus, failure.body());
+      return;
+    }
     const kube = area === 'kubernetes';
     if (failureMode === 'http500') {
       const message = 'sandbox failure mode http500: simulated internal error';
@@ -659,6 +752,18 @@ export async function startArgoCdSandbox(
     importRepository,
     reset: () => store.reset(),
     requests: lifecycle.requests,
-    close: () => lifecycle.close(server),
+    get streamMode() {
+      return streams.mode;
+    },
+    setStreamMode: (mode, modeOptions) => streams.setMode(mode, modeOptions),
+    dropStreams: () => streams.drop(),
+    get streams() {
+      return streams.stats;
+    },
+    close: () => {
+      streams.closeAll();
+      store.close();
+      return lifecycle.close(server);
+    },
   };
 }

@@ -22,6 +22,7 @@ import {
   SyncRequest,
   advance,
   markDeployed,
+  nextDueAt,
   requestSync,
   sourcesOf,
   view,
@@ -98,6 +99,28 @@ export interface ListQuery {
   repo?: string;
 }
 
+/** The type of a change, as Kubernetes' watch (and Argo CD's stream) names it. */
+export type ApplicationChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * One change of an Application, published to the store's subscribers (the
+ * watch streams) as it happens. Every change has bumped the Application's
+ * `metadata.resourceVersion` first.
+ */
+export interface ApplicationChange {
+  type: ApplicationChangeType;
+  /**
+   * The Application as the API returns it now (for `DELETED`: as it was when
+   * it went). Only valid during the call: the store goes on changing it.
+   */
+  application: Application;
+  /** `JSON.stringify(application)`, computed once for all subscribers. */
+  json(): string;
+}
+
+/** A subscriber of {@link SandboxStore.subscribe}. */
+export type ApplicationChangeListener = (change: ApplicationChange) => void;
+
 /** Where to find one Application, and the project the caller names. */
 export interface AppRef {
   name: string;
@@ -132,6 +155,14 @@ export class SandboxStore {
   private readonly enabledCache = new Map<string, boolean>();
   /** Git sources under the git root. */
   readonly git: GitSources;
+  /** The watch streams' listeners. */
+  private readonly subscribers = new Set<ApplicationChangeListener>();
+  /** Records with an operation or deletion under way (time changes them). */
+  private readonly active = new Set<AppRecord>();
+  /** Wakes the store when an active record is due, while someone watches. */
+  private pumpTimer?: NodeJS.Timeout;
+  private pumpAt?: number;
+  private rescheduleQueued = false;
 
   constructor(options: StoreOptions) {
     this.options = options;
@@ -334,7 +365,16 @@ export class SandboxStore {
 
   /** Clears Applications and AppProjects and recreates the `default` project. */
   reset(): void {
+    if (this.apps.size) {
+      const ctx = this.context();
+      for (const record of [...this.apps.values()]) {
+        this.apps.delete(record.key);
+        record.metadata.resourceVersion = this.nextResourceVersion();
+        this.publish('DELETED', record, ctx);
+      }
+    }
     this.apps.clear();
+    this.active.clear();
     this.projects.clear();
     this.parents.clear();
     this.seedCounter = 0;
@@ -372,7 +412,8 @@ export class SandboxStore {
   }
 
   private context(): LifecycleContext {
-    return {
+    const ctx: LifecycleContext = {
+      changed: record => this.publish('MODIFIED', record, ctx),
       now: this.options.now(),
       syncDurationMs: this.options.syncDurationMs,
       nextResourceVersion: () => this.nextResourceVersion(),
@@ -383,6 +424,131 @@ export class SandboxStore {
       applyObjects: (record, inventory, previous, prune) =>
         this.applyObjects(record, inventory, previous, prune),
     };
+    return ctx;
+  }
+
+  /**
+   * Subscribes to every change of every Application (ADDED, MODIFIED,
+   * DELETED), as Argo CD's API server's informer broadcasts them. While
+   * someone is subscribed, a timer brings running operations and deletions
+   * forward when they are due, so their changes are published without a
+   * read; without subscribers nothing runs.
+   *
+   * @returns the unsubscribe function
+   */
+  subscribe(listener: ApplicationChangeListener): () => void {
+    if (!this.subscribers.size) {
+      // Records are tracked only while someone watches: find those under way.
+      for (const record of this.apps.values()) {
+        if (record.running || record.deletingAt !== undefined)
+          this.active.add(record);
+      }
+    }
+    this.subscribers.add(listener);
+    this.queueReschedule();
+    return () => {
+      this.subscribers.delete(listener);
+      if (!this.subscribers.size) {
+        this.stopPump();
+        this.active.clear();
+      }
+    };
+  }
+
+  /** How many listeners are subscribed (leak checks). */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Drops every subscriber and stops the timer (the server closes). */
+  close(): void {
+    this.subscribers.clear();
+    this.active.clear();
+    this.stopPump();
+  }
+
+  /** Tells the subscribers about a change of `record`; tracks it while time changes it. */
+  private publish(
+    type: ApplicationChangeType,
+    record: AppRecord,
+    ctx: LifecycleContext,
+  ): void {
+    if (!this.subscribers.size) return;
+    if (
+      type !== 'DELETED' &&
+      (record.running || record.deletingAt !== undefined)
+    ) {
+      this.active.add(record);
+    }
+    const application = view(record, ctx);
+    let text: string | undefined;
+    const change: ApplicationChange = {
+      type,
+      application,
+      json: () => (text ??= JSON.stringify(application)),
+    };
+    for (const listener of [...this.subscribers]) {
+      try {
+        listener(change);
+      } catch {
+        // A subscriber's failure is its own; the change has happened.
+      }
+    }
+    this.queueReschedule();
+  }
+
+  private queueReschedule(): void {
+    if (this.rescheduleQueued) return;
+    this.rescheduleQueued = true;
+    queueMicrotask(() => {
+      this.rescheduleQueued = false;
+      this.reschedule();
+    });
+  }
+
+  private stopPump(): void {
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    this.pumpAt = undefined;
+  }
+
+  /** Arms the timer for the earliest due active record, if someone watches. */
+  private reschedule(): void {
+    if (!this.subscribers.size) {
+      this.stopPump();
+      return;
+    }
+    const ctx = this.context();
+    let due = Infinity;
+    for (const record of [...this.active]) {
+      const at =
+        this.apps.get(record.key) === record
+          ? nextDueAt(record, ctx)
+          : undefined;
+      if (at === undefined) this.active.delete(record);
+      else due = Math.min(due, at);
+    }
+    if (due === Infinity) {
+      this.stopPump();
+      return;
+    }
+    if (this.pumpTimer && this.pumpAt === due) return;
+    this.stopPump();
+    this.pumpAt = due;
+    this.pumpTimer = setTimeout(() => this.pump(), Math.max(1, due - ctx.now));
+    this.pumpTimer.unref?.();
+  }
+
+  /** Brings the active records up to now: their changes are published. */
+  private pump(): void {
+    this.pumpTimer = undefined;
+    this.pumpAt = undefined;
+    const ctx = this.context();
+    this.settle(ctx);
+    for (const record of [...this.active]) {
+      if (this.apps.get(record.key) === record) this.current(record, ctx);
+    }
+    this.reschedule();
   }
 
   /** Advances a record; removes it when its deletion has completed. */
@@ -392,6 +558,8 @@ export class SandboxStore {
   ): AppRecord | undefined {
     if (advance(record, ctx) === 'gone') {
       this.apps.delete(record.key);
+      record.metadata.resourceVersion = this.nextResourceVersion();
+      this.publish('DELETED', record, ctx);
       return undefined;
     }
     return record;
@@ -426,27 +594,40 @@ export class SandboxStore {
     return this.apps.get(`${namespace}/${ref.name}`)?.spec;
   }
 
+  /**
+   * Whether an Application matches a query of GET /api/v1/applications: in
+   * a namespace the instance watches, and of the query's namespace, name,
+   * projects, repository and label selector when given. The watch stream
+   * filters its events with it too.
+   */
+  matchesQuery(
+    query: ListQuery,
+    app: { metadata: ObjectMeta; spec: ApplicationSpec },
+  ): boolean {
+    const { metadata, spec } = app;
+    const namespace = metadata.namespace || ARGOCD_NAMESPACE;
+    if (query.appNamespace && namespace !== query.appNamespace) return false;
+    if (!this.namespaceEnabled(namespace)) return false;
+    if (query.name && metadata.name !== query.name) return false;
+    if (query.projects?.length && !query.projects.includes(spec.project))
+      return false;
+    if (
+      query.repo &&
+      spec.source?.repoURL !== query.repo &&
+      !spec.sources?.some(s => s.repoURL === query.repo)
+    ) {
+      return false;
+    }
+    return !query.selector || query.selector.matches(metadata.labels);
+  }
+
   /** GET /api/v1/applications: `null` when nothing matches, as Argo CD answers. */
   listApplications(query: ListQuery): Application[] | null {
     const ctx = this.context();
     this.settle(ctx);
     const items: Application[] = [];
     for (const stored of [...this.apps.values()]) {
-      const { metadata, spec } = stored;
-      if (query.appNamespace && metadata.namespace !== query.appNamespace)
-        continue;
-      if (!this.namespaceEnabled(metadata.namespace)) continue;
-      if (query.name && metadata.name !== query.name) continue;
-      if (query.projects?.length && !query.projects.includes(spec.project))
-        continue;
-      if (
-        query.repo &&
-        spec.source?.repoURL !== query.repo &&
-        !spec.sources?.some(s => s.repoURL === query.repo)
-      ) {
-        continue;
-      }
-      if (query.selector && !query.selector.matches(metadata.labels)) continue;
+      if (!this.matchesQuery(query, stored)) continue;
       const record = this.current(stored, ctx);
       if (record) items.push(view(record, ctx));
     }
@@ -470,6 +651,7 @@ export class SandboxStore {
     if (refresh === 'normal' || refresh === 'hard') {
       record.reconciledAt = ctx.now;
       record.metadata.resourceVersion = this.nextResourceVersion();
+      this.publish('MODIFIED', record, ctx);
     }
     return view(record, ctx);
   }
@@ -522,6 +704,7 @@ export class SandboxStore {
     else delete metadata.finalizers;
     record.cache = undefined;
     metadata.resourceVersion = this.nextResourceVersion();
+    this.publish('MODIFIED', record, ctx);
     advance(record, ctx);
   }
 
@@ -586,6 +769,7 @@ export class SandboxStore {
       spec,
       ctx,
     );
+    this.publish('ADDED', record, ctx);
     advance(record, ctx);
     return view(record, ctx);
   }
@@ -661,10 +845,13 @@ export class SandboxStore {
         record.deletingAt = ctx.now;
         record.metadata.deletionTimestamp = iso(ctx.now);
         record.metadata.resourceVersion = this.nextResourceVersion();
+        this.publish('MODIFIED', record, ctx);
       }
       return;
     }
     this.apps.delete(record.key);
+    record.metadata.resourceVersion = this.nextResourceVersion();
+    this.publish('DELETED', record, ctx);
   }
 
   /** POST /api/v1/applications/{name}/sync */
@@ -685,6 +872,8 @@ export class SandboxStore {
     template: SeedTemplate | ((index: number) => Application) = {},
   ): number {
     const ctx = this.context();
+    // A seeded Application appears deployed: one ADDED, not its history.
+    const quiet: LifecycleContext = { ...ctx, changed: undefined };
     const createdAt = ctx.now - ctx.syncDurationMs;
     let created = 0;
     while (created < count) {
@@ -703,12 +892,13 @@ export class SandboxStore {
       const record = this.insert(
         { ...built.metadata, namespace },
         spec,
-        ctx,
+        quiet,
         createdAt,
       );
       const deployed =
         typeof template === 'function' || template.deployed !== false;
-      if (deployed) markDeployed(record, ctx);
+      if (deployed) markDeployed(record, quiet);
+      this.publish('ADDED', record, ctx);
       created += 1;
     }
     return created;
