@@ -229,9 +229,10 @@ export class ArgoCdClient {
    * sends every Application as ADDED; with one, only later changes. Resolves
    * when Argo CD ends the stream; rejects with an {@link ArgoCdRequestError}
    * when it refuses it, sends an error line (`expired` for a resourceVersion
-   * that is too old) or a malformed event, or the connection breaks. Argo CD
-   * sends no keep-alive, so a quiet stream is waited on; the caller detects
-   * a stalled one (see {@link ArgoCdClient.currentResourceVersion}).
+   * that is too old) or a malformed event, the connection breaks, or
+   * nothing (not even Argo CD's keep-alive) arrives for `idleTimeoutMs`.
+   * A caller can also tell a stalled stream from Argo CD's resourceVersion
+   * moving on without events ({@link ArgoCdClient.currentResourceVersion}).
    */
   async watchApplications(options: {
     resourceVersion?: string;
@@ -241,6 +242,13 @@ export class ArgoCdClient {
     signal: AbortSignal;
     /** Bytes of one event accepted (default: the answer limit). */
     maxEventBytes?: number;
+    /**
+     * Milliseconds without a byte (no event, no keep-alive) after which the
+     * stream is given up as stalled; Argo CD sends a keep-alive every 15 s.
+     * Also the wait for the headers, which Argo CD sends with the first
+     * chunk. Default 25000.
+     */
+    idleTimeoutMs?: number;
     onEvent(event: ApplicationWatchEvent): void | Promise<void>;
   }): Promise<void> {
     const url = new URL(`${this.instance.url}/api/v1/stream/applications`);
@@ -259,19 +267,29 @@ export class ArgoCdClient {
     const open = async (token: string | undefined) => {
       let answer: UpstreamResponse;
       try {
+        const idleTimeoutMs = options.idleTimeoutMs ?? 25_000;
         answer = await streamUpstream(url, {
           headers: {
-            accept: 'application/json',
+            // As Argo CD's UI asks: server-sent events, which carry a
+            // keep-alive every 15 s, so a silent stream is a stalled one.
+            accept: 'text/event-stream',
             ...(token && { authorization: `Bearer ${token}` }),
           },
           signal: options.signal,
-          timeoutMs: this.#timeoutMs,
+          timeoutMs: Math.max(this.#timeoutMs, idleTimeoutMs),
+          idleTimeoutMs,
           maxLineBytes: options.maxEventBytes ?? this.#maxResponseBytes,
           limitKey: 'datastack.inventory.maxEventBytes',
           subject: `GET ${subject}`,
           secrets: this.#secrets(token),
           fetch: this.#fetch,
-          onLine: line => options.onEvent(this.#watchEvent(line, subject)),
+          onLine: line => {
+            // Server-sent events: `data: <json>` lines, `:` keep-alives,
+            // blank separators. A plain JSON line is taken as it is.
+            const text = line.startsWith('data:') ? line.slice(5).trim() : line;
+            if (!text || text.startsWith(':')) return undefined;
+            return options.onEvent(this.#watchEvent(text, subject));
+          },
         });
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;

@@ -174,6 +174,7 @@ export class InstanceWatcher {
           resourceVersion: list.resourceVersion,
           signal: stream.signal,
           maxEventBytes: this.#o.config.maxEventBytes,
+          idleTimeoutMs: this.#o.config.streamIdleTimeoutMs,
           onEvent: event => {
             eventsSinceProbe++;
             const rv = event.application.metadata.resourceVersion;

@@ -31,6 +31,7 @@ const config: InventoryConfig = {
   reconnectMaxMs: 500,
   flushMs: 10,
   maxEventBytes: 1024 * 1024,
+  streamIdleTimeoutMs: 1_000,
 };
 
 async function eventually<T>(
@@ -108,6 +109,7 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
       name: 'dev',
       token: TOKEN,
       syncDurationMs: 300,
+      streamKeepaliveMs: 200,
     });
     sandbox.seedApplications(30, {
       charts: ['trino'],
@@ -257,6 +259,10 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     expect(state.asOf! >= asOf!).toBe(true);
     expect(state.message).toMatch(/Argo CD instance "dev"/);
     expect(inventory.answer('dev', {})?.applications).toHaveLength(30);
-    sandbox = await startArgoCdSandbox({ name: 'dev', token: TOKEN });
+    sandbox = await startArgoCdSandbox({
+      name: 'dev',
+      token: TOKEN,
+      streamKeepaliveMs: 200,
+    });
   });
 });

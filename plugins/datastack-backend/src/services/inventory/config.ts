@@ -16,6 +16,8 @@ export interface InventoryConfig {
   flushMs: number;
   /** Bytes of one watch event accepted. */
   maxEventBytes: number;
+  /** Silence (no event, no keep-alive) after which a stream is replaced. */
+  streamIdleTimeoutMs: number;
 }
 
 const KEY = 'datastack.inventory';
@@ -49,6 +51,14 @@ export function readInventoryConfig(config: Config): InventoryConfig {
     probeIntervalMs: whole(config, 'probeIntervalMs', 10_000, 100, 300_000, ms),
     reconnectMaxMs: whole(config, 'reconnectMaxMs', 30_000, 100, 600_000, ms),
     flushMs: whole(config, 'flushMs', 50, 0, 5_000, ms),
+    streamIdleTimeoutMs: whole(
+      config,
+      'streamIdleTimeoutMs',
+      25_000,
+      100,
+      600_000,
+      ms,
+    ),
     maxEventBytes: whole(
       config,
       'maxEventBytes',
