@@ -1096,6 +1096,57 @@ describe('ArgoCdClient', () => {
       expect(inspect(refused)).not.toContain(CANARY_TOKEN);
     });
 
+    it('reads the error chunk Argo CD answers as the body of a stream refused before its first event', async () => {
+      server.use(
+        http.get(
+          `${API}/api/v1/stream/applications`,
+          () =>
+            new HttpResponse(
+              'data: {"error":{"grpc_code":11,"http_code":400,"message":"too old resource version: 12 (4000)","http_status":"Bad Request"}} \n\n',
+              { status: 400, headers: { 'content-type': 'text/event-stream' } },
+            ),
+        ),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const error = await client
+        .watchApplications({
+          resourceVersion: '12',
+          signal: new AbortController().signal,
+          onEvent: () => {},
+        })
+        .catch(e => e);
+      expect(error.failure).toBe('expired');
+    });
+
+    it('takes server-sent events and skips keep-alives', async () => {
+      server.use(
+        http.get(`${API}/api/v1/stream/applications`, ({ request }) => {
+          expect(request.headers.get('accept')).toBe('text/event-stream');
+          return new HttpResponse(
+            `:\ndata: ${JSON.stringify({
+              result: { type: 'ADDED', application: argoApplication('a') },
+            })} \n\n\n:\n`,
+            { headers: { 'content-type': 'text/event-stream' } },
+          );
+        }),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const events: string[] = [];
+      await client.watchApplications({
+        signal: new AbortController().signal,
+        onEvent: e => {
+          events.push(`${e.type} ${e.application.metadata.name}`);
+        },
+      });
+      expect(events).toEqual(['ADDED a']);
+    });
+
     it('currentResourceVersion reads the list metadata of a list that matches nothing', async () => {
       let selector: string | null = null;
       server.use(

@@ -244,11 +244,18 @@ export class ArgoCdClient {
     maxEventBytes?: number;
     /**
      * Milliseconds without a byte (no event, no keep-alive) after which the
-     * stream is given up as stalled; Argo CD sends a keep-alive every 15 s.
-     * Also the wait for the headers, which Argo CD sends with the first
-     * chunk. Default 25000.
+     * stream is given up as stalled, once it has begun; Argo CD sends a
+     * keep-alive every 15 s after its first event. Default 25000.
      */
     idleTimeoutMs?: number;
+    /**
+     * Milliseconds to wait for the stream to begin. Argo CD sends its
+     * headers with the first event, so a watch from a `resourceVersion`
+     * of a quiet instance begins only when something changes: a caller
+     * that can tell a stall otherwise waits long. Default: the client's
+     * request timeout.
+     */
+    headersTimeoutMs?: number;
     onEvent(event: ApplicationWatchEvent): void | Promise<void>;
   }): Promise<void> {
     const url = new URL(`${this.instance.url}/api/v1/stream/applications`);
@@ -276,7 +283,7 @@ export class ArgoCdClient {
             ...(token && { authorization: `Bearer ${token}` }),
           },
           signal: options.signal,
-          timeoutMs: Math.max(this.#timeoutMs, idleTimeoutMs),
+          timeoutMs: options.headersTimeoutMs ?? this.#timeoutMs,
           idleTimeoutMs,
           maxLineBytes: options.maxEventBytes ?? this.#maxResponseBytes,
           limitKey: 'datastack.inventory.maxEventBytes',
@@ -295,7 +302,24 @@ export class ArgoCdClient {
         if (!(error instanceof UpstreamError)) throw error;
         throw this.#upstreamFailure(error, 'GET', subject);
       }
-      if (!answer.ok) throw this.#refused(answer, 'GET', subject);
+      if (!answer.ok) {
+        // Refused before its first event, Argo CD answers the status with
+        // the stream's own error chunk as the body (plain or as an event).
+        for (const line of answer.text().split('\n')) {
+          const text = line.startsWith('data:') ? line.slice(5).trim() : line;
+          let chunk: { error?: unknown } | undefined;
+          try {
+            chunk = JSON.parse(text);
+          } catch {
+            chunk = undefined;
+          }
+          // A stream error chunk (an object); the unary body has a string.
+          if (chunk?.error && typeof chunk.error === 'object') {
+            this.#watchEvent(text, subject);
+          }
+        }
+        throw this.#refused(answer, 'GET', subject);
+      }
     };
     const session = this.#currentSession();
     try {

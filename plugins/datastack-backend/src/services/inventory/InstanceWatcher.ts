@@ -95,7 +95,8 @@ export class InstanceWatcher {
   async run(signal: AbortSignal): Promise<void> {
     await this.#o.catchUp();
     this.#seq = await this.#o.store.lastSeq(this.#instance);
-    let attempt = 0;
+    // Failures since the last stream that carried an event.
+    const failures = { count: 0 };
     while (!signal.aborted) {
       const stream = new AbortController();
       const stop = () => stream.abort(signal.reason);
@@ -124,7 +125,6 @@ export class InstanceWatcher {
           }),
         };
         await this.#write(changes);
-        attempt = 0;
         this.#o.logger.info('Argo CD inventory is live', {
           instance: this.#instance,
           applications: list.items.length,
@@ -135,10 +135,12 @@ export class InstanceWatcher {
         let lastEventRv = list.resourceVersion;
         let eventsSinceProbe = 0;
         let behindSince: number | undefined;
+        let failedProbes = 0;
         probe = setInterval(() => {
           this.#o.client
             .currentResourceVersion({ signal: stream.signal })
             .then(async rv => {
+              failedProbes = 0;
               const ahead = compareResourceVersions(rv, lastEventRv) === 1;
               if (ahead && eventsSinceProbe === 0) {
                 behindSince ??= Date.now();
@@ -165,8 +167,20 @@ export class InstanceWatcher {
               this.#state = { ...this.#state, asOf: at };
               await this.#write([]);
             })
-            .catch(() => {
-              // A failed probe proves nothing; the stream decides.
+            .catch(error => {
+              // One failed probe proves nothing; three in a row end the
+              // stream, and the list that follows says what Argo CD is.
+              if (++failedProbes >= 3 && !stream.signal.aborted) {
+                stream.abort(
+                  new Error(
+                    `Argo CD instance "${
+                      this.#instance
+                    }" did not answer three checks of its watch stream: ${
+                      error instanceof Error ? error.message : String(error)
+                    }`,
+                  ),
+                );
+              }
             });
         }, this.#o.config.probeIntervalMs);
 
@@ -175,8 +189,14 @@ export class InstanceWatcher {
           signal: stream.signal,
           maxEventBytes: this.#o.config.maxEventBytes,
           idleTimeoutMs: this.#o.config.streamIdleTimeoutMs,
+          // Argo CD sends the headers with the first change; until then
+          // the probe tells a stall (and a dead instance) apart.
+          headersTimeoutMs: 24 * 60 * 60 * 1000,
           onEvent: event => {
             eventsSinceProbe++;
+            // A stream that carries events is a good one: the next
+            // failure may reconnect at once.
+            failures.count = 0;
             const rv = event.application.metadata.resourceVersion;
             if (compareResourceVersions(rv, lastEventRv) !== -1) {
               lastEventRv = rv ?? lastEventRv;
@@ -233,15 +253,17 @@ export class InstanceWatcher {
       await this.#write([]).catch(error => {
         if (error instanceof LeaseLostError) throw error;
       });
-      if (!immediate) {
+      // A stall or an expired resourceVersion relists at once, unless the
+      // last stream failed the same way before carrying anything.
+      if (!immediate || failures.count > 0) {
         const backoff = Math.min(
           this.#o.config.reconnectMaxMs,
-          500 * 2 ** Math.min(attempt, 10),
+          500 * 2 ** Math.min(failures.count, 10),
         );
-        attempt++;
         // Jitter, so replicas and instances do not reconnect in step.
         await sleep(backoff * (0.75 + Math.random() * 0.5), signal);
       }
+      failures.count++;
     }
     clearTimeout(this.#flushTimer);
     await this.#writing.catch(() => {});

@@ -243,6 +243,100 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     expect(names(a)).toHaveLength(30);
   });
 
+  /** Every state the inventory passed through, as this replica saw it. */
+  function statesOf(inventory: LiveInventory) {
+    const seen: Array<{ state: string; message?: string }> = [];
+    inventory.onChange(() => {
+      const s = inventory.state('dev');
+      if (s) seen.push({ state: s.state, message: s.message });
+    });
+    return seen;
+  }
+
+  async function deleteFirst() {
+    const [first] = sandbox.applications();
+    await clientOf(sandbox).deleteApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+  }
+
+  it('replaces a stream that stalls: Argo CD moved on and the stream said nothing', async () => {
+    const inventory = replica();
+    const seen = statesOf(inventory);
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    sandbox.setStreamMode('stall');
+    await deleteFirst();
+    await eventually('the change, through a relist', () =>
+      names(inventory)?.length === 29 ? true : undefined,
+    );
+    expect(seen).toContainEqual({
+      state: 'stale',
+      message: expect.stringMatching(
+        /watch stream of Argo CD instance "dev" sent nothing for \d+ s while Argo CD moved on/,
+      ),
+    });
+    expect(inventory.state('dev')?.state).toBe('live');
+  });
+
+  it('reconnects after a dropped stream, and what changed meanwhile is in the answer', async () => {
+    const inventory = replica();
+    const seen = statesOf(inventory);
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const streamRequests = () =>
+      sandbox.requests.entries.filter(r => r.path.startsWith('/api/v1/stream/'))
+        .length;
+    await eventually('the stream to be open', () =>
+      sandbox.streams.open === 1 ? true : undefined,
+    );
+    const opened = streamRequests();
+    expect(sandbox.dropStreams()).toBe(1);
+    await deleteFirst();
+    await eventually('live again, with the change', () =>
+      inventory.state('dev')?.state === 'live' &&
+      names(inventory)?.length === 29
+        ? true
+        : undefined,
+    );
+    expect(seen.map(s => s.state)).toContain('stale');
+    await eventually('a new stream', () =>
+      streamRequests() > opened ? true : undefined,
+    );
+  });
+
+  it('relists after a resourceVersion Argo CD no longer has, backing off while it keeps refusing', async () => {
+    const inventory = replica();
+    const seen = statesOf(inventory);
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    await eventually('the stream to be open', () =>
+      sandbox.streams.open === 1 ? true : undefined,
+    );
+    sandbox.setStreamMode('too-old');
+    const opened = sandbox.streams.opened;
+    sandbox.dropStreams();
+    await eventually('the expired stream reported', () =>
+      seen.some(s => /too old resource version/.test(s.message ?? ''))
+        ? true
+        : undefined,
+    );
+    await new Promise(r => setTimeout(r, 1_500));
+    // Relisted at once the first time, then backed off: not a tight loop.
+    expect(sandbox.streams.opened - opened).toBeLessThan(12);
+    sandbox.setStreamMode('none');
+    await deleteFirst();
+    await eventually('live again, with the change', () =>
+      inventory.state('dev')?.state === 'live' &&
+      names(inventory)?.length === 29
+        ? true
+        : undefined,
+    );
+  });
+
   it('reports an unreachable instance with the projection as it last was', async () => {
     const inventory = replica();
     await eventually('live', () =>
