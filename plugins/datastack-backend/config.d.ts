@@ -23,6 +23,30 @@ export interface Config {
       /** A cluster answer larger than this many bytes is that cluster's error, not parsed. Default 32 MiB. */
       maxResponseBytes?: number;
     };
+    /**
+     * The live inventory: every Application of every Argo CD instance, kept
+     * current by Argo CD's watch stream, one replica holding each instance
+     * through a lease in the plugin's database; entity health, the fleet and
+     * upgrades answer from it without calling Argo CD per page view.
+     */
+    inventory?: {
+      /** Default true; false asks Argo CD on every answer (cached for `datastack.health.cacheTtlMs`). */
+      enabled?: boolean;
+      /** Milliseconds a lease lasts unless renewed (every third of it). Default 15000. */
+      leaseTtlMs?: number;
+      /** Milliseconds between two reads of the changes other replicas wrote. Default 500. */
+      pollIntervalMs?: number;
+      /** Milliseconds between two checks that the stream is not stalled. Default 10000. */
+      probeIntervalMs?: number;
+      /** The longest wait between two reconnects, in milliseconds. Default 30000. */
+      reconnectMaxMs?: number;
+      /** Milliseconds events are coalesced before they are written. Default 50. */
+      flushMs?: number;
+      /** Bytes of one watch event accepted. Default 8 MiB. */
+      maxEventBytes?: number;
+      /** Milliseconds of silence (no event, no keep-alive) after which a begun stream is replaced. Default 25000. */
+      streamIdleTimeoutMs?: number;
+    };
     argocd?: {
       /**
        * Bytes of one Argo CD answer (an Application list is the largest); a
