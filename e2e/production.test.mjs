@@ -432,7 +432,7 @@ describe(
       assert.ok(body.steps.length > 0);
     });
 
-    it('answers the Datastack routes, and its cache is Redis', async () => {
+    it('answers the Datastack routes from the live inventory, and its cache is Redis', async () => {
       const status = await (
         await fetch(`${baseUrl}/api/datastack/status`)
       ).json();
@@ -440,12 +440,29 @@ describe(
       assert.deepEqual(status.argocdInstances, ['prod']);
       assert.ok(status.components.includes('trino'));
 
+      // The replica holding prod's lease lists it and follows its watch
+      // stream; the fleet is then answered from the inventory (PostgreSQL),
+      // not from Argo CD or the cache.
+      const inventory = await eventually(
+        async () => {
+          const res = await api('/api/datastack/health/inventory');
+          const body = await res.json();
+          return (
+            body.instances.find(
+              i => i.instance === 'prod' && i.state === 'live',
+            ) && body
+          );
+        },
+        { ms: 60_000, what: 'the prod inventory is live' },
+      );
+      assert.equal(inventory.enabled, true);
+
       const fleet = await api('/api/datastack/health/fleet');
       assert.equal(fleet.status, 200);
       const page = await fleet.json();
       assert.deepEqual(
-        page.instances.map(i => [i.instance, i.status]),
-        [['prod', 'ok']],
+        page.instances.map(i => [i.instance, i.status, i.inventory?.state]),
+        [['prod', 'ok', 'live']],
         JSON.stringify(page.instances),
       );
       const clusters = await api('/api/datastack/health/clusters');
@@ -463,8 +480,8 @@ describe(
         Buffer.from(k.slice(prefix.length), 'base64').toString('utf8'),
       );
       assert.ok(
-        keys.some(k => k.startsWith('fleet:')),
-        `the fleet answer is in Redis: ${keys.join(', ')}`,
+        keys.some(k => k.startsWith('cluster-health:')),
+        `the cluster health answer is in Redis: ${keys.join(', ')}`,
       );
       assert.ok(
         keys.some(k => k.startsWith('cluster-last-seen:')),
