@@ -41,6 +41,8 @@ export async function startBackend({
   databaseName,
   gitopsRoot,
   logLevel = 'warn',
+  // NODE_ENV of the backend: the benchmarks run it as production does.
+  nodeEnv = 'development',
   // The static external-access token; replicas behind one proxy share one.
   token = randomBytes(24).toString('base64url'),
 } = {}) {
@@ -110,7 +112,7 @@ export async function startBackend({
     ],
     {
       cwd: path.join(root, 'packages/backend'),
-      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: logLevel },
+      env: { ...process.env, NODE_ENV: nodeEnv, LOG_LEVEL: logLevel },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

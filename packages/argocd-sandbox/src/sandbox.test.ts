@@ -1025,6 +1025,26 @@ describe('argocd-sandbox', () => {
       // Both GET /sandbox calls count as requests, not as API requests.
       expect(after.requests - before.requests).toBe(3);
     });
+
+    it('lists its recent requests over HTTP, without its control routes or credentials', async () => {
+      sandbox.requests.clear();
+      await call(sandbox, 'GET', '/api/v1/applications?selector=a%3Db');
+      const res = await fetch(`${sandbox.url}/sandbox/requests`);
+      const body = (await res.json()) as {
+        count: number;
+        entries: Array<{ path: string }>;
+      };
+      expect(body.count).toBe(2);
+      expect(body.entries).toEqual([
+        {
+          method: 'GET',
+          path: '/api/v1/applications?selector=a%3Db',
+          area: 'argocd',
+          status: 200,
+        },
+      ]);
+      expect(JSON.stringify(body)).not.toContain(TOKEN);
+    });
   });
 
   describe('kubernetes', () => {
