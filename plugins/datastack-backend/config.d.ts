@@ -23,6 +23,16 @@ export interface Config {
       /** A cluster answer larger than this many bytes is that cluster's error, not parsed. Default 32 MiB. */
       maxResponseBytes?: number;
     };
+    /** How the routes ask the permission framework. */
+    permissions?: {
+      /**
+       * Milliseconds a read decision (health, fleet, upgrades, clusters) is
+       * reused for the same caller, permission and entity; writes are
+       * always asked anew, and the questions of one event-loop turn go to
+       * the policy as one batch. Default 2000; 0 asks every time.
+       */
+      decisionTtlMs?: number;
+    };
     /**
      * The live inventory: every Application of every Argo CD instance, kept
      * current by Argo CD's watch stream, one replica holding each instance

@@ -460,7 +460,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     ]);
   });
 
-  it('tags each answer for revalidation: private, no-cache, an ETag, and 304 while nothing changed', async () => {
+  it('tags each answer for revalidation: private, no-cache, an ETag, 304 while nothing changed, gzip when asked', async () => {
     const app = await startApp();
     // One instance, answering: the second answer is the cached first one.
     const get = (etag?: string) => {
@@ -473,11 +473,20 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     expect(first.status).toBe(200);
     expect(first.headers['cache-control']).toBe('private, no-cache');
     const etag = first.headers.etag;
-    expect(etag).toMatch(/^W\/"/);
+    // Serialised once, so the tag is strong, and gzipped once for every
+    // caller who accepts it (supertest asks gzip, deflate).
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['content-encoding']).toBe('gzip');
+    expect(first.headers.vary).toMatch(/Accept-Encoding/);
+    expect(first.body.rows).toHaveLength(1);
     const again = await get(etag);
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
-    expect((await get('W/"something-else"')).status).toBe(200);
+    expect((await get('"something-else"')).status).toBe(200);
+    const plain = await get().set('accept-encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.etag).toBe(etag);
+    expect(plain.body).toEqual(first.body);
   });
 
   it('reads a single-source Application named by argocd/app-name on the instance the entity names', async () => {

@@ -15,6 +15,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
 import { CatalogEntities } from './services/CatalogEntities';
+import { PermissionDecisions } from './services/PermissionDecisions';
 import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
 import { FleetService } from './services/health/FleetService';
@@ -237,7 +238,7 @@ export const datastackPlugin = createBackendPlugin({
             }),
             entities: CatalogEntities.fromConfig(config, { catalog, cache }),
             httpAuth,
-            permissions,
+            decisions: PermissionDecisions.fromConfig(config, permissions),
             inventory,
           }),
         );

@@ -1,7 +1,4 @@
-import type {
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import type {
   ComponentRegistry,
   DatastackStatus,
@@ -18,6 +15,7 @@ import { addUpgradeRoutes } from './routes/upgrades';
 import type { ArgoCdInstancesService } from './services/ArgoCdInstancesService';
 import type { CatalogEntities } from './services/CatalogEntities';
 import type { LiveInventory } from './services/inventory/LiveInventory';
+import type { PermissionDecisions } from './services/PermissionDecisions';
 import type { ClusterHealthService } from './services/clusters/ClusterHealthService';
 import type { EntityHealthService } from './services/health/EntityHealthService';
 import type { FleetService } from './services/health/FleetService';
@@ -43,7 +41,8 @@ export interface RouterOptions {
   platformOperators: PlatformOperatorsService;
   entities: CatalogEntities;
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  /** The permission framework's decisions, batched per tick and briefly reused for reads. */
+  decisions: PermissionDecisions;
   /** The live inventory; undefined when `datastack.inventory.enabled` is false. */
   inventory?: LiveInventory;
 }

@@ -1,7 +1,4 @@
-import type {
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
@@ -12,6 +9,8 @@ import {
 import express from 'express';
 import { z } from 'zod';
 import type { CatalogEntities } from '../services/CatalogEntities';
+import type { PermissionDecisions } from '../services/PermissionDecisions';
+import type { PreparedAnswer } from '../services/PreparedAnswers';
 
 /** One segment of an entity reference in a path. */
 export const entityPart = z
@@ -94,7 +93,7 @@ export interface AuthorizeDeps {
   /** The catalog, read with the caller's credentials (briefly cached per caller). */
   entities: CatalogEntities;
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  decisions: PermissionDecisions;
 }
 
 /** The permission checks every route module shares. */
@@ -109,13 +108,14 @@ export function authorizers(deps: AuthorizeDeps) {
     const credentials = await deps.httpAuth.credentials(req);
     const entityRef = stringifyEntityRef(ref);
     // Both calls at once: the entity is only used once the decision allows it.
-    const [[decision], entity] = await Promise.all([
-      deps.permissions.authorize([{ permission, resourceRef: entityRef }], {
+    const [decision, entity] = await Promise.all([
+      deps.decisions.decide(
+        { permission, resourceRef: entityRef },
         credentials,
-      }),
+      ),
       deps.entities.get(entityRef, credentials),
     ]);
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
     }
     if (!entity) {
@@ -131,10 +131,8 @@ export function authorizers(deps: AuthorizeDeps) {
     verb: string,
   ): Promise<void> {
     const credentials = await deps.httpAuth.credentials(req);
-    const [decision] = await deps.permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    const decision = await deps.decisions.decide({ permission }, credentials);
+    if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb}`);
     }
   }
@@ -156,4 +154,30 @@ export function revalidatedAnswers(): express.RequestHandler {
     if (req.method === 'GET') res.set('Cache-Control', 'private, no-cache');
     next();
   };
+}
+
+/**
+ * Sends an answer serialised beforehand: its strong ETag (a matching
+ * `If-None-Match` gets 304 and no body), and its gzip when the caller
+ * accepts it, compressed once per answer rather than per request (the
+ * compression middleware leaves a body already encoded alone).
+ */
+export function sendPrepared(
+  req: express.Request,
+  res: express.Response,
+  answer: PreparedAnswer,
+): void {
+  res.set('ETag', answer.etag);
+  res.vary('Accept-Encoding');
+  res.type('application/json');
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    res.set('Content-Encoding', 'gzip');
+    res.send(answer.gzip);
+    return;
+  }
+  res.send(answer.body);
 }

@@ -13,7 +13,13 @@ import type { EntityHealthService } from '../services/health/EntityHealthService
 import type { FleetService } from '../services/health/FleetService';
 import type { SyncService } from '../services/health/SyncService';
 import type { LiveInventory } from '../services/inventory/LiveInventory';
-import { Authorizers, entityParams, entityPart, parse } from './common';
+import {
+  Authorizers,
+  entityParams,
+  entityPart,
+  parse,
+  sendPrepared,
+} from './common';
 
 const applicationParams = entityParams.extend({
   instance: entityPart,
@@ -71,7 +77,7 @@ export function addHealthRoutes(
       datastackHealthReadPermission,
       'read the health of',
     );
-    res.json(await options.health.forEntity(entity));
+    sendPrepared(req, res, await options.health.prepared(entity));
   });
 
   /**

@@ -30,6 +30,7 @@ import type {
   LiveInventory,
 } from '../inventory/LiveInventory';
 import { inventoryRow } from '../inventory/inventoryRows';
+import { PreparedAnswer, PreparedAnswers } from '../PreparedAnswers';
 
 export interface EntityHealthServiceOptions {
   clients: ArgoCdClient[];
@@ -160,6 +161,10 @@ export class EntityHealthService {
     string,
     { version: number; at: number; row: Promise<InstanceHealthRow> }
   >();
+  /** Whole answers, serialised, per entity and inventory generation. */
+  readonly #prepared = new PreparedAnswers({
+    maxAgeMs: INVENTORY_ROW_REUSE_MS,
+  });
 
   static create(options: EntityHealthServiceOptions): EntityHealthService {
     return new EntityHealthService(options);
@@ -223,6 +228,22 @@ export class EntityHealthService {
     };
   }
 
+  /**
+   * {@link EntityHealthService.forEntity}, serialised once for every caller
+   * who asks within a second while neither the entity nor the inventory
+   * changed. The answer depends on the entity alone, not on who asks; each
+   * caller's permission check runs before.
+   */
+  prepared(entity: Entity): Promise<PreparedAnswer> {
+    const etag = entity.metadata.etag;
+    // Without the catalog's etag a changed entity could not be told apart.
+    if (!etag) return this.forEntity(entity).then(v => new PreparedAnswer(v));
+    const key = `${stringifyEntityRef(entity)}\0${etag}\0${
+      this.#inventory?.generation ?? ''
+    }`;
+    return this.#prepared.get(key, () => this.forEntity(entity));
+  }
+
   /** The cache key of one instance's answer to one lookup. */
   static keyOf(instance: string, lookup: ArgoCdLookup): string {
     return `health:v1:${instance}:${lookup.appNamespace ?? ''}:${
@@ -243,6 +264,7 @@ export class EntityHealthService {
 
   /** Forgets the cached answers of an entity, after a sync or a refresh. */
   async invalidate(entity: Entity): Promise<void> {
+    this.#prepared.forget(`${stringifyEntityRef(entity)}\0`);
     const lookup = lookupOf(entity);
     const names = lookup.instances.length
       ? lookup.instances

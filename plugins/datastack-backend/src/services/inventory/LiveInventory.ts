@@ -21,6 +21,8 @@ import {
 const PAGE = 2_000;
 /** Parsed selectors kept; entities name a few dozen. */
 const SELECTOR_CACHE = 500;
+/** Query answers kept per replica (each a list of references into the projection). */
+const ANSWER_CACHE = 2_000;
 
 /** What the inventory answers for one instance and one lookup. */
 export interface InventoryAnswer {
@@ -79,7 +81,13 @@ export class LiveInventory {
   >();
   readonly #listeners = new Set<(instances: string[]) => void>();
   readonly #selectors = new Map<string, LabelSelector | null>();
+  /** Per instance and query: the matching Applications at a version. */
+  readonly #answers = new Map<
+    string,
+    { version: number; applications: Application[] }
+  >();
   #polling: Promise<void> = Promise.resolve();
+  #generation = 0;
   #lastPollAt?: number;
   #pollTimer?: NodeJS.Timeout;
   #leaseTimer?: NodeJS.Timeout;
@@ -99,6 +107,11 @@ export class LiveInventory {
         version: 0,
       });
     }
+  }
+
+  /** Changes with every change of any instance's projection or state. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** This replica's identity in the leases. */
@@ -211,6 +224,23 @@ export class LiveInventory {
     const local = this.#local.get(instance);
     const state = this.state(instance);
     if (!local || !state || !state.asOf) return undefined;
+    // The same query at the same version matches the same Applications: a
+    // page polled by many users is matched once per change.
+    const key = [
+      instance,
+      query.selector ?? '',
+      query.name ?? '',
+      query.appNamespace ?? '',
+      query.projects?.join(',') ?? '',
+    ].join('\0');
+    const known = this.#answers.get(key);
+    if (known && known.version === local.version) {
+      return {
+        applications: known.applications,
+        state,
+        version: local.version,
+      };
+    }
     let candidates: Iterable<Application>;
     let selector: LabelSelector | undefined;
     if (query.selector) {
@@ -235,6 +265,8 @@ export class LiveInventory {
       if (selector && !selector.matches(app.metadata.labels)) continue;
       applications.push(app);
     }
+    if (this.#answers.size >= ANSWER_CACHE) this.#answers.clear();
+    this.#answers.set(key, { version: local.version, applications });
     return { applications, state, version: local.version };
   }
 
@@ -284,6 +316,7 @@ export class LiveInventory {
       local.stored = row;
       if (touched) {
         local.version++;
+        this.#generation++;
         changed.push(row.instance);
       }
     }
