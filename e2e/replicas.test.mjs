@@ -263,9 +263,7 @@ describe(
       );
       assert.ok(
         log.some(m =>
-          /Skipping step publish-local because it was already completed/.test(
-            m,
-          ),
+          /Skipping step publish because it was already completed/.test(m),
         ),
         `B resumed after the completed steps:\n${log.join('\n')}`,
       );

@@ -9,10 +9,7 @@ import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
-import {
-  createTemplateAction,
-  scaffolderActionsExtensionPoint,
-} from '@backstage/plugin-scaffolder-node';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   ANNOTATION_DATASTACK_COMPONENT,
   ANNOTATION_DATASTACK_GITOPS_REPO,
@@ -56,9 +53,6 @@ const KNOWN_ACTIONS = [
   'datastack:gitops:publish',
   'datastack:argocd:apply',
   'catalog:register',
-  'publish:github',
-  'publish:gitlab',
-  'publish:gitea',
 ];
 
 type JsonSchema = {
@@ -237,31 +231,7 @@ describe('software templates', () => {
 
 describe('software templates in a dry run of the real scaffolder', () => {
   const dir = createMockDirectory();
-  const hostPublished: Array<{ action: string; input: unknown }> = [];
   let server: Parameters<typeof request>[0];
-
-  const hostPublish = (id: string) =>
-    createTemplateAction({
-      id,
-      supportsDryRun: true,
-      schema: {
-        input: {
-          repoUrl: z => z.string(),
-          description: z => z.string().optional(),
-          defaultBranch: z => z.string().optional(),
-          repoVisibility: z => z.enum(['private', 'internal', 'public']),
-        },
-      },
-      async handler(ctx) {
-        hostPublished.push({ action: id, input: ctx.input });
-        const url = new URL(`https://${ctx.input.repoUrl}`);
-        const web = `https://${url.hostname}/${url.searchParams.get(
-          'owner',
-        )}/${url.searchParams.get('repo')}`;
-        ctx.output('remoteUrl', `${web}.git`);
-        ctx.output('repoContentsUrl', `${web}/blob/main`);
-      },
-    });
 
   beforeAll(async () => {
     dir.clear();
@@ -313,9 +283,6 @@ describe('software templates in a dry run of the real scaffolder', () => {
                 guard: platformAdmin,
                 createProjects: false,
               }),
-              hostPublish('publish:github'),
-              hostPublish('publish:gitlab'),
-              hostPublish('publish:gitea'),
             );
           },
         });
@@ -334,10 +301,6 @@ describe('software templates in a dry run of the real scaffolder', () => {
       ],
     });
     server = backend.server;
-  });
-
-  beforeEach(() => {
-    hostPublished.length = 0;
   });
 
   async function dryRun(
@@ -367,14 +330,20 @@ describe('software templates in a dry run of the real scaffolder', () => {
         Buffer.from(f.base64Content, 'base64').toString('utf8'),
       ]),
     );
-    const steps = (
-      res.body.log as Array<{ body: { stepId?: string; status?: string } }>
-    )
+    const log = res.body.log as Array<{
+      body: { stepId?: string; status?: string; message?: string };
+    }>;
+    const steps = log
       .filter(l => l.body.status === 'completed' || l.body.status === 'skipped')
       .map(l => `${l.body.stepId}:${l.body.status}`);
     return {
       files,
       steps,
+      /** The messages of one step's log. */
+      messages: (stepId: string) =>
+        log
+          .filter(l => l.body.stepId === stepId && l.body.message)
+          .map(l => l.body.message!),
       output: res.body.output as {
         links: Array<Record<string, string>>;
         text: Array<{ title: string; content: string }>;
@@ -417,15 +386,15 @@ describe('software templates in a dry run of the real scaffolder', () => {
       ),
     );
 
-    expect(steps).toEqual(
-      expect.arrayContaining([
-        'render:completed',
-        'publish-local:completed',
-        'publish-github:skipped',
-        'apply:completed',
-      ]),
-    );
-    expect(hostPublished).toEqual([]);
+    // One publish step, and no step skipped for the location (only
+    // catalog:register, which has no dry run; a real task runs it).
+    expect(steps).toEqual([
+      'render:completed',
+      'preflight:completed',
+      'publish:completed',
+      'apply:completed',
+      'register:skipped',
+    ]);
     expect(output.links).toEqual([
       expect.objectContaining({ entityRef: 'system:default/orders' }),
     ]);
@@ -437,30 +406,33 @@ describe('software templates in a dry run of the real scaffolder', () => {
   });
 
   it('maps every choice of the data pipeline form into the render input, publishing to GitHub', async () => {
-    const { files, output, steps } = await dryRun(pipelineTemplate.entity, {
-      ...defaultValues(pipelineTemplate.entity),
-      name: 'clicks',
-      owner: 'group:default/data-engineering',
-      ingest: 'none',
-      transform: true,
-      orchestrate: 'dagster',
-      store: ['clickhouse', 'spark'],
-      stream: ['kafka', 'flink'],
-      kafkaTopics: ['clicks', 'page-views'],
-      visualise: 'metabase',
-      observe: false,
-      environments: [
-        { name: 'dev', cluster: 'in-cluster', size: 'small' },
-        {
-          name: 'prod',
-          argocdInstance: 'prod',
-          cluster: 'https://prod.k8s.example.com:6443',
-          size: 'large',
-        },
-      ],
-      repoLocation: 'github',
-      repoUrl: 'github.com?owner=acme&repo=clicks-gitops',
-    });
+    const { files, output, steps, messages } = await dryRun(
+      pipelineTemplate.entity,
+      {
+        ...defaultValues(pipelineTemplate.entity),
+        name: 'clicks',
+        owner: 'group:default/data-engineering',
+        ingest: 'none',
+        transform: true,
+        orchestrate: 'dagster',
+        store: ['clickhouse', 'spark'],
+        stream: ['kafka', 'flink'],
+        kafkaTopics: ['clicks', 'page-views'],
+        visualise: 'metabase',
+        observe: false,
+        environments: [
+          { name: 'dev', cluster: 'in-cluster', size: 'small' },
+          {
+            name: 'prod',
+            argocdInstance: 'prod',
+            cluster: 'https://prod.k8s.example.com:6443',
+            size: 'large',
+          },
+        ],
+        repoLocation: 'github',
+        repoUrl: 'github.com?owner=acme&repo=clicks-gitops',
+      },
+    );
 
     expect(renderedComponents(files['catalog-info.yaml']).sort()).toEqual(
       [
@@ -504,21 +476,19 @@ describe('software templates in a dry run of the real scaffolder', () => {
       'https://github.com/acme/clicks-gitops.git',
     );
 
-    expect(hostPublished).toEqual([
-      {
-        action: 'publish:github',
-        input: expect.objectContaining({
-          repoUrl: 'github.com?owner=acme&repo=clicks-gitops',
-          defaultBranch: 'main',
-        }),
-      },
+    // The one publish step creates the repository with publish:github
+    // (not run in a dry run) and gives the register step its URL.
+    expect(steps.filter(s => s.startsWith('publish'))).toEqual([
+      'publish:completed',
     ]);
-    expect(steps).toEqual(
-      expect.arrayContaining([
-        'publish-local:skipped',
-        'publish-github:completed',
-        'publish-gitlab:skipped',
-      ]),
+    expect(steps.filter(s => s.endsWith(':skipped'))).toEqual([
+      'register:skipped',
+    ]);
+    expect(messages('publish')[0]).toBe(
+      'Beginning step Publish the GitOps repository',
+    );
+    expect(messages('publish').join('\n')).toContain(
+      'Dry run: would create https://github.com/acme/clicks-gitops.git with publish:github and push . (main)',
     );
     expect(output.links).toEqual([
       expect.objectContaining({
@@ -529,30 +499,44 @@ describe('software templates in a dry run of the real scaffolder', () => {
     expect(output.text.map(t => t.title)).toEqual(['Argo CD applications']);
   });
 
-  it('renders the GitOps repository URL of GitLab and Gitea repositories', async () => {
-    for (const [location, repoUrl, expected] of [
+  it('renders the GitOps repository URL of GitLab and Gitea repositories, and publishes there in the same step', async () => {
+    for (const [location, repoUrl, expected, link] of [
       [
         'gitlab',
         'gitlab.com?owner=data%2Fteam&repo=x',
         'https://gitlab.com/data/team/x.git',
+        'https://gitlab.com/data/team/x',
       ],
-      ['gitea', 'gitea.com?owner=acme&repo=x', 'https://gitea.com/acme/x.git'],
+      [
+        'gitea',
+        'gitea.com?owner=acme&repo=x',
+        'https://gitea.com/acme/x.git',
+        'https://gitea.com/acme/x.git',
+      ],
     ]) {
-      hostPublished.length = 0;
-      const { files } = await dryRun(pipelineTemplate.entity, {
-        ...defaultValues(pipelineTemplate.entity),
-        name: 'x',
-        owner: 'group:default/data-engineering',
-        repoLocation: location,
-        repoUrl,
-      });
+      const { files, steps, messages, output } = await dryRun(
+        pipelineTemplate.entity,
+        {
+          ...defaultValues(pipelineTemplate.entity),
+          name: 'x',
+          owner: 'group:default/data-engineering',
+          repoLocation: location,
+          repoUrl,
+        },
+      );
       const system = yaml
         .parseAllDocuments(files['catalog-info.yaml'])[0]
         .toJS();
       expect(
         system.metadata.annotations[ANNOTATION_DATASTACK_GITOPS_REPO],
       ).toBe(expected);
-      expect(hostPublished.map(p => p.action)).toEqual([`publish:${location}`]);
+      expect(steps.filter(s => s.startsWith('publish'))).toEqual([
+        'publish:completed',
+      ]);
+      expect(messages('publish').join('\n')).toContain(
+        `with publish:${location}`,
+      );
+      expect(output.links[0]).toEqual(expect.objectContaining({ url: link }));
     }
   });
 
@@ -620,13 +604,12 @@ describe('software templates in a dry run of the real scaffolder', () => {
       .map(d => d.toJS());
     expect(system.metadata.annotations['datastack.io/platform']).toBe('true');
     expect(system.spec.owner).toBe('group:default/platform-team');
-    expect(steps).toEqual(
-      expect.arrayContaining([
-        'render:completed',
-        'publish-local:completed',
-        'apply:completed',
-      ]),
-    );
+    expect(steps).toEqual([
+      'render:completed',
+      'publish:completed',
+      'apply:completed',
+      'register:skipped', // no dry run of catalog:register
+    ]);
     expect(output.links).toEqual([
       expect.objectContaining({
         entityRef: 'system:default/platform-operators',
@@ -694,9 +677,6 @@ describe('the Platform operators template', () => {
     expect(entity.spec.steps.map((s: any) => s.action)).toEqual([
       'datastack:platform:render',
       'datastack:gitops:publish',
-      'publish:github',
-      'publish:gitlab',
-      'publish:gitea',
       'datastack:argocd:apply',
       'catalog:register',
     ]);

@@ -11,7 +11,7 @@ export const examples: TemplateExample[] = [
           id: 'publish',
           action: 'datastack:gitops:publish',
           name: 'Publish the GitOps repository',
-          input: { localRepository: 'orders' },
+          input: { location: 'local', localRepository: 'orders' },
         },
       ],
     }),
@@ -30,6 +30,26 @@ export const examples: TemplateExample[] = [
             sourcePath: 'gitops',
             defaultBranch: 'gitops',
             commitMessage: 'Clickstream pipeline rendered by Datastack',
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      "Create a new private GitHub repository and push the workspace to it, through Backstage's publish:github run by this step (location gitlab or gitea the same way, with publish:gitlab or publish:gitea). repoUrl is what RepoUrlPicker gives.",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'publish',
+          action: 'datastack:gitops:publish',
+          name: 'Publish the GitOps repository',
+          input: {
+            location: 'github',
+            repoUrl: 'github.com?owner=acme&repo=orders-gitops',
+            description: 'GitOps repository of the data pipeline orders',
+            repoVisibility: 'private',
+            commitMessage: 'Render the data pipeline orders with Datastack',
           },
         },
       ],

@@ -102,6 +102,32 @@ describe('datastack:gitops:publish', () => {
     expect((await response.buffer()).toString()).toContain('name: orders');
   });
 
+  it('with location local (as the templates give it) pushes to the local bare repository', async () => {
+    const ctx = createMockActionContext({
+      input: {
+        location: 'local',
+        localRepository: 'orders',
+        // Only for new repositories on a host; a local one ignores them.
+        description: 'GitOps repository of orders',
+        repoVisibility: 'private',
+      },
+      workspacePath: workspace,
+    });
+    await action.handler(ctx as any);
+    const out = outputs(ctx);
+    const bare = path.join(dir.path, 'gitops-root', 'orders.git');
+    expect(out).toEqual({
+      remoteUrl: `file://${bare}`,
+      repoContentsUrl: expect.stringContaining('orders.git'),
+      catalogInfoUrl: expect.stringMatching(
+        /orders\.git\/-\/blob\/main\/catalog-info\.yaml$/,
+      ),
+      commitHash: (
+        await runGit(['--git-dir', bare, 'rev-parse', 'main'])
+      ).trim(),
+    });
+  });
+
   it('publishes only the sub-path, on the branch asked for', async () => {
     const ctx = createMockActionContext({
       input: {
@@ -272,8 +298,24 @@ describe('datastack:gitops:publish', () => {
     expect(outputs(ctx).remoteUrl).toContain(`${input.localRepository}.git`);
   });
 
+  it('runs the GitHub example in a dry run: the URLs publish:github would give, no request', async () => {
+    const input = exampleInputs.find(i => i.location === 'github');
+    const ctx = {
+      ...createMockActionContext({ input, workspacePath: workspace }),
+      isDryRun: true,
+    };
+    await action.handler(ctx as any);
+    expect(outputs(ctx)).toEqual({
+      remoteUrl: 'https://github.com/acme/orders-gitops.git',
+      repoContentsUrl: 'https://github.com/acme/orders-gitops/blob/main',
+      catalogInfoUrl:
+        'https://github.com/acme/orders-gitops/blob/main/catalog-info.yaml',
+      commitHash: '',
+    });
+  });
+
   it('runs the git host example until the host, which cannot be reached here, is read', async () => {
-    const input = exampleInputs.find(i => i.repoUrl);
+    const input = exampleInputs.find(i => i.repoUrl && !i.location);
     const ctx = {
       ...createMockActionContext({ input, workspacePath: workspace }),
       isDryRun: true,
@@ -285,6 +327,16 @@ describe('datastack:gitops:publish', () => {
 
   it.each<[string, JsonObject, RegExp]>([
     ['neither target', {}, /^Give exactly one of localRepository or repoUrl/],
+    [
+      'location local without localRepository',
+      { location: 'local', repoUrl: 'https://git.example.com/x.git' },
+      /^location local publishes to localRepository/,
+    ],
+    [
+      'an unknown location',
+      { location: 'svn', localRepository: 'a' },
+      /^location "svn" must be one of local, github, gitlab, gitea/,
+    ],
     [
       'both targets',
       { localRepository: 'a', repoUrl: 'https://h/x.git' },

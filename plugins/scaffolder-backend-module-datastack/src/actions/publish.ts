@@ -2,6 +2,7 @@ import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { ScmIntegrationRegistry } from '@backstage/integration';
+import type { JsonValue } from '@backstage/types';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ANNOTATION_DATASTACK_PIPELINE,
@@ -19,6 +20,13 @@ import {
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  HostPublishers,
+  PUBLISH_LOCATIONS,
+  REPO_VISIBILITIES,
+  isPublishLocation,
+  type HostRepository,
+} from '../publish/publishTargets';
 import { safeRelativePath } from '../render/input';
 import type { OwnershipGuard } from '../tenancy/OwnershipGuard';
 import { examples } from './publish.examples';
@@ -77,30 +85,51 @@ function samePipeline(a: PipelineIdentity, b: PipelineIdentity): boolean {
   return a.pipeline === b.pipeline && sameEntityRef(a.owner, b.owner);
 }
 
+/** The commit author of every location: scaffolder.defaultAuthor, or Datastack. */
+function authorOf(config: Config) {
+  return {
+    name:
+      config.getOptionalString('scaffolder.defaultAuthor.name') ?? 'Datastack',
+    email:
+      config.getOptionalString('scaffolder.defaultAuthor.email') ??
+      'datastack@localhost',
+  };
+}
+
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
 
 /**
  * `datastack:gitops:publish`: pushes the workspace (or a sub-path) as the
  * initial commit of a repository: a bare repository under
- * `datastack.gitops.localRoot` (the embedded default), or any existing, empty
- * http(s) git repository with credentials from Backstage's integrations.
- * Only hosts with a Backstage integration, or the local default, are
- * reached. A repository that already has commits is refused unless they are
- * this pipeline's own earlier push (same pipeline and owner in its
- * catalog-info.yaml): then a re-run continues from them.
+ * `datastack.gitops.localRoot` (the embedded default), a new repository on
+ * GitHub, GitLab or Gitea (`location`, created by Backstage's own
+ * `publish:github`, `publish:gitlab` or `publish:gitea`, run by this step),
+ * or any existing, empty http(s) git repository with credentials from
+ * Backstage's integrations. Only hosts with a Backstage integration, or the
+ * local default, are reached. A repository that already has commits is
+ * refused unless they are this pipeline's own earlier push (same pipeline
+ * and owner in its catalog-info.yaml): then a re-run continues from them.
  *
  * @public
  */
 export function createPublishAction(options: PublishActionOptions) {
   const { integrations, repositories, config, gitHosts, guard } = options;
+  const hosts = new HostPublishers({ integrations, config });
   return createTemplateAction({
     id: 'datastack:gitops:publish',
     description:
-      'Pushes the workspace as the initial commit of a GitOps repository: a local bare repository (the default) or an empty http(s) git repository.',
+      'Publishes the workspace as the initial commit of a GitOps repository: a local bare repository (the default), a new GitHub, GitLab or Gitea repository, or an empty http(s) git repository.',
     examples,
     supportsDryRun: true,
     schema: {
       input: {
+        location: z =>
+          z
+            .enum(PUBLISH_LOCATIONS)
+            .optional()
+            .describe(
+              'Where to publish: local (localRepository), or a new repository on github, gitlab or gitea (repoUrl as RepoUrlPicker gives it), created by publish:github, publish:gitlab or publish:gitea. Without it: localRepository, or repoUrl as the clone URL of an existing, empty repository',
+            ),
         localRepository: z =>
           z
             .string()
@@ -111,8 +140,11 @@ export function createPublishAction(options: PublishActionOptions) {
         repoUrl: z =>
           z
             .string()
+            .max(2048)
             .optional()
-            .describe('http(s) clone URL of an existing, empty repository'),
+            .describe(
+              'With location github, gitlab or gitea: the new repository, <host>?owner=<owner>&repo=<name> (RepoUrlPicker). Without location: the http(s) clone URL of an existing, empty repository',
+            ),
         sourcePath: z =>
           z
             .string()
@@ -129,9 +161,29 @@ export function createPublishAction(options: PublishActionOptions) {
             .describe('Branch to push; default main'),
         commitMessage: z =>
           z.string().optional().describe('Message of the initial commit'),
+        description: z =>
+          z
+            .string()
+            .max(350)
+            .optional()
+            .describe(
+              'Description of a new GitHub, GitLab or Gitea repository',
+            ),
+        repoVisibility: z =>
+          z
+            .enum(REPO_VISIBILITIES)
+            .optional()
+            .describe(
+              'Visibility of a new GitHub, GitLab or Gitea repository (Gitea: private or public); default private',
+            ),
       },
       output: {
-        remoteUrl: z => z.string().describe('Clone URL of the repository'),
+        remoteUrl: z =>
+          z
+            .string()
+            .describe(
+              'URL of the repository (its clone URL; GitLab gives it without .git)',
+            ),
         repoContentsUrl: z =>
           z.string().describe('URL of the repository tree on the branch'),
         catalogInfoUrl: z =>
@@ -146,7 +198,32 @@ export function createPublishAction(options: PublishActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      if (Boolean(input.localRepository) === Boolean(input.repoUrl)) {
+      // A new repository on a host: resolved against the integrations
+      // before anything else, so a bad location or host makes no request.
+      let host: HostRepository | undefined;
+      if (input.location !== undefined) {
+        if (!isPublishLocation(input.location)) {
+          throw new InputError(
+            `location "${String(
+              input.location,
+            )}" must be one of ${PUBLISH_LOCATIONS.join(', ')}`,
+          );
+        }
+        if (input.location === 'local') {
+          if (!input.localRepository || input.repoUrl) {
+            throw new InputError(
+              'location local publishes to localRepository; give it, and no repoUrl',
+            );
+          }
+        } else {
+          if (input.localRepository) {
+            throw new InputError(
+              `localRepository is for location local; location ${input.location} publishes to repoUrl`,
+            );
+          }
+          host = hosts.resolve(input.location, input.repoUrl);
+        }
+      } else if (Boolean(input.localRepository) === Boolean(input.repoUrl)) {
         throw new InputError('Give exactly one of localRepository or repoUrl');
       }
       const branch = input.defaultBranch || 'main';
@@ -175,6 +252,46 @@ export function createPublishAction(options: PublishActionOptions) {
         `${sourcePath}/catalog-info.yaml`,
       );
       if (ours) await guard.assertMayActFor(ctx, ours.owner);
+
+      if (host) {
+        const target = host;
+        const request = {
+          description: input.description,
+          defaultBranch: branch,
+          repoVisibility: input.repoVisibility ?? 'private',
+          commitMessage: input.commitMessage || 'Initial commit by Datastack',
+          sourcePath: sourcePath === '.' ? undefined : sourcePath,
+          author: authorOf(config),
+        };
+        if (!REPO_VISIBILITIES.includes(request.repoVisibility)) {
+          throw new InputError(
+            `repoVisibility "${String(
+              request.repoVisibility,
+            )}" must be one of ${REPO_VISIBILITIES.join(', ')}`,
+          );
+        }
+        hosts.check(target, request);
+        const published = ctx.isDryRun
+          ? hosts.plannedOutputs(target, request)
+          : await ctx.checkpoint({
+              key: `datastack-publish-${target.location}-${target.host}-${target.owner}-${target.repo}-${branch}`,
+              fn: () => hosts.publish(ctx, target, request),
+            });
+        // Everything the host's action answered (GitLab adds projectId and
+        // created), with catalogInfoUrl for catalog:register.
+        const output = ctx.output as (name: string, value: JsonValue) => void;
+        for (const [name, value] of Object.entries(published)) {
+          if (value !== undefined) output(name, value);
+        }
+        ctx.logger.info(
+          ctx.isDryRun
+            ? `Dry run: would create ${published.remoteUrl} with publish:${target.location} and push ${sourcePath} (${branch})`
+            : `Published ${published.commitHash.slice(0, 12)} to ${
+                published.remoteUrl
+              } (${branch}) with publish:${target.location}`,
+        );
+        return;
+      }
 
       let remote: string;
       let env: Record<string, string> = {};
@@ -275,14 +392,7 @@ export function createPublishAction(options: PublishActionOptions) {
                 env,
                 signal: ctx.signal,
               });
-            const author = {
-              name:
-                config.getOptionalString('scaffolder.defaultAuthor.name') ??
-                'Datastack',
-              email:
-                config.getOptionalString('scaffolder.defaultAuthor.email') ??
-                'datastack@localhost',
-            };
+            const author = authorOf(config);
             await runGit([
               '--git-dir',
               gitDir,
