@@ -1026,7 +1026,7 @@ describe('argocd-sandbox', () => {
       expect(after.requests - before.requests).toBe(3);
     });
 
-    it('lists its recent requests over HTTP, without its control routes or credentials', async () => {
+    it('lists its recent requests over HTTP, without credentials', async () => {
       sandbox.requests.clear();
       await call(sandbox, 'GET', '/api/v1/applications?selector=a%3Db');
       const res = await fetch(`${sandbox.url}/sandbox/requests`);
@@ -1042,6 +1042,7 @@ describe('argocd-sandbox', () => {
           area: 'argocd',
           status: 200,
         },
+        { method: 'GET', path: '/sandbox/requests', area: 'sandbox' },
       ]);
       expect(JSON.stringify(body)).not.toContain(TOKEN);
     });

@@ -1096,6 +1096,53 @@ describe('ArgoCdClient', () => {
       expect(inspect(refused)).not.toContain(CANARY_TOKEN);
     });
 
+    it('says a stream went silent, not that the request timed out, when it stalls after its first event', async () => {
+      server.use(
+        http.get(
+          `${API}/api/v1/stream/applications`,
+          () =>
+            new HttpResponse(
+              new ReadableStream({
+                start(controller) {
+                  controller.enqueue(
+                    new TextEncoder().encode(
+                      lines({
+                        result: {
+                          type: 'ADDED',
+                          application: argoApplication('a'),
+                        },
+                      }),
+                    ),
+                  );
+                  // and then nothing, with the connection open
+                },
+              }),
+              { headers: { 'content-type': 'application/json' } },
+            ),
+        ),
+      );
+      const client = new ArgoCdClient({
+        instance: tokenInstance,
+        timeoutMs: 1000,
+      });
+      const events: string[] = [];
+      const stalled = await client
+        .watchApplications({
+          signal: new AbortController().signal,
+          idleTimeoutMs: 100,
+          onEvent: e => {
+            events.push(e.application.metadata.name);
+          },
+        })
+        .catch(e => e);
+      // msw may hold the first chunk back; the silence is what is tested.
+      expect(events.length).toBeLessThanOrEqual(1);
+      expect(stalled.failure).toBe('timeout');
+      expect(stalled.message).toBe(
+        'Argo CD instance "prod-eu" sent nothing for 100 ms; the stream was given up as stalled (GET the Application watch stream)',
+      );
+    });
+
     it('reads the error chunk Argo CD answers as the body of a stream refused before its first event', async () => {
       server.use(
         http.get(

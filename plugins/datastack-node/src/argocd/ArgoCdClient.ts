@@ -644,9 +644,12 @@ export class ArgoCdClient {
         return new ArgoCdRequestError({
           instance: this.name,
           failure: 'timeout',
-          message: `Argo CD instance "${this.name}" did not answer within ${
-            this.#timeoutMs
-          } ms ${at}`,
+          // A stream that went silent says so, not the request timeout.
+          message: error.reason
+            ? `Argo CD instance "${this.name}" ${error.reason}; the stream was given up as stalled ${at}`
+            : `Argo CD instance "${this.name}" did not answer within ${
+                this.#timeoutMs
+              } ms ${at}`,
         });
       case 'too-large':
         return new ArgoCdRequestError({

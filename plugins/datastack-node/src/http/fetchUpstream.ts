@@ -41,7 +41,10 @@ export class UpstreamError extends ServiceUnavailableError {
   readonly url: string;
   /** For `unreachable`: the socket's error code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`). */
   readonly code?: string;
-  /** For `unreachable`: the socket's own words, without the subject. */
+  /**
+   * For `unreachable`: the socket's own words, without the subject. For a
+   * stream's idle `timeout`: how long it was silent (`sent nothing for 25000 ms`).
+   */
   readonly reason?: string;
 
   constructor(options: {
@@ -295,6 +298,9 @@ async function run(
           ? `${subject} sent nothing for ${stream?.idleTimeoutMs} ms; the stream was given up as stalled`
           : `${subject} did not answer in full within ${options.timeoutMs} ms`,
         url,
+        timedOut === 'idle'
+          ? { reason: `sent nothing for ${stream?.idleTimeoutMs} ms` }
+          : {},
       );
     }
     const err = error as Error & { cause?: Error };
