@@ -146,6 +146,17 @@ describe('the live inventory through the plugin', () => {
 
   it('answers entity health and the fleet from the inventory, and follows a sync without asking Argo CD per view', async () => {
     const { get } = await backend();
+    const states = await get('/health/inventory');
+    expect(states.body).toEqual({
+      enabled: true,
+      instances: [
+        expect.objectContaining({
+          instance: 'dev',
+          state: 'live',
+          applications: sandbox.applications().length,
+        }),
+      ],
+    });
     sandbox.requests.clear();
 
     const first = await get('/health/entity/default/component/orders-trino');

@@ -170,11 +170,11 @@ export class LiveInventory {
     return [...this.#watchers.keys()];
   }
 
-  /** Every instance's state as this replica knows it. */
-  states(): InventoryState[] {
-    return [...this.#local.keys()].flatMap(name => {
+  /** Every instance's state as this replica knows it, with how many Applications it holds. */
+  states(): Array<InventoryState & { applications: number }> {
+    return [...this.#local.entries()].flatMap(([name, local]) => {
       const state = this.state(name);
-      return state ? [state] : [];
+      return state ? [{ ...state, applications: local.apps.size }] : [];
     });
   }
 
