@@ -25,9 +25,10 @@ import {
   ArgoCdRequestError,
 } from '@datastack/plugin-datastack-node';
 import { applicationHealth } from './applicationHealth';
-import type {
-  InventoryAnswer,
-  LiveInventory,
+import {
+  type InventoryAnswer,
+  type LiveInventory,
+  inventoryQueryOf,
 } from '../inventory/LiveInventory';
 import { inventoryRow } from '../inventory/inventoryRows';
 import { PreparedAnswer, PreparedAnswers } from '../PreparedAnswers';
@@ -288,13 +289,7 @@ export class EntityHealthService {
       });
     }
     const key = EntityHealthService.keyOf(instance, lookup);
-    const answer = this.#inventory?.answer(instance, {
-      ...(lookup.appName
-        ? { name: lookup.appName }
-        : { selector: lookup.selector }),
-      appNamespace: lookup.appNamespace,
-      projects: lookup.project ? [lookup.project] : undefined,
-    });
+    const answer = this.#inventory?.answer(instance, inventoryQueryOf(lookup));
     if (answer) return this.#fromInventory(client, lookup, key, answer);
     return this.#loader
       .load(key, () => this.#fetch(client, lookup))

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  type ArgoCdLookup,
   type InventoryState,
   type LabelSelector,
   parseSelector,
@@ -38,6 +39,17 @@ export interface InventoryQuery {
   name?: string;
   appNamespace?: string;
   projects?: string[];
+}
+
+/** The inventory query of an entity's Argo CD lookup (its app name or its selector). */
+export function inventoryQueryOf(lookup: ArgoCdLookup): InventoryQuery {
+  return {
+    ...(lookup.appName
+      ? { name: lookup.appName }
+      : { selector: lookup.selector }),
+    appNamespace: lookup.appNamespace,
+    projects: lookup.project ? [lookup.project] : undefined,
+  };
 }
 
 interface LocalInstance {

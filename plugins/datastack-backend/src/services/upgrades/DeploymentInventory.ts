@@ -17,9 +17,10 @@ import {
   ApplicationSource,
   ArgoCdClient,
 } from '@datastack/plugin-datastack-node';
-import type {
-  InventoryAnswer,
-  LiveInventory,
+import {
+  type InventoryAnswer,
+  type LiveInventory,
+  inventoryQueryOf,
 } from '../inventory/LiveInventory';
 import { CachedLoader } from '../CachedLoader';
 import {
@@ -197,13 +198,7 @@ export class DeploymentInventory {
             ? `name=${lookup.appName}`
             : `selector=${lookup.selector}`
         }:${lookup.project ?? ''}`;
-        const answer = this.#inventory?.answer(name, {
-          ...(lookup.appName
-            ? { name: lookup.appName }
-            : { selector: lookup.selector }),
-          appNamespace: lookup.appNamespace,
-          projects: lookup.project ? [lookup.project] : undefined,
-        });
+        const answer = this.#inventory?.answer(name, inventoryQueryOf(lookup));
         if (answer) return this.#fromInventory(client, answer);
         return this.#loader.load(key, () => this.#fetch(client, lookup));
       }),
