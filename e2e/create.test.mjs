@@ -131,6 +131,19 @@ describe('Create new data pipeline in the browser', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     await shot('5-repository');
     await page.getByRole('button', { name: 'Review' }).click();
+    // The review shows each environment as one readable row (the
+    // DatastackEnvironmentsSummary field), not the array's raw keys.
+    const review = page.getByRole('table');
+    for (const line of [
+      'dev — Argo CD dev, cluster in-cluster, size small, namespaces web-orders-dev-<component>',
+      'staging — Argo CD staging, cluster in-cluster, size medium, namespaces web-orders-staging-<component>',
+      'prod — Argo CD prod, cluster in-cluster, size large, namespaces web-orders-prod-<component>',
+    ]) {
+      await review
+        .getByText(line, { exact: true })
+        .waitFor({ timeout: 30_000 });
+    }
+    assert.doesNotMatch(await review.innerText(), /argocdInstance/);
     await shot('6-review');
     await page.getByRole('button', { name: 'Create' }).click();
 
@@ -138,6 +151,13 @@ describe('Create new data pipeline in the browser', () => {
       .getByRole('link', { name: /Open the pipeline in the catalog/i })
       .waitFor({ timeout: 120_000 });
     await shot('7-task');
+    // One publish step on the task page, none skipped for the other hosts.
+    const taskPage = await page.locator('body').innerText();
+    assert.match(taskPage, /Publish the GitOps repository/);
+    assert.doesNotMatch(
+      taskPage,
+      /Publish to (GitHub|GitLab|Gitea|a local git repository)/,
+    );
 
     const entities = await eventually(
       async () => {

@@ -33,6 +33,7 @@ describe('datastack plugin (new frontend system)', () => {
       'entity-content:datastack/pipeline',
       'scaffolder-form-field:datastack/argocd-instance-picker',
       'scaffolder-form-field:datastack/cluster-picker',
+      'scaffolder-form-field:datastack/environments-summary',
     ] as const) {
       expect(plugin.getExtension(id)).toBeDefined();
     }

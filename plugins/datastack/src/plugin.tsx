@@ -94,6 +94,15 @@ const clusterPicker = FormFieldBlueprint.make({
   },
 });
 
+/** The readable environments of the templates' review step. */
+const environmentsSummary = FormFieldBlueprint.make({
+  name: 'environments-summary',
+  params: {
+    field: () =>
+      import('./components/fields').then(m => m.environmentsSummaryField),
+  },
+});
+
 /** The Datastack plugin for the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'datastack',
@@ -107,6 +116,7 @@ export default createFrontendPlugin({
     datastackPage,
     argoCdInstancePicker,
     clusterPicker,
+    environmentsSummary,
     datastackSearchResultListItem,
     datastackSearchResultType,
   ],

@@ -211,6 +211,35 @@ describe('software templates', () => {
     }
   });
 
+  it('shows the environments in the review step as one readable line each, not as the raw array', () => {
+    const withEnvironments = templates.filter(t =>
+      t.entity.spec.parameters.some(p => p.properties?.environments),
+    );
+    expect(withEnvironments.map(t => t.file)).toEqual(
+      templates.map(t => t.file).filter(f => !f.startsWith('platform-')),
+    );
+    for (const t of withEnvironments) {
+      const page = t.entity.spec.parameters.find(
+        p => p.properties?.environments,
+      )!;
+      const properties = page.properties as Record<string, any>;
+      expect({
+        file: t.file,
+        raw: properties.environments['ui:backstage'],
+        summary: properties.environmentsSummary,
+      }).toEqual({
+        file: t.file,
+        raw: { review: { show: false } },
+        summary: {
+          title: 'Environments',
+          type: 'array',
+          items: { type: 'string' },
+          'ui:field': 'DatastackEnvironmentsSummary',
+        },
+      });
+    }
+  });
+
   it("picks a default component set of the data pipeline that passes the registry's composition rules", async () => {
     // Mirrors the template's components expression; the dry runs below check
     // the template itself renders these.
@@ -356,6 +385,10 @@ describe('software templates in a dry run of the real scaffolder', () => {
       ...defaultValues(pipelineTemplate.entity),
       name: 'orders',
       owner: 'group:default/data-engineering',
+      // As the form sends it (DatastackEnvironmentsSummary); no step reads it.
+      environmentsSummary: [
+        'dev — Argo CD dev, cluster in-cluster, size small, namespaces orders-dev-<component>',
+      ],
     });
 
     const ids = renderedComponents(files['catalog-info.yaml']);

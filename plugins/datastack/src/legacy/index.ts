@@ -10,6 +10,7 @@ export {
   DatastackPage,
   DatastackArgoCdInstancePickerFieldExtension,
   DatastackClusterPickerFieldExtension,
+  DatastackEnvironmentsSummaryFieldExtension,
   EntityDeploymentHealthCard,
   EntityUpgradesContent,
   EntityPipelineContent,

@@ -27,6 +27,7 @@ import * as legacy from '.';
 import {
   DatastackArgoCdInstancePickerFieldExtension,
   DatastackClusterPickerFieldExtension,
+  DatastackEnvironmentsSummaryFieldExtension,
   DatastackPage,
   DatastackSearchResultListItemExtension,
   EntityDeploymentHealthCard,
@@ -104,6 +105,7 @@ describe('@datastack/plugin-datastack/legacy in a legacy app', () => {
     expect(Object.keys(legacy).sort()).toEqual([
       'DatastackArgoCdInstancePickerFieldExtension',
       'DatastackClusterPickerFieldExtension',
+      'DatastackEnvironmentsSummaryFieldExtension',
       'DatastackPage',
       'DatastackSearchResultListItem',
       'DatastackSearchResultListItemExtension',
@@ -181,12 +183,13 @@ describe('@datastack/plugin-datastack/legacy in a legacy app', () => {
     expect(datastack.getPipelineUpgradePlan).toHaveBeenCalled();
   });
 
-  it('registers both scaffolder fields under their ui:field names, each rendering its picker', async () => {
+  it('registers the scaffolder fields under their ui:field names, each picker rendering its choices', async () => {
     function Fields() {
       const fields = useCustomFieldExtensions<FieldExtensionOptions>(
         <ScaffolderFieldExtensions>
           <DatastackArgoCdInstancePickerFieldExtension />
           <DatastackClusterPickerFieldExtension />
+          <DatastackEnvironmentsSummaryFieldExtension />
         </ScaffolderFieldExtensions>,
       );
       return (
@@ -210,6 +213,10 @@ describe('@datastack/plugin-datastack/legacy in a legacy app', () => {
       );
     }
     await mount(<Fields />);
+    // The summary holds the review's lines and shows nothing in the form.
+    expect(
+      screen.getByRole('region', { name: 'DatastackEnvironmentsSummary' }),
+    ).toBeEmptyDOMElement();
     expect(
       screen.getByRole('region', { name: 'DatastackArgoCdInstancePicker' }),
     ).toBeInTheDocument();

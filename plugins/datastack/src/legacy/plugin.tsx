@@ -12,6 +12,7 @@ import {
   ArgoCdInstancePicker,
   ClusterPicker,
 } from '../components/fields/ArgoCdPickers';
+import { EnvironmentsSummaryField } from '../components/fields/EnvironmentsSummary';
 import { DatastackClient } from '../api/DatastackClient';
 import { rootRouteRef } from '../routes';
 import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
@@ -73,6 +74,20 @@ export const DatastackClusterPickerFieldExtension = datastackPlugin.provide(
     component: ClusterPicker,
   }),
 );
+
+/**
+ * Scaffolder field `DatastackEnvironmentsSummary` (the readable environments
+ * of the review step), for `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
+export const DatastackEnvironmentsSummaryFieldExtension =
+  datastackPlugin.provide(
+    createScaffolderFieldExtension({
+      name: 'DatastackEnvironmentsSummary',
+      component: EnvironmentsSummaryField,
+    }),
+  );
 
 /**
  * Entity card "Deployment health", for `<EntitySwitch.Case if={isDatastackAvailable}>`.

@@ -1,7 +1,8 @@
 import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
 import { ArgoCdInstancePicker, ClusterPicker } from './ArgoCdPickers';
+import { EnvironmentsSummaryField } from './EnvironmentsSummary';
 
-export { ArgoCdInstancePicker, ClusterPicker };
+export { ArgoCdInstancePicker, ClusterPicker, EnvironmentsSummaryField };
 
 export const argoCdInstancePickerField = createFormField({
   name: 'DatastackArgoCdInstancePicker',
@@ -11,4 +12,9 @@ export const argoCdInstancePickerField = createFormField({
 export const clusterPickerField = createFormField({
   name: 'DatastackClusterPicker',
   component: ClusterPicker,
+});
+
+export const environmentsSummaryField = createFormField({
+  name: 'DatastackEnvironmentsSummary',
+  component: EnvironmentsSummaryField,
 });
