@@ -11,6 +11,7 @@ import type {
 } from '@datastack/plugin-datastack-node';
 import { randomUUID } from 'node:crypto';
 import type { InventoryConfig } from './config';
+import { StringPool } from './StringPool';
 import { InstanceWatcher } from './InstanceWatcher';
 import {
   InventoryStore,
@@ -93,6 +94,7 @@ export class LiveInventory {
   >();
   readonly #listeners = new Set<(instances: string[]) => void>();
   readonly #selectors = new Map<string, LabelSelector | null>();
+  readonly #strings = new StringPool();
   /** Per instance and query: the matching Applications at a version. */
   readonly #answers = new Map<
     string,
@@ -359,7 +361,7 @@ export class LiveInventory {
     }
     let app: Application;
     try {
-      app = JSON.parse(doc) as Application;
+      app = this.#strings.parse(doc) as Application;
     } catch {
       this.#logger.warn('Inventory row is not JSON; skipped', { key });
       return;

@@ -8,6 +8,29 @@ const DROPPED_ANNOTATIONS = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
 ]);
 
+type HistoryEntry = NonNullable<
+  NonNullable<Application['status']>['history']
+>[number];
+type Source = NonNullable<HistoryEntry['source']>;
+
+/** What the deployment history reads of a source: not its Helm values. */
+function sourceRef(source: Source): Source {
+  return {
+    repoURL: source.repoURL,
+    ...(source.chart && { chart: source.chart }),
+    ...(source.path && { path: source.path }),
+    ...(source.targetRevision && { targetRevision: source.targetRevision }),
+  } as Source;
+}
+
+function historyEntry(entry: HistoryEntry): HistoryEntry {
+  return {
+    ...entry,
+    ...(entry.source && { source: sourceRef(entry.source) }),
+    ...(entry.sources && { sources: entry.sources.map(sourceRef) }),
+  };
+}
+
 /** The key of an Application in the inventory: its namespace and name. */
 export function applicationKey(app: Application): string {
   return `${app.metadata.namespace ?? ''}/${app.metadata.name}`;
@@ -49,7 +72,16 @@ export function projectApplication(app: Application): Application {
     spec: app.spec,
     ...(status && {
       status: {
-        ...(status.sync && { sync: status.sync }),
+        // comparedTo repeats the spec's sources and destination.
+        ...(status.sync && {
+          sync: {
+            status: status.sync.status,
+            ...(status.sync.revision && { revision: status.sync.revision }),
+            ...(status.sync.revisions && {
+              revisions: status.sync.revisions,
+            }),
+          },
+        }),
         ...(status.health && { health: status.health }),
         ...(operation && {
           operationState: {
@@ -70,7 +102,7 @@ export function projectApplication(app: Application): Application {
           },
         }),
         ...(status.history && {
-          history: status.history.slice(-HISTORY_KEPT),
+          history: status.history.slice(-HISTORY_KEPT).map(historyEntry),
         }),
         ...(status.summary && { summary: status.summary }),
         ...(status.resources && { resources: status.resources }),
