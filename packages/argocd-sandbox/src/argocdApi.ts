@@ -12,6 +12,7 @@ import {
   permissionDenied,
 } from './errors';
 import { SyncRequest } from './lifecycle';
+import { ResourceQuery, goJson } from './liveObject';
 import { SandboxRbac, rbacName } from './rbac';
 import { LabelSelector, SelectorParseError, parseSelector } from './selector';
 import { AppRef, SandboxStore } from './store';
@@ -58,6 +59,11 @@ interface Route {
   pattern: RegExp;
   /** Whether the route needs a valid session (all but login, userinfo, version, settings). */
   auth: boolean;
+  /**
+   * Checks the request decodes into the route's protobuf message; the
+   * gRPC server does that before any interceptor, so before the session.
+   */
+  decode?: (req: ApiRequest) => void;
   handler: Handler;
 }
 
@@ -183,6 +189,33 @@ function appRbacName(body: unknown, fallbackName = ''): string {
 function bodyRecord(req: ApiRequest): Record<string, unknown> {
   const body = req.body();
   return isRecord(body) ? body : {};
+}
+
+/**
+ * The proto2 `required` fields of ApplicationResourceRequest (name is the
+ * path). The gateway passes a request without them on; the API server's
+ * gRPC unmarshalling (gogo's generated Unmarshal) refuses it as Internal.
+ */
+function decodeResourceRequest(req: ApiRequest): void {
+  for (const field of ['resourceName', 'version', 'kind']) {
+    if (!req.query.has(field)) {
+      throw new ArgoCdApiError(
+        GrpcCode.Internal,
+        `grpc: error unmarshalling request: proto: required field "${field}" not set`,
+      );
+    }
+  }
+}
+
+/** The resource an ApplicationResourceRequest names. */
+function resourceQueryOf(query: URLSearchParams): ResourceQuery {
+  return {
+    group: query.get('group') ?? '',
+    version: query.get('version') ?? '',
+    kind: query.get('kind') ?? '',
+    namespace: query.get('namespace') ?? '',
+    name: query.get('resourceName') ?? '',
+  };
 }
 
 const routes: Route[] = [
@@ -425,6 +458,22 @@ const routes: Route[] = [
     },
   },
   {
+    // server/application GetResource: the live object as a JSON string
+    // (Go's json.Marshal of the unstructured object, keys sorted).
+    method: 'GET',
+    pattern: /^\/api\/v1\/applications\/([^/]+)\/resource$/,
+    auth: true,
+    decode: decodeResourceRequest,
+    handler: (req, deps, [name]) => {
+      readApp(req, deps, refOf(req, name), 'get');
+      const object = deps.store.liveResource(
+        refOf(req, name),
+        resourceQueryOf(req.query),
+      );
+      return { manifest: goJson(object) };
+    },
+  },
+  {
     method: 'GET',
     pattern: /^\/api\/v1\/applications\/([^/]+)\/revisions\/([^/]+)\/metadata$/,
     auth: true,
@@ -537,6 +586,7 @@ export async function handleArgoCd(
     if (!match) continue;
     pathMatched = true;
     if (route.method !== req.method) continue;
+    route.decode?.(req);
     if (route.auth) req.identity = deps.auth.authenticate(req.token);
     const params = match.slice(1).map(p => decodeURIComponent(p));
     return { status: 200, body: await route.handler(req, deps, params) };

@@ -22,6 +22,10 @@ export interface InventoryItem {
   host?: string;
   /** The manifest, for resources read from a Git repository. */
   manifest?: Record<string, unknown>;
+  /** A custom resource's operator: its version (the chart's). */
+  operatorVersion?: string;
+  /** The API versions its CRD serves, when more than `version`. */
+  servedVersions?: string[];
 }
 
 /** What the inventory of one Application depends on. */
@@ -99,6 +103,20 @@ const custom = (
   name: string,
 ): Item => ({ group, version, kind, name });
 
+/** A data-stack custom resource, with the version of the operator reconciling it. */
+const resource = (
+  group: string,
+  version: string,
+  kind: string,
+  name: string,
+  operatorVersion: string,
+  servedVersions?: string[],
+): Item => ({
+  ...custom(group, version, kind, name),
+  operatorVersion,
+  ...(servedVersions ? { servedVersions } : {}),
+});
+
 /** What an operator chart installs cluster-wide: RBAC to watch every namespace. */
 const clusterRbac = (name: string): Item[] => [
   custom('rbac.authorization.k8s.io', 'v1', 'ClusterRole', name),
@@ -119,6 +137,16 @@ function strimziApiVersion(tag: string): string {
   return major === 0 && minor < 49 ? 'v1beta2' : 'v1';
 }
 
+/**
+ * The kafka.strimzi.io versions Strimzi's CRDs serve: v1beta2 until 0.49,
+ * both from 0.49 (v1beta2 still stored), v1 alone from 1.0.
+ */
+function strimziServedVersions(tag: string): string[] {
+  const [major, minor] = tag.split('.').map(part => Number.parseInt(part, 10));
+  if (Number.isNaN(major) || Number.isNaN(minor) || major >= 1) return ['v1'];
+  return minor < 49 ? ['v1beta2'] : ['v1beta2', 'v1'];
+}
+
 /** kube-prometheus-stack's fullname as its chart truncates it (26 characters). */
 function promFullname(release: string): string {
   return `${release}-kube-prometheus-stack`.slice(0, 26).replace(/-+$/, '');
@@ -132,12 +160,21 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
     deployment('strimzi-cluster-operator', [
       `quay.io/strimzi/operator:${c.tag}`,
     ]),
-    custom('kafka.strimzi.io', strimziApiVersion(c.tag), 'Kafka', c.release),
-    custom(
+    resource(
+      'kafka.strimzi.io',
+      strimziApiVersion(c.tag),
+      'Kafka',
+      c.release,
+      c.tag,
+      strimziServedVersions(c.tag),
+    ),
+    resource(
       'kafka.strimzi.io',
       strimziApiVersion(c.tag),
       'KafkaNodePool',
       `${c.release}-dual-role`,
+      c.tag,
+      strimziServedVersions(c.tag),
     ),
   ],
   'flink-kubernetes-operator': c => [
@@ -148,7 +185,13 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
       `ghcr.io/apache/flink-kubernetes-operator:${c.tag}`,
     ]),
     service('flink-operator-webhook-service'),
-    custom('flink.apache.org', 'v1beta1', 'FlinkDeployment', c.release),
+    resource(
+      'flink.apache.org',
+      'v1beta1',
+      'FlinkDeployment',
+      c.release,
+      c.tag,
+    ),
   ],
   'spark-operator': c => [
     serviceAccount(`${c.release}-spark-operator-controller`),
@@ -160,11 +203,12 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
       `ghcr.io/kubeflow/spark-operator/controller:${c.tag}`,
     ]),
     service(`${c.release}-spark-operator-webhook-svc`),
-    custom(
+    resource(
       'sparkoperator.k8s.io',
       'v1beta2',
       'SparkApplication',
       `${c.release}-spark-pi`,
+      c.tag,
     ),
   ],
   'altinity-clickhouse-operator': c => [
@@ -176,11 +220,12 @@ const CHARTS: Record<string, (c: InventoryContext) => Item[]> = {
       `altinity/metrics-exporter:${c.tag}`,
     ]),
     service(`${c.release}-altinity-clickhouse-operator-metrics`),
-    custom(
+    resource(
       'clickhouse.altinity.com',
       'v1',
       'ClickHouseInstallation',
       c.release,
+      c.tag,
     ),
   ],
   airflow: c => [

@@ -22,7 +22,12 @@ export type {
 } from './server';
 export type { StreamMode, StreamModeOptions, StreamStats } from './stream';
 export { STREAM_MODES } from './stream';
-export type { ApplicationChange, ApplicationChangeType } from './store';
+export type {
+  ApplicationChange,
+  ApplicationChangeType,
+  ResourceTarget,
+} from './store';
+export type { ResourceQuery } from './liveObject';
 export type { SandboxUser } from './auth';
 export type { ImportRequest } from './gitImport';
 export type { SeedTemplate } from './seed';

@@ -724,6 +724,13 @@ export interface LiveResource {
   createdAt: number;
   /** Whether the current spec still renders it. */
   requiresPruning: boolean;
+  /** When the sync that left it in the cluster ended (a deployed resource). */
+  deployedAt?: number;
+  /**
+   * Set while a running sync applies it: when that sync started, and
+   * whether it existed before (an update rather than a creation).
+   */
+  syncing?: { startedAt: number; existed: boolean };
 }
 
 function runningHealth(item: InventoryItem): HealthStatus | undefined {
@@ -761,6 +768,7 @@ export function liveResources(
         health,
         createdAt: deployed.startedAt,
         requiresPruning: !desired.has(itemKey(item)),
+        deployedAt: deployed.finishedAt,
       });
     }
   }
@@ -779,6 +787,7 @@ export function liveResources(
         health: runningHealth(item),
         createdAt: existing?.createdAt ?? running.startedAt,
         requiresPruning: !desired.has(itemKey(item)),
+        syncing: { startedAt: running.startedAt, existed: !!existing },
       });
     }
   }

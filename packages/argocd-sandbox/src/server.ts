@@ -29,7 +29,13 @@ import {
   StreamStats,
 } from './stream';
 import { SandboxTls, generateSandboxTls } from './tls';
-import { IN_CLUSTER, SandboxCluster, SandboxStore } from './store';
+import {
+  IN_CLUSTER,
+  ResourceTarget,
+  SandboxCluster,
+  SandboxStore,
+} from './store';
+import type { ResourceQuery } from './liveObject';
 import type { Application } from './types';
 import { cloneJson, isRecord, serverLifecycle } from './util';
 
@@ -201,6 +207,24 @@ export interface ArgoCdSandbox {
   dropStreams(): number;
   /** Open watch streams, stream requests, and store subscribers (leak checks). */
   readonly streams: StreamStats;
+  /**
+   * Sets the `status` that GET /api/v1/applications/{name}/resource shows
+   * for one live resource of an Application, in place of what its operator
+   * writes (any JSON value: a failure as the operator words it, or a
+   * malformed one); `undefined` clears it. `options.generation` sets
+   * `metadata.generation` too. Kept until cleared, reset, or the
+   * Application is deleted; Argo CD's health of the resource is unchanged.
+   * `POST /sandbox/resource-status` does the same over HTTP.
+   *
+   * @returns the resource it applies to, with its version and namespace
+   * @throws when the Application or the live resource does not exist
+   */
+  setResourceStatus(
+    application: string | { name: string; appNamespace?: string },
+    resource: ResourceTarget,
+    status: unknown,
+    options?: { generation?: number },
+  ): ResourceQuery;
 }
 
 /** A refused control API request. */
@@ -337,6 +361,23 @@ export async function startArgoCdSandbox(
     if (!FAILURE_MODES.includes(mode))
       throw new Error(`unknown failure mode ${mode}`);
     failureMode = mode;
+  };
+
+  const setResourceStatus: ArgoCdSandbox['setResourceStatus'] = (
+    application,
+    resource,
+    status,
+    statusOptions = {},
+  ) => {
+    const ref =
+      typeof application === 'string' ? { name: application } : application;
+    return store.setResourceStatus(
+      { name: ref.name, appNamespace: ref.appNamespace },
+      resource,
+      status === undefined
+        ? undefined
+        : { status, generation: statusOptions.generation },
+    );
   };
 
   const importAsApplication = (
@@ -531,6 +572,41 @@ export async function startArgoCdSandbox(
       }
       case '/sandbox/import':
         return importRepository((await input()) as ImportRequest);
+      case '/sandbox/resource-status': {
+        // {application, appNamespace?, group?, kind, name, namespace?,
+        // status?, generation?}: without `status` the override is cleared.
+        const request = await input();
+        const text = (key: string) =>
+          typeof request[key] === 'string'
+            ? (request[key] as string)
+            : undefined;
+        const application = text('application');
+        const kind = text('kind');
+        const name = text('name');
+        if (!application || !kind || !name) {
+          throw new ControlError('application, kind and name are required');
+        }
+        if (
+          request.generation !== undefined &&
+          !(
+            Number.isInteger(request.generation) &&
+            Number(request.generation) > 0
+          )
+        ) {
+          throw new ControlError('generation must be a positive integer');
+        }
+        return setResourceStatus(
+          { name: application, appNamespace: text('appNamespace') },
+          {
+            group: text('group') ?? '',
+            kind,
+            name,
+            namespace: text('namespace'),
+          },
+          'status' in request ? request.status : undefined,
+          { generation: request.generation as number | undefined },
+        );
+      }
       case '/sandbox/reset':
         store.reset();
         return {};
@@ -765,6 +841,7 @@ export async function startArgoCdSandbox(
     },
     setStreamMode: (mode, modeOptions) => streams.setMode(mode, modeOptions),
     dropStreams: () => streams.drop(),
+    setResourceStatus,
     get streams() {
       return streams.stats;
     },

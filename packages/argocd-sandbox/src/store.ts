@@ -21,6 +21,7 @@ import {
   Refusal,
   SyncRequest,
   advance,
+  liveResources,
   markDeployed,
   nextDueAt,
   requestSync,
@@ -36,6 +37,12 @@ import {
   syncPermissionError,
   validateProject,
 } from './projectRules';
+import {
+  ResourceQuery,
+  StatusOverride,
+  liveObject,
+  resourceKey,
+} from './liveObject';
 import { SeedTemplate, buildSeedApplication } from './seed';
 import { LabelSelector } from './selector';
 import { resourceTree } from './tree';
@@ -128,6 +135,14 @@ export interface AppRef {
   project?: string;
 }
 
+/** A live resource of an Application, as a test names it (namespace optional). */
+export interface ResourceTarget {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
 /** `major.minor` of a Kubernetes version such as `v1.30.4`. */
 export function majorMinor(version: string): string {
   const match = /^v?(\d+)\.(\d+)/.exec(version);
@@ -163,6 +178,11 @@ export class SandboxStore {
   private pumpTimer?: NodeJS.Timeout;
   private pumpAt?: number;
   private rescheduleQueued = false;
+  /** Statuses tests set on live resources, by Application uid and resource key. */
+  private readonly statusOverrides = new Map<
+    string,
+    Map<string, StatusOverride>
+  >();
 
   constructor(options: StoreOptions) {
     this.options = options;
@@ -374,6 +394,7 @@ export class SandboxStore {
       }
     }
     this.apps.clear();
+    this.statusOverrides.clear();
     this.active.clear();
     this.projects.clear();
     this.parents.clear();
@@ -558,6 +579,7 @@ export class SandboxStore {
   ): AppRecord | undefined {
     if (advance(record, ctx) === 'gone') {
       this.apps.delete(record.key);
+      this.statusOverrides.delete(record.metadata.uid ?? record.key);
       record.metadata.resourceVersion = this.nextResourceVersion();
       this.publish('DELETED', record, ctx);
       return undefined;
@@ -660,6 +682,71 @@ export class SandboxStore {
   resourceTree(ref: AppRef): ApplicationTree {
     const ctx = this.context();
     return resourceTree(this.lookup(ref, ctx), ctx);
+  }
+
+  /** GET /api/v1/applications/{name}/resource: one live object of the Application. */
+  liveResource(ref: AppRef, query: ResourceQuery): Record<string, unknown> {
+    const ctx = this.context();
+    const record = this.lookup(ref, ctx);
+    return liveObject(
+      record,
+      ctx,
+      query,
+      this.statusOverrides.get(record.metadata.uid ?? record.key),
+    );
+  }
+
+  /**
+   * Sets the `status` (and optionally the generation) the live object of
+   * one resource of an Application shows, in place of its operator's, until
+   * cleared (`undefined`), the store is reset or the Application deleted.
+   * Argo CD's own health of the resource is not changed.
+   *
+   * @returns the resource it applies to
+   * @throws ArgoCdApiError NotFound for an unknown Application or a
+   *   resource that is not live in it now
+   */
+  setResourceStatus(
+    ref: AppRef,
+    target: ResourceTarget,
+    override: StatusOverride | undefined,
+  ): ResourceQuery {
+    const namespace = ref.appNamespace || ARGOCD_NAMESPACE;
+    if (!this.apps.has(`${namespace}/${ref.name}`)) {
+      throw applicationNotFound(ref.name);
+    }
+    const ctx = this.context();
+    const record = this.lookup(ref, ctx);
+    const group = target.group ?? '';
+    const live = liveResources(record, ctx).find(
+      l =>
+        l.item.group === group &&
+        l.item.kind === target.kind &&
+        l.item.name === target.name &&
+        (target.namespace === undefined ||
+          l.item.namespace === target.namespace),
+    );
+    if (!live) {
+      throw new ArgoCdApiError(
+        GrpcCode.NotFound,
+        `${target.kind} ${group} ${target.name} is not a live resource of application ${ref.name}`,
+      );
+    }
+    const { version, kind, name } = live.item;
+    const found = {
+      group,
+      version,
+      kind,
+      namespace: live.item.namespace,
+      name,
+    };
+    const uid = record.metadata.uid ?? record.key;
+    const overrides = this.statusOverrides.get(uid) ?? new Map();
+    if (override) overrides.set(resourceKey(found), cloneJson(override));
+    else overrides.delete(resourceKey(found));
+    if (overrides.size) this.statusOverrides.set(uid, overrides);
+    else this.statusOverrides.delete(uid);
+    return found;
   }
 
   private validate(
@@ -850,6 +937,7 @@ export class SandboxStore {
       return;
     }
     this.apps.delete(record.key);
+    this.statusOverrides.delete(record.metadata.uid ?? record.key);
     record.metadata.resourceVersion = this.nextResourceVersion();
     this.publish('DELETED', record, ctx);
   }

@@ -5,14 +5,39 @@
  */
 
 import { isWorkload } from './charts';
-import { AppRecord, LifecycleContext, liveResources } from './lifecycle';
+import {
+  AppRecord,
+  LifecycleContext,
+  LiveResource,
+  liveResources,
+} from './lifecycle';
 import type { ApplicationTree, ResourceNode, ResourceRef } from './types';
 import { iso, sha1, uuidFrom } from './util';
 
-function resourceVersionOf(seed: string): string {
+/** A stable `metadata.resourceVersion` derived from a seed. */
+export function resourceVersionOf(seed: string): string {
   return String(
     100000 + (Number.parseInt(sha1(seed).slice(0, 6), 16) % 900000),
   );
+}
+
+/**
+ * The seed of a live resource's identifiers: its uid and resourceVersion
+ * in the tree, and in the live object GET …/resource answers.
+ */
+export function liveSeed(record: AppRecord, live: LiveResource): string {
+  const { item } = live;
+  const appUid = record.metadata.uid ?? record.key;
+  return `${appUid}/${item.group}/${item.kind}/${item.namespace}/${item.name}/${live.createdAt}`;
+}
+
+/** The ReplicaSet a Deployment's current images run in. */
+export function replicaSetName(live: LiveResource, seed: string): string {
+  const images = live.item.images ?? [];
+  return `${live.item.name}-${sha1(`${seed}/${images.join(',')}`).slice(
+    0,
+    10,
+  )}`;
 }
 
 function ref(node: ResourceNode): ResourceRef {
@@ -31,10 +56,9 @@ export function resourceTree(
   ctx: LifecycleContext,
 ): ApplicationTree {
   const nodes: ResourceNode[] = [];
-  const appUid = record.metadata.uid ?? record.key;
   for (const live of liveResources(record, ctx)) {
     const { item } = live;
-    const seed = `${appUid}/${item.group}/${item.kind}/${item.namespace}/${item.name}/${live.createdAt}`;
+    const seed = liveSeed(record, live);
     const createdAt = iso(live.createdAt);
     const node: ResourceNode = {
       group: item.group,
@@ -71,7 +95,7 @@ export function resourceTree(
           version: 'v1',
           kind: 'ReplicaSet',
           namespace: item.namespace,
-          name: `${item.name}-${hash}`,
+          name: replicaSetName(live, seed),
           uid: uuidFrom(rsSeed),
           resourceVersion: resourceVersionOf(rsSeed),
           parentRefs: [ref(node)],
