@@ -947,6 +947,278 @@ describe('ArgoCdClient', () => {
     });
   });
 
+  describe('getResource', () => {
+    const resourceUrl = `${API}/api/v1/applications/payments-kafka/resource`;
+    const kafkaRef = {
+      application: 'payments-kafka',
+      namespace: 'payments',
+      name: 'orders',
+      group: 'kafka.strimzi.io',
+      version: 'v1',
+      kind: 'Kafka',
+    };
+    /**
+     * A Strimzi Kafka as the cluster holds it; Argo CD's GetResource answers
+     * json.Marshal of the unstructured object (keys sorted) as a string.
+     */
+    const liveKafka = {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      metadata: {
+        annotations: {
+          'argocd.argoproj.io/tracking-id':
+            'payments-kafka:kafka.strimzi.io/Kafka:payments/orders',
+        },
+        creationTimestamp: '2026-01-14T10:02:11Z',
+        generation: 3,
+        name: 'orders',
+        namespace: 'payments',
+        resourceVersion: '4410923',
+        uid: '0b7e2c1f-5a9d-4c3e-8f21-6d0a9b3c7e45',
+      },
+      spec: { kafka: { version: '4.1.1' } },
+      status: {
+        clusterId: 'Vq2n1x8sT0mKfA7bC3dE9g',
+        conditions: [
+          {
+            lastTransitionTime: '2026-01-14T10:09:40.118Z',
+            message:
+              'Exceeded timeout of 300000ms while waiting for Pod resource orders-dual-role-0 in namespace payments to be ready',
+            reason: 'StrimziTimeoutException',
+            status: 'True',
+            type: 'NotReady',
+          },
+        ],
+        observedGeneration: 3,
+      },
+    };
+    const manifestOf = (object: unknown) =>
+      HttpResponse.json({ manifest: JSON.stringify(object) });
+
+    it('sends the resource, the Application namespace and project, and answers the live object', async () => {
+      const seen: Request[] = [];
+      server.use(
+        http.get(resourceUrl, ({ request }) => {
+          seen.push(request.clone());
+          return manifestOf(liveKafka);
+        }),
+      );
+
+      const object = await tokenClient().getResource({
+        ...kafkaRef,
+        appNamespace: 'argocd-apps',
+        project: 'payments',
+      });
+
+      expect(object).toEqual(liveKafka);
+      const url = new URL(seen[0].url);
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        namespace: 'payments',
+        resourceName: 'orders',
+        version: 'v1',
+        group: 'kafka.strimzi.io',
+        kind: 'Kafka',
+        appNamespace: 'argocd-apps',
+        project: 'payments',
+      });
+      expect(seen[0].headers.get('authorization')).toBe(
+        `Bearer ${CANARY_TOKEN}`,
+      );
+    });
+
+    it('leaves out the empty group and namespace of a core, cluster-scoped resource', async () => {
+      let query: URLSearchParams | undefined;
+      server.use(
+        http.get(resourceUrl, ({ request }) => {
+          query = new URL(request.url).searchParams;
+          return manifestOf({
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: 'payments' },
+            status: { phase: 'Active' },
+          });
+        }),
+      );
+      const object = await tokenClient().getResource({
+        application: 'payments-kafka',
+        namespace: '',
+        name: 'payments',
+        group: '',
+        version: 'v1',
+        kind: 'Namespace',
+      });
+      expect(object.status).toEqual({ phase: 'Active' });
+      expect(query?.has('group')).toBe(false);
+      expect(query?.has('namespace')).toBe(false);
+      expect(query?.get('resourceName')).toBe('payments');
+    });
+
+    it.each([
+      {
+        why: 'not part of the Application (InvalidArgument)',
+        status: 400,
+        code: 3,
+        message:
+          'Kafka kafka.strimzi.io orders not found as part of application payments-kafka',
+      },
+      {
+        why: 'gone from the cluster',
+        status: 404,
+        code: 5,
+        message:
+          'error getting resource: kafkas.kafka.strimzi.io "orders" not found',
+      },
+      {
+        why: 'a version the CRD no longer serves',
+        status: 404,
+        code: 5,
+        message:
+          'error getting resource: failed to discover server resources for group version kafka.strimzi.io/v1beta2: the server could not find the requested resource',
+      },
+    ])(
+      'answers a resource $why as not-found',
+      async ({ status, code, message }) => {
+        server.use(
+          http.get(resourceUrl, () => argoError(status, code, message)),
+        );
+        const error = await failureOf(tokenClient().getResource(kafkaRef));
+        expect(error.failure).toBe('not-found');
+        expect(error.status).toBe(status);
+        expect(error.code).toBe(code);
+        expect(error.message).toBe(
+          `Argo CD instance "prod-eu" refused GET Kafka "payments/orders" of Application "payments-kafka": ${status} ${message}`,
+        );
+        expectNoSecrets(error);
+      },
+    );
+
+    it('keeps other refusals as they are: permission denied, another invalid request', async () => {
+      server.use(
+        http.get(resourceUrl, () => argoError(403, 7, 'permission denied')),
+      );
+      expect(
+        (await failureOf(tokenClient().getResource(kafkaRef))).failure,
+      ).toBe('forbidden');
+      server.use(
+        http.get(resourceUrl, () =>
+          argoError(
+            400,
+            3,
+            'application references project ghost which does not exist',
+          ),
+        ),
+      );
+      expect(
+        (await failureOf(tokenClient().getResource(kafkaRef))).failure,
+      ).toBe('invalid');
+    });
+
+    it.each([
+      { body: {}, why: 'no manifest string' },
+      { body: { manifest: 42 }, why: 'no manifest string' },
+      { body: [liveKafka], why: 'no manifest string' },
+      {
+        body: { manifest: '{"apiVersion":"kafka.st' },
+        why: 'the manifest is not JSON',
+      },
+      {
+        body: { manifest: '[{"kind":"Kafka"}]' },
+        why: 'the manifest is not a JSON object',
+      },
+      { body: { manifest: 'null' }, why: 'the manifest is not a JSON object' },
+      {
+        body: { manifest: '"Kafka"' },
+        why: 'the manifest is not a JSON object',
+      },
+    ])('reports $body as malformed', async ({ body, why }) => {
+      server.use(http.get(resourceUrl, () => HttpResponse.json(body)));
+      const error = await failureOf(tokenClient().getResource(kafkaRef));
+      expect(error.failure).toBe('malformed');
+      expect(error.message).toBe(
+        `Argo CD instance "prod-eu" answered a malformed response for Kafka "payments/orders" of Application "payments-kafka": ${why}`,
+      );
+    });
+
+    it('refuses a live object over the byte limit while it streams', async () => {
+      const huge = {
+        ...liveKafka,
+        status: {
+          conditions: [
+            {
+              type: 'NotReady',
+              status: 'True',
+              message: 'x'.repeat(3 * 1024 * 1024),
+            },
+          ],
+        },
+      };
+      server.use(http.get(resourceUrl, () => manifestOf(huge)));
+      const error = await failureOf(
+        new ArgoCdClient({
+          instance: tokenInstance,
+          timeoutMs: 5_000,
+          maxResponseBytes: 1024 * 1024,
+        }).getResource(kafkaRef),
+      );
+      expect(error.failure).toBe('malformed');
+      expect(error.message).toContain('datastack.argocd.maxResponseBytes');
+      expect(error.message).toContain('Kafka "payments/orders"');
+    });
+
+    it('gives up after the timeout, renews an expired session, and never shows credentials', async () => {
+      server.use(
+        http.get(resourceUrl, async () => {
+          await delay('infinite');
+          return manifestOf(liveKafka);
+        }),
+      );
+      const timedOut = await failureOf(
+        new ArgoCdClient({
+          instance: tokenInstance,
+          timeoutMs: 200,
+        }).getResource(kafkaRef),
+      );
+      expect(timedOut.failure).toBe('timeout');
+      expectNoSecrets(timedOut);
+
+      let logins = 0;
+      let reads = 0;
+      server.use(
+        http.post(`${API}/api/v1/session`, () => {
+          logins += 1;
+          return HttpResponse.json({ token: `${CANARY_SESSION}-${logins}` });
+        }),
+        http.get(resourceUrl, ({ request }) => {
+          reads += 1;
+          return request.headers.get('authorization') ===
+            `Bearer ${CANARY_SESSION}-2`
+            ? manifestOf(liveKafka)
+            : expired();
+        }),
+      );
+      await expect(passwordClient().getResource(kafkaRef)).resolves.toEqual(
+        liveKafka,
+      );
+      expect([logins, reads]).toEqual([2, 2]);
+    });
+
+    it('refuses a request without the name, kind or version Argo CD requires, without calling it', async () => {
+      let calls = 0;
+      server.use(
+        http.get(resourceUrl, () => {
+          calls += 1;
+          return manifestOf(liveKafka);
+        }),
+      );
+      for (const field of ['name', 'kind', 'version'] as const) {
+        await expect(
+          tokenClient().getResource({ ...kafkaRef, [field]: '' }),
+        ).rejects.toThrow(`getResource needs a resource ${field}`);
+      }
+      expect(calls).toBe(0);
+    });
+  });
+
   describe('applicationUrl', () => {
     it('points at the UI and encodes the namespace and the name', () => {
       const client = tokenClient();

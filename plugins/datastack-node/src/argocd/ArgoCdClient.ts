@@ -1,4 +1,4 @@
-import { CustomErrorBase } from '@backstage/errors';
+import { CustomErrorBase, InputError } from '@backstage/errors';
 import type { ArgoCdInstanceConfig } from '../config';
 import { DEFAULT_ARGOCD_MAX_RESPONSE_BYTES } from '../config';
 import {
@@ -99,6 +99,28 @@ const PROBE_LABEL_VALUE = 'none';
 export interface ApplicationWatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   application: Application;
+}
+
+/**
+ * One resource of an Application, as Argo CD's resource endpoints name it
+ * (`ApplicationResourceRequest`): the fields of a resource-tree node.
+ *
+ * @public
+ */
+export interface ApplicationResourceRequest {
+  /** The Application. */
+  application: string;
+  appNamespace?: string;
+  /** The Application's project: Argo CD then answers 404, not 403, for another project's. */
+  project?: string;
+  /** The resource's namespace; empty for a cluster-scoped resource. */
+  namespace: string;
+  name: string;
+  /** The API group; empty for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  signal?: AbortSignal;
 }
 
 interface RequestOptions {
@@ -415,6 +437,89 @@ export class ArgoCdClient {
         subject: `Application "${name}"`,
       },
     );
+  }
+
+  /**
+   * The live object of one resource of an Application, as the cluster has
+   * it now (Argo CD's `GET /api/v1/applications/{name}/resource`, which
+   * answers it as a JSON string in `manifest`): with its `status`, which
+   * the resource tree only summarises as a health. A resource that is not
+   * part of the Application (Argo CD's InvalidArgument "… not found as part
+   * of application …") or no longer in the cluster is `not-found`; an
+   * answer without a `manifest` string holding a JSON object is
+   * `malformed`.
+   *
+   * @throws InputError when `name`, `kind` or `version` is empty (Argo CD
+   *   requires them)
+   */
+  async getResource(
+    request: ApplicationResourceRequest,
+  ): Promise<Record<string, unknown>> {
+    for (const field of ['name', 'kind', 'version'] as const) {
+      if (!request[field]) {
+        throw new InputError(`getResource needs a resource ${field}`);
+      }
+    }
+    const at = request.namespace
+      ? `${request.namespace}/${request.name}`
+      : request.name;
+    const subject = `${request.kind} "${at}" of Application "${request.application}"`;
+    let answer: unknown;
+    try {
+      answer = await this.#request<unknown>(
+        'GET',
+        `/api/v1/applications/${encodeURIComponent(
+          request.application,
+        )}/resource`,
+        {
+          query: {
+            namespace: request.namespace,
+            resourceName: request.name,
+            version: request.version,
+            group: request.group,
+            kind: request.kind,
+            appNamespace: request.appNamespace,
+            project: request.project,
+          },
+          signal: request.signal,
+          subject,
+        },
+      );
+    } catch (error) {
+      // Argo CD answers a resource outside the Application's tree with
+      // InvalidArgument (server/application getAppLiveResource).
+      if (
+        error instanceof ArgoCdRequestError &&
+        error.failure === 'invalid' &&
+        /not found as part of application/.test(error.message)
+      ) {
+        throw new ArgoCdRequestError({
+          instance: error.instance,
+          failure: 'not-found',
+          status: error.status,
+          code: error.code,
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+    const manifest =
+      answer && typeof answer === 'object' && !Array.isArray(answer)
+        ? (answer as { manifest?: unknown }).manifest
+        : undefined;
+    if (typeof manifest !== 'string') {
+      throw this.#malformed(subject, 'no manifest string');
+    }
+    let object: unknown;
+    try {
+      object = JSON.parse(manifest);
+    } catch {
+      throw this.#malformed(subject, 'the manifest is not JSON');
+    }
+    if (!object || typeof object !== 'object' || Array.isArray(object)) {
+      throw this.#malformed(subject, 'the manifest is not a JSON object');
+    }
+    return object as Record<string, unknown>;
   }
 
   /**
