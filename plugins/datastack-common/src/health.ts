@@ -60,6 +60,8 @@ export interface HealthFinding {
   severity: 'error' | 'warning';
   message: string;
   resource?: { kind: string; name: string; namespace?: string };
+  /** What to do about it, when the rule knows (read from the resource's own status). */
+  action?: string;
   /**
    * Set while the Application is settling (a sync runs or has just ended):
    * the rule is not a problem yet and becomes one at this time if it has not

@@ -542,6 +542,8 @@ export const ordersKafkaHealth: EntityHealth = {
               rule: 'strimzi-kafka-ready',
               severity: 'error',
               message: 'Kafka cluster orders is not Ready (Degraded)',
+              action:
+                'Check the Strimzi cluster operator log: kubectl -n strimzi logs deploy/strimzi-cluster-operator',
             },
           ],
           status: 'degraded',

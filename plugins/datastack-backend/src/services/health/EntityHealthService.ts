@@ -25,6 +25,7 @@ import {
   ArgoCdRequestError,
 } from '@datastack/plugin-datastack-node';
 import { applicationHealth } from './applicationHealth';
+import { CustomResourceStatuses } from './CustomResourceStatuses';
 import {
   type InventoryAnswer,
   type LiveInventory,
@@ -157,6 +158,7 @@ export class EntityHealthService {
   readonly #commitUrl: EntityHealthServiceOptions['commitUrl'];
   readonly #progressDeadlineMs?: number;
   readonly #inventory?: LiveInventory;
+  readonly #customResources: CustomResourceStatuses;
   /** Rows computed from the inventory, per lookup, with the version they were computed at. */
   readonly #inventoryRows = new Map<
     string,
@@ -185,6 +187,10 @@ export class EntityHealthService {
       // Failures are not cached: the next request asks again.
       shouldCache: row => row.status === 'ok',
       lastKnownTtlMs: LAST_KNOWN_TTL_MS,
+    });
+    this.#customResources = new CustomResourceStatuses({
+      cache: options.cache,
+      logger: options.logger,
     });
     this.#revisions = new CachedLoader({
       cache: options.cache,
@@ -332,7 +338,7 @@ export class EntityHealthService {
     }
     const row = Promise.all(
       answer.applications.map(app =>
-        this.#withRevisionMetadata(
+        this.#detailed(
           client,
           app,
           applicationHealth(app, {
@@ -370,7 +376,7 @@ export class EntityHealthService {
           });
       const applications: ApplicationHealth[] = await Promise.all(
         apps.map(app =>
-          this.#withRevisionMetadata(
+          this.#detailed(
             client,
             app,
             applicationHealth(app, {
@@ -409,6 +415,19 @@ export class EntityHealthService {
    * from Argo CD's revision metadata (cached a day per revision). A revision
    * Argo CD cannot describe keeps its row without them.
    */
+  /** The entity view's extras: each deployment's commit, and the unwell custom resources' own status. */
+  async #detailed(
+    client: ArgoCdClient,
+    app: Application,
+    health: ApplicationHealth,
+  ): Promise<ApplicationHealth> {
+    return this.#customResources.withReadings(
+      client,
+      app,
+      await this.#withRevisionMetadata(client, app, health),
+    );
+  }
+
   async #withRevisionMetadata(
     client: ArgoCdClient,
     app: Application,

@@ -77,7 +77,15 @@ describe('DeploymentHealthCard', () => {
       screen.getByText('2 problems in orders-kafka-dev'),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('Kafka cluster orders is not Ready (Degraded)'),
+      screen.getByText('Kafka cluster orders is not Ready (Degraded)', {
+        exact: false,
+      }),
+    ).toBeInTheDocument();
+    // What the operator's status suggests, under the finding.
+    expect(
+      screen.getByText(
+        'What to do: Check the Strimzi cluster operator log: kubectl -n strimzi logs deploy/strimzi-cluster-operator',
+      ),
     ).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent(
       'Argo CD prod: Argo CD instance "prod" did not answer within 10000 ms',

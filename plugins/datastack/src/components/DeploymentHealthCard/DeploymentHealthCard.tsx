@@ -157,7 +157,16 @@ function ApplicationRow(props: {
   const problems: ReactNode[] = [
     ...app.findings
       .filter(f => !f.pendingUntil)
-      .map(f => <li key={`f-${f.rule}-${f.resource?.name}`}>{f.message}</li>),
+      .map(f => (
+        <li key={`f-${f.rule}-${f.resource?.name}`}>
+          {f.message}
+          {f.action && (
+            <Typography variant="caption" display="block">
+              What to do: {f.action}
+            </Typography>
+          )}
+        </li>
+      )),
     ...app.failingResources
       .filter(r => isRealProblem(app, r))
       .map(resourceItem),
