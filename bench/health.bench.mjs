@@ -5,18 +5,10 @@
 // answer over 1,000 answers, the Argo CD requests page views caused, and 200
 // concurrent requests over 20 entities, with all instances up and with one
 // answering 500.
-import path from 'node:path';
-import {
-  benchEntities,
-  root,
-  catalogOf,
-  entityInCatalog,
-  startBackend,
-  startSandbox,
-} from '../e2e/lib.mjs';
+import { benchEntities, startSandbox } from '../e2e/lib.mjs';
+import { startProductionBackend } from './lib/productionBackend.mjs';
 import {
   cpuMs,
-  inventoryLive,
   median,
   pageViewRequests,
   percentile,
@@ -39,34 +31,8 @@ export async function run() {
     latencyMs: 50,
   });
   const entities = benchEntities();
-  const backend = await startBackend({
-    nodeEnv: 'production',
-    logLevel: 'info',
-    config: {
-      // As app-config.production.yaml: task recovery's database workspaces.
-      scaffolder: {
-        taskRecovery: { database: { dangerouslyEnableInProduction: true } },
-      },
-      catalog: {
-        locations: [
-          ...(await catalogOf(entities)).locations,
-          // The demo users (catalog/org.yaml): the bench asks as a user, so
-          // every answer pays the permission check and the catalog read.
-          { type: 'file', target: path.join(root, 'catalog/org.yaml') },
-        ],
-      },
-      datastack: {
-        argocd: { requestTimeoutMs: 5000, instances: sandbox.instances },
-      },
-    },
-  });
+  const backend = await startProductionBackend(sandbox, entities);
   try {
-    await entityInCatalog(backend, 'component', entities.at(-1).metadata.name);
-    await inventoryLive(
-      backend,
-      sandbox.instances.map(i => i.name),
-    );
-
     // A signed-in user (the demo provider of auth.environment development):
     // each answer is authorised for that user and entity.
     const user = `Bearer ${await backend.userToken('alice')}`;

@@ -4,15 +4,8 @@
 // Argo CD requests the page views polling for it caused, and how soon a
 // stalled watch stream is noticed (the instance's row says so) and
 // replaced.
-import path from 'node:path';
-import {
-  benchEntities,
-  catalogOf,
-  entityInCatalog,
-  root,
-  startBackend,
-  startSandbox,
-} from '../e2e/lib.mjs';
+import { benchEntities, startSandbox } from '../e2e/lib.mjs';
+import { startProductionBackend } from './lib/productionBackend.mjs';
 import {
   inventoryLive,
   inventoryState,
@@ -37,30 +30,8 @@ export async function run() {
     latencyMs: 50,
   });
   const entities = benchEntities();
-  const backend = await startBackend({
-    nodeEnv: 'production',
-    logLevel: 'info',
-    config: {
-      scaffolder: {
-        taskRecovery: { database: { dangerouslyEnableInProduction: true } },
-      },
-      catalog: {
-        locations: [
-          ...(await catalogOf(entities)).locations,
-          { type: 'file', target: path.join(root, 'catalog/org.yaml') },
-        ],
-      },
-      datastack: {
-        argocd: { requestTimeoutMs: 5000, instances: sandbox.instances },
-      },
-    },
-  });
+  const backend = await startProductionBackend(sandbox, entities);
   try {
-    await entityInCatalog(backend, 'component', entities.at(-1).metadata.name);
-    await inventoryLive(
-      backend,
-      sandbox.instances.map(i => i.name),
-    );
     const user = `Bearer ${await backend.userToken('alice')}`;
     const answer = async entity =>
       (
