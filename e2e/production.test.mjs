@@ -403,14 +403,19 @@ describe(
           );
           assert.equal(res.status, 200);
           const body = (await res.json()).map(e => e.metadata.name);
-          return body.includes('datastack-data-pipeline') &&
-            body.includes('datastack-platform-operators')
+          // The catalog ingests the template locations one by one: wait
+          // for every one this test names, not just the first two.
+          return [
+            'datastack-data-pipeline',
+            'datastack-platform-operators',
+            'datastack-trino',
+          ].every(name => body.includes(name))
             ? body
             : undefined;
         },
         { ms: 120_000, what: 'the templates in the catalog' },
       );
-      assert.ok(names.includes('datastack-trino'), names.join(', '));
+      assert.ok(names.length >= 3, names.join(', '));
       const people = await (
         await api(
           '/api/catalog/entities?filter=kind=group&fields=metadata.name',
