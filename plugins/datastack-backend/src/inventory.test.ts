@@ -15,6 +15,7 @@ import {
   startArgoCdSandbox,
 } from '@datastack/argocd-sandbox';
 import type {
+  ComponentUpgrade,
   EntityHealth,
   FleetPage,
 } from '@datastack/plugin-datastack-common';
@@ -240,6 +241,28 @@ describe('the live inventory through the plugin', () => {
       status: 'unreachable',
       lastKnown: { status: 'healthy' },
     });
+
+    // The Upgrades tab keeps the environment too, marked as last known.
+    const upgrade = (
+      await get('/upgrades/entity/default/component/orders-trino')
+    ).body as ComponentUpgrade;
+    expect(upgrade.failures).toEqual([
+      expect.objectContaining({
+        instance: 'dev',
+        status: 'unreachable',
+        lastKnownAt: row.lastKnown!.fetchedAt,
+      }),
+    ]);
+    expect(upgrade.deployed).toEqual([
+      expect.objectContaining({
+        application: 'orders-trino-dev-00001',
+        environment: 'dev',
+        lastKnown: {
+          status: 'unreachable',
+          fetchedAt: row.lastKnown!.fetchedAt,
+        },
+      }),
+    ]);
     sandbox = await startArgoCdSandbox({ name: 'dev', token: TOKEN });
   });
 });

@@ -216,6 +216,11 @@ export interface DeployedComponent {
   images: string[];
   /** The live group/version/kind of every resource (Argo CD `status.resources`). */
   inventory: GroupVersionKind[];
+  /**
+   * Set when its Argo CD instance did not answer: the deployment as the live
+   * inventory last saw it, and when. Not part of the compatibility checks.
+   */
+  lastKnown?: { status: 'unreachable' | 'error'; fetchedAt: string };
 }
 
 /**
@@ -227,6 +232,8 @@ export interface UpstreamFailure {
   instance: string;
   status: 'unreachable' | 'error';
   error: string;
+  /** When the instance last answered, where its rows are shown as they were then. */
+  lastKnownAt?: string;
 }
 
 /**

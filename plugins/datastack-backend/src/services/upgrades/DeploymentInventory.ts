@@ -51,12 +51,19 @@ interface InstanceDeployments {
   status: 'ok' | 'unreachable' | 'error';
   error?: string;
   deployments: Deployment[];
+  /** An unreachable instance's Applications as the live inventory last saw them. */
+  lastKnown?: { fetchedAt: string; deployments: Deployment[] };
 }
 
 /** What deployments and failures a lookup found over every instance. */
 export interface DeploymentsAnswer {
   deployments: Deployment[];
   failures: UpstreamFailure[];
+  /**
+   * The deployments of instances that did not answer, as they last did
+   * (each with `lastKnown`); shown, never checked.
+   */
+  lastKnown: Deployment[];
 }
 
 /** The Helm chart source of an Application: `source`, or the first of `sources` with a chart. */
@@ -208,7 +215,22 @@ export class DeploymentInventory {
       failures: rows.flatMap(r =>
         r.status === 'ok'
           ? []
-          : [{ instance: r.instance, status: r.status, error: r.error ?? '' }],
+          : [
+              {
+                instance: r.instance,
+                status: r.status,
+                error: r.error ?? '',
+                ...(r.lastKnown && { lastKnownAt: r.lastKnown.fetchedAt }),
+              },
+            ],
+      ),
+      lastKnown: rows.flatMap(({ status, lastKnown }) =>
+        status !== 'ok' && lastKnown
+          ? lastKnown.deployments.map(d => ({
+              ...d,
+              lastKnown: { status, fetchedAt: lastKnown.fetchedAt },
+            }))
+          : [],
       ),
     };
   }
@@ -220,6 +242,9 @@ export class DeploymentInventory {
   ): Promise<InstanceDeployments> {
     const instance = client.name;
     if (answer.state.state === 'unreachable') {
+      // What the inventory last saw stays visible; the cluster versions
+      // would need Argo CD, so they are left unknown.
+      const fetchedAt = answer.state.asOf ?? answer.state.since;
       return {
         instance,
         status: 'unreachable',
@@ -227,6 +252,14 @@ export class DeploymentInventory {
           answer.state.message ??
           `Argo CD instance "${instance}" cannot be listed`,
         deployments: [],
+        ...(answer.applications.length > 0 && {
+          lastKnown: {
+            fetchedAt,
+            deployments: answer.applications.map(app =>
+              this.#deployment(instance, app, new Map()),
+            ),
+          },
+        }),
       };
     }
     const versions = await this.#clusterVersions(client);

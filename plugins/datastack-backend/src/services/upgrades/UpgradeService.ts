@@ -67,6 +67,7 @@ function deployedView(
     ...(appVersion && { appVersion }),
     images: d.images,
     inventory: d.inventory,
+    ...(d.lastKnown && { lastKnown: d.lastKnown }),
   };
 }
 
@@ -240,7 +241,12 @@ export class UpgradeService {
       ...(entity.metadata.annotations?.[ANNOTATION_DATASTACK_PIPELINE] && {
         pipeline: entity.metadata.annotations[ANNOTATION_DATASTACK_PIPELINE],
       }),
-      deployed: deployments.map(d => deployedView(d, releases.releases)),
+      deployed: [
+        ...deployments,
+        ...own.lastKnown.filter(
+          d => !d.componentId || d.componentId === component.id,
+        ),
+      ].map(d => deployedView(d, releases.releases)),
       failures: [...own.failures],
       versions: releases.state,
       candidates,

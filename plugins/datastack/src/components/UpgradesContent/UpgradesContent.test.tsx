@@ -115,6 +115,45 @@ describe('UpgradesContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('keeps the environment of an instance that did not answer, as it last did', async () => {
+    const staging = {
+      ...kafkaUpgrade.deployed[0],
+      instance: 'staging',
+      application: 'orders-kafka-staging',
+      environment: 'staging',
+      lastKnown: {
+        status: 'unreachable' as const,
+        fetchedAt: '2026-12-03T14:02:00.000Z',
+      },
+    };
+    const api = withUpgrade({
+      ...kafkaUpgrade,
+      deployed: [...kafkaUpgrade.deployed, staging],
+      failures: kafkaUpgrade.failures.map(f => ({
+        ...f,
+        lastKnownAt: staging.lastKnown.fetchedAt,
+      })),
+    });
+    await renderContent(api, 'orders-kafka-unreachable');
+    const deployed = await screen.findByRole('table', {
+      name: 'Deployed versions by environment',
+    });
+    const rows = within(deployed).getAllByRole('row');
+    // dev, staging, prod: the unreachable one keeps its place.
+    expect(rows).toHaveLength(4);
+    expect(rows[2]).toHaveTextContent('orders-kafka-staging');
+    expect(rows[2]).toHaveTextContent(/Unreachable last known at /);
+    expect(
+      screen
+        .getAllByRole('alert')
+        .some(a =>
+          /Argo CD staging: .*Its rows are shown as it last answered, at /.test(
+            a.textContent ?? '',
+          ),
+        ),
+    ).toBe(true);
+  });
+
   it('opens the recommended candidate with its findings and inline values diff; others on demand', async () => {
     const later: ValuesDiff = {
       ...kafkaUpgrade.valuesDiff!,

@@ -29,7 +29,11 @@ import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { useState } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState, RefreshFailed } from '../common/ErrorState';
-import { RiskChip, formatTime } from '../common/StatusLabels';
+import {
+  RiskChip,
+  RollupStatusLabel,
+  formatTime,
+} from '../common/StatusLabels';
 import { UpstreamFailures } from '../common/UpstreamFailures';
 import { ChartRepositoryCard } from './ChartRepositoryCard';
 import { usePolledValue } from '../common/usePolledValue';
@@ -77,6 +81,12 @@ function DeployedTable({ upgrade }: { upgrade: ComponentUpgrade }) {
                 >
                   Argo CD {d.instance}
                 </Typography>
+                {d.lastKnown ? (
+                  <Typography variant="caption" display="block">
+                    <RollupStatusLabel status={d.lastKnown.status} /> last known
+                    at {formatTime(d.lastKnown.fetchedAt)}
+                  </Typography>
+                ) : null}
               </TableCell>
               <TableCell>
                 {d.cluster}
@@ -210,7 +220,10 @@ export function UpgradesContent() {
     return <Progress />;
   }
 
-  const from = oldestVersion(value.deployed.map(d => d.chart?.version));
+  // The checks start from what runs where Argo CD answered.
+  const from = oldestVersion(
+    value.deployed.filter(d => !d.lastKnown).map(d => d.chart?.version),
+  );
   const environments = [
     ...new Set(
       value.deployed
