@@ -7,10 +7,17 @@
 // versions (the sandbox's chart repositories) and proposes one as a branch of
 // the GitOps repository, the System's Pipeline tab shows the matrix and the
 // plan, the fleet page lists the pipeline, and search finds the component.
+// Then what must stay true: a sync shows Syncing and never red, a Sync in
+// prod asks first, a failing chart repository says when and why and
+// "Refresh now" retries, and an Argo CD instance that stops answering keeps
+// its rows (card, matrix, fleet filter, Upgrades tab) as last known.
+// The sandbox reads the GitOps repositories the backend writes, so Argo CD
+// syncs what the templates rendered under the team's AppProject.
 // Screenshots of every page go to test-results/e2e/create-*.png.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -19,6 +26,8 @@ import {
   eventually,
   launchChromium,
   resultsDir,
+  sandboxControl,
+  signInAs,
   signInAsGuest,
   startBackend,
   startSandbox,
@@ -28,12 +37,22 @@ describe('Create new data pipeline in the browser', () => {
   let sandbox;
   let backend;
   let browser;
+  let gitopsRoot;
 
   before(async () => {
     await mkdir(resultsDir, { recursive: true });
-    sandbox = await startSandbox(['dev', 'staging', 'prod'], { charts: true });
+    // The backend's GitOps repositories are where the sandbox reads them:
+    // Argo CD syncs what the templates rendered, under the AppProject's
+    // rules. A sync takes 3 s, long enough to watch it on the card.
+    gitopsRoot = await mkdtemp(path.join(os.tmpdir(), 'datastack-create-'));
+    sandbox = await startSandbox(['dev', 'staging', 'prod'], {
+      charts: true,
+      syncDurationMs: 3000,
+      gitRoot: gitopsRoot,
+    });
     backend = await startBackend({
       serveApp: true,
+      gitopsRoot,
       config: {
         datastack: {
           argocd: { instances: sandbox.instances },
@@ -58,6 +77,7 @@ describe('Create new data pipeline in the browser', () => {
     await browser?.close();
     await backend?.stop();
     await sandbox?.stop();
+    if (gitopsRoot) await rm(gitopsRoot, { recursive: true, force: true });
   });
 
   it('creates a pipeline from the Create page', async () => {
@@ -117,6 +137,8 @@ describe('Create new data pipeline in the browser', () => {
       .click({ timeout: 30_000 });
     await shot('2-pipeline');
     await page.getByRole('button', { name: 'Next' }).click();
+    // Kafka too: its Strimzi resources are what raised false alarms.
+    await page.getByLabel('Apache Kafka (Strimzi)').check();
     await shot('3-components');
     await page.getByRole('button', { name: 'Next' }).click();
 
@@ -165,7 +187,7 @@ describe('Create new data pipeline in the browser', () => {
           '/api/catalog/entities/by-query?filter=metadata.annotations.datastack.io/pipeline=web-orders',
         );
         const body = await res.json();
-        return body.items.length === 7 ? body.items : undefined;
+        return body.items.length === 8 ? body.items : undefined;
       },
       { what: 'the pipeline entities in the catalog' },
     );
@@ -269,7 +291,7 @@ describe('Create new data pipeline in the browser', () => {
       'git',
       [
         '--git-dir',
-        path.join(backend.dir, 'gitops', 'web-orders.git'),
+        path.join(gitopsRoot, 'web-orders.git'),
         'branch',
         '--list',
       ],
@@ -350,13 +372,7 @@ describe('Create new data pipeline in the browser', () => {
         viewport: { width: 1400, height: 1000 },
       });
       const page = await context.newPage();
-      await page.goto(`${backend.baseUrl}/`);
-      await page
-        .getByRole('button', { name: `Sign in as ${user}` })
-        .click({ timeout: 60_000 });
-      await page
-        .getByRole('heading', { name: 'Datastack Catalog' })
-        .waitFor({ timeout: 60_000 });
+      await signInAs(page, backend.baseUrl, user);
       await page.goto(component);
       await page
         .getByText('web-orders-trino-dev')
@@ -385,5 +401,322 @@ describe('Create new data pipeline in the browser', () => {
       assert.equal(res.status, mayWrite ? 200 : 403, `${user}: ${res.status}`);
       await context.close();
     }
+  });
+
+  // As the issue saw it: a sync of a Kafka component. While Argo CD runs
+  // it, the card says Syncing or Progressing (neutral), never red, and the
+  // API never says degraded; it is Healthy within seconds of the sync's
+  // end. A Sync in prod asks first, and Cancel sends nothing to Argo CD.
+  it('shows a sync as Syncing, never red, and asks before a sync in prod', async t => {
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = await context.newPage();
+    await signInAs(page, backend.baseUrl, 'alice');
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/web-orders-kafka`,
+    );
+    const devSync = page.getByRole('button', {
+      name: 'Sync web-orders-kafka-dev',
+    });
+    await devSync.waitFor({ timeout: 60_000 });
+    const token = await backend.userToken('alice');
+    const healthOf = async () =>
+      (
+        await fetch(
+          `${backend.baseUrl}/api/datastack/health/entity/default/component/web-orders-kafka`,
+          { headers: { authorization: `Bearer ${token}` } },
+        )
+      ).json();
+    let last;
+    await eventually(
+      async () => {
+        last = await healthOf();
+        return last.rows
+          .flatMap(r => r.applications)
+          .every(a => a.status === 'healthy');
+      },
+      { ms: 90_000, what: 'Kafka healthy everywhere before the sync' },
+    ).catch(error => {
+      throw new Error(`${error.message}: ${JSON.stringify(last)}`);
+    });
+
+    // Every 100 ms, what the card shows: the dev row's status, and any red
+    // status anywhere on it (table, summary strip, problems, header).
+    await page.evaluate(() => {
+      const seen = [];
+      window.__datastackSeen = seen;
+      window.__datastackSampler = setInterval(() => {
+        const title = [
+          ...document.querySelectorAll('.MuiCardHeader-title'),
+        ].find(el => el.textContent === 'Deployment health');
+        const card = title?.closest('.MuiCard-root');
+        if (!card) return;
+        const row = [...card.querySelectorAll('tr')].find(r =>
+          r.textContent.includes('web-orders-kafka-dev'),
+        );
+        seen.push({
+          at: Date.now(),
+          dev: row?.cells?.[2]?.textContent ?? '',
+          red: [...card.querySelectorAll('[aria-label="Status error"]')].map(
+            el => el.parentElement?.textContent?.slice(0, 160) ?? '',
+          ),
+        });
+      }, 100);
+    });
+    // And what the API says, every 200 ms.
+    const answers = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const body = await healthOf();
+        answers.push(
+          body.status,
+          ...body.rows.flatMap(r => r.applications.map(a => a.status)),
+        );
+        await new Promise(r => setTimeout(r, 200));
+      }
+    })();
+
+    const clickedAt = Date.now();
+    await devSync.click();
+    const seen = await eventually(
+      async () => {
+        const samples = await page.evaluate(() => window.__datastackSeen);
+        const first = samples.findIndex(x => /Syncing|Progressing/.test(x.dev));
+        return first >= 0 &&
+          samples.slice(first).some(x => /^Healthy/.test(x.dev))
+          ? samples
+          : undefined;
+      },
+      { ms: 60_000, every: 250, what: 'Syncing, then Healthy, on the card' },
+    );
+    polling = false;
+    await poller;
+    await page.evaluate(() => clearInterval(window.__datastackSampler));
+    const healthyAt = seen.find(
+      (x, i) =>
+        /^Healthy/.test(x.dev) &&
+        seen.slice(0, i).some(y => /Syncing|Progressing/.test(y.dev)),
+    ).at;
+    t.diagnostic(
+      `dev: Syncing on the card, Healthy ${
+        healthyAt - clickedAt
+      } ms after the click (the sync takes 3000 ms); ${seen.length} samples`,
+    );
+    assert.deepEqual(
+      seen.filter(x => x.red.length > 0).map(x => x.red),
+      [],
+      'no red status on the card during the sync',
+    );
+    assert.ok(
+      answers.length > 0 &&
+        answers.every(s => !['degraded', 'error', 'unreachable'].includes(s)),
+      `the API's states during the sync: ${[...new Set(answers)].join(', ')}`,
+    );
+    assert.ok(healthyAt - clickedAt < 15_000, 'Healthy within seconds');
+
+    // Sync in prod: a confirmation first; Cancel sends nothing.
+    const prod = sandbox.instances[2];
+    const prodSyncs = async () =>
+      (
+        await (await fetch(`${prod.url}/sandbox/requests`)).json()
+      ).entries.filter(
+        e =>
+          e.method === 'POST' &&
+          /\/api\/v1\/applications\/web-orders-kafka-prod\/sync/.test(e.path),
+      ).length;
+    const before = await prodSyncs();
+    const prodSync = page.getByRole('button', {
+      name: 'Sync web-orders-kafka-prod',
+    });
+    await prodSync.click();
+    const confirm = page.getByRole('dialog', {
+      name: 'Sync web-orders-kafka-prod in prod?',
+    });
+    await confirm.waitFor({ timeout: 10_000 });
+    await page.screenshot({
+      path: path.join(resultsDir, 'create-14-confirm-prod-sync.png'),
+    });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(await prodSyncs(), before, 'Cancel sends no sync');
+    await prodSync.click();
+    await confirm.getByRole('button', { name: 'Sync prod' }).click();
+    await page
+      .getByText('Sync started: web-orders-kafka-prod')
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await prodSyncs(), before + 1, 'the confirmed sync');
+    await context.close();
+  });
+
+  // The chart repository fails: the Upgrades tab says when the last
+  // refresh failed and why, beside the last good fetch; "Refresh now"
+  // tries again and, once the repository answers, shows it fresh.
+  it('says when the chart repository failed, and Refresh now tries again', async () => {
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
+    await signInAsGuest(page, backend.baseUrl);
+    await page.goto(
+      `${backend.baseUrl}/catalog/default/component/web-orders-trino/upgrades`,
+    );
+    const card = page
+      .locator('.MuiCard-root')
+      .filter({ has: page.getByText('Chart repository', { exact: true }) });
+    await card.getByText(/^Versions fetched /).waitFor({ timeout: 60_000 });
+    const refresh = card.getByRole('button', { name: /versions now$/ });
+    try {
+      await sandboxControl(sandbox.chartsUrl, '/sandbox/failure', {
+        mode: 'http500',
+        repository: 'trino',
+      });
+      await refresh.click();
+      await card
+        .getByText(/^Versions may be out of date: last fetched /)
+        .waitFor({ timeout: 60_000 });
+      await card
+        .getByRole('button', { name: /versions now$/, disabled: false })
+        .getByText('Refresh now')
+        .waitFor({ timeout: 30_000 });
+      const text = await card.innerText();
+      assert.match(text, /versions of trino from .* kept/);
+      assert.match(text, /; last tried .+: the index of .+ answered HTTP 500/);
+      await page.screenshot({
+        path: path.join(resultsDir, 'create-15-chart-repository-failed.png'),
+        fullPage: true,
+      });
+    } finally {
+      await sandboxControl(sandbox.chartsUrl, '/sandbox/failure', {
+        mode: 'none',
+      });
+    }
+    await refresh.click();
+    await card.getByText(/^Versions fetched /).waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await card.innerText(), /last tried/);
+    await page.close();
+  });
+
+  // Argo CD prod stops answering: its rows keep their place, marked
+  // unreachable with the last known state, on the card, in the pipeline
+  // matrix, the fleet (whose Unreachable filter finds them) and the
+  // Upgrades tab; then it comes back.
+  it('keeps the rows of an Argo CD instance that stopped answering, and says why', async () => {
+    const prod = sandbox.instances[2];
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
+    const shot = name =>
+      page.screenshot({
+        path: path.join(resultsDir, `unreachable-${name}.png`),
+        fullPage: true,
+      });
+    await signInAsGuest(page, backend.baseUrl);
+    const entityHealth = async () =>
+      (
+        await backend.api(
+          '/api/datastack/health/entity/default/component/web-orders-trino',
+        )
+      ).json();
+    try {
+      await sandboxControl(prod.url, '/sandbox/failure', { mode: 'down' });
+      await sandboxControl(prod.url, '/sandbox/stream', { mode: 'drop' });
+      await eventually(
+        async () =>
+          (await entityHealth()).rows.find(r => r.instance === 'prod')
+            ?.status === 'unreachable',
+        { ms: 60_000, what: 'prod unreachable in the entity answer' },
+      );
+
+      await page.goto(
+        `${backend.baseUrl}/catalog/default/component/web-orders-trino`,
+      );
+      const table = page.getByRole('table', {
+        name: 'Deployments by environment',
+      });
+      const prodRow = table
+        .getByRole('row')
+        .filter({ hasText: 'web-orders-trino-prod' });
+      await prodRow
+        .getByText(/^last known Healthy \S+ at /)
+        .waitFor({ timeout: 60_000 });
+      assert.match(await prodRow.innerText(), /Unreachable/);
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^Unreachable Argo CD prod: / })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      assert.match(
+        await table
+          .getByRole('row')
+          .filter({ hasText: 'web-orders-trino-dev' })
+          .first()
+          .innerText(),
+        /Healthy/,
+        'dev stays as it is',
+      );
+      assert.match(
+        await page
+          .getByRole('listitem', { name: 'prod at a glance' })
+          .innerText(),
+        /Unreachable\s+last known Healthy/,
+      );
+      await shot('entity');
+
+      await page.goto(
+        `${backend.baseUrl}/catalog/default/system/web-orders/pipeline`,
+      );
+      await page
+        .getByRole('table', {
+          name: /^Components of web-orders by environment/,
+        })
+        .getByText(/^last known /)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await shot('pipeline');
+
+      await page.goto(`${backend.baseUrl}/datastack?status=unreachable`);
+      await page
+        .getByText('web-orders-trino-prod')
+        .first()
+        .waitFor({ timeout: 60_000 });
+      assert.equal(
+        await page.getByText('web-orders-trino-dev').count(),
+        0,
+        'the Unreachable filter finds prod only',
+      );
+      await shot('fleet');
+
+      await page.goto(
+        `${backend.baseUrl}/catalog/default/component/web-orders-trino/upgrades`,
+      );
+      const deployed = page.getByRole('table', {
+        name: 'Deployed versions by environment',
+      });
+      const prodDeployed = deployed
+        .getByRole('row')
+        .filter({ hasText: 'web-orders-trino-prod' });
+      await prodDeployed
+        .getByText(/last known at/)
+        .waitFor({ timeout: 60_000 });
+      await page
+        .getByRole('alert')
+        .filter({
+          hasText: /Argo CD prod: .*Its rows are shown as it last answered/,
+        })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await shot('upgrades');
+    } finally {
+      await sandboxControl(prod.url, '/sandbox/failure', { mode: 'none' });
+    }
+    // Back: the rows are live again.
+    await eventually(
+      async () =>
+        (await entityHealth()).rows.find(r => r.instance === 'prod')?.status ===
+        'ok',
+      { ms: 90_000, what: 'prod answering again' },
+    );
+    await page.close();
   });
 });

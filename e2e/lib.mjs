@@ -391,6 +391,30 @@ export async function signInAsGuest(page, baseUrl) {
     .waitFor({ timeout: 60_000 });
 }
 
+/** Signs `user` in through the development sign-in page (alice, bob, ada…). */
+export async function signInAs(page, baseUrl, user) {
+  await page.goto(`${baseUrl}/`);
+  await page
+    .getByRole('button', { name: `Sign in as ${user}` })
+    .click({ timeout: 60_000 });
+  await page
+    .getByRole('heading', { name: 'Datastack Catalog' })
+    .waitFor({ timeout: 60_000 });
+}
+
+/** POSTs `body` to a sandbox control endpoint (`/sandbox/failure`…) and returns its answer. */
+export async function sandboxControl(url, pathname, body = {}) {
+  const res = await fetch(`${url}${pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    throw new Error(`${pathname}: ${res.status} ${await res.text()}`);
+  }
+  return res.json();
+}
+
 /**
  * A catalog config with one file location holding `entities`, for
  * `startBackend({ config: { catalog: await catalogOf(entities) } })`.

@@ -140,6 +140,13 @@ describe('DeploymentHealthCard', () => {
       screen.getByRole('button', { name: 'Sync orders-kafka-dev' }),
     ).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent('Argo CD prod:');
+    // At a glance too: prod is unreachable, then what it last said.
+    const prod = screen.getByRole('listitem', { name: 'prod at a glance' });
+    expect(prod).toHaveTextContent(/^prod Unreachable/);
+    expect(prod).toHaveTextContent('last known Healthy');
+    expect(
+      screen.getByRole('listitem', { name: 'dev at a glance' }),
+    ).not.toHaveTextContent('Unreachable');
   });
 
   it('syncs an Application when the user may, and shows the fresh answer', async () => {

@@ -486,7 +486,8 @@ export function DeploymentHealthCard() {
         ))}
         <StaleInventory instances={value.rows} />
         <EnvironmentSummary
-          applications={[...apps, ...lastKnown.map(k => k.app)]}
+          applications={apps}
+          lastKnown={lastKnown}
           upgrade={upgrade}
         />
         {apps.length === 0 && failed.length === 0 ? (

@@ -7,7 +7,7 @@ import {
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { RollupStatusLabel } from '../common/StatusLabels';
+import { RollupStatusLabel, statusLabels } from '../common/StatusLabels';
 
 const useStyles = makeStyles(theme => ({
   strip: {
@@ -40,13 +40,24 @@ function breakingOf(upgrade: ComponentUpgrade): string | undefined {
  */
 export function EnvironmentSummary(props: {
   applications: ApplicationHealth[];
+  /** Applications of instances that did not answer, as they last did. */
+  lastKnown?: Array<{
+    app: ApplicationHealth;
+    failure: 'unreachable' | 'error';
+  }>;
   upgrade?: ComponentUpgrade;
 }) {
   const classes = useStyles();
   const byEnvironment = new Map<string, ApplicationHealth[]>();
-  for (const app of props.applications) {
+  const failureOf = new Map<string, 'unreachable' | 'error'>();
+  const add = (app: ApplicationHealth) => {
     const env = app.environment ?? 'unlabelled';
     byEnvironment.set(env, [...(byEnvironment.get(env) ?? []), app]);
+    return env;
+  };
+  props.applications.forEach(add);
+  for (const { app, failure } of props.lastKnown ?? []) {
+    failureOf.set(add(app), failure);
   }
   const environments = [...byEnvironment.keys()].sort(compareEnvironments);
   if (!environments.length) return null;
@@ -75,14 +86,26 @@ export function EnvironmentSummary(props: {
               <Typography variant="subtitle2" component="span">
                 {env}
               </Typography>{' '}
-              <RollupStatusLabel
-                status={worstStatus(apps.map(a => a.status))}
-              />
+              {failureOf.has(env) ? (
+                // Its instance did not answer: say so, then what it last said.
+                <RollupStatusLabel status={failureOf.get(env)!} />
+              ) : (
+                <RollupStatusLabel
+                  status={worstStatus(apps.map(a => a.status))}
+                />
+              )}
               <Typography
                 variant="caption"
                 display="block"
                 color="textSecondary"
               >
+                {failureOf.has(env) ? (
+                  <span className={classes.nowrap}>
+                    last known{' '}
+                    {statusLabels[worstStatus(apps.map(a => a.status))]}
+                    {' · '}
+                  </span>
+                ) : null}
                 <span className={classes.nowrap}>{syncs.join(', ')}</span>
                 {versions.length ? (
                   <>

@@ -51,7 +51,9 @@ export function UpstreamFailures(props: {
           />{' '}
           Argo CD {f.instance}: {f.error}
           {f.lastKnownAt
-            ? ` Its rows are shown as it last answered, at ${formatTime(
+            ? `${
+                /[.!?]$/.test(f.error ?? '') ? '' : '.'
+              } Its rows are shown as it last answered, at ${formatTime(
                 f.lastKnownAt,
               )}.`
             : ''}
