@@ -226,6 +226,28 @@ describe('Create new data pipeline in the browser', () => {
       .locator('.MuiCardHeader-title')
       .allTextContents();
     assert.equal(cardTitles[0], 'Deployment health', cardTitles.join(', '));
+    // Across the page's width, above About (the Datastack overview layout):
+    // the card ends above About's title and reaches over its column.
+    const healthBox = await page
+      .locator('.MuiCard-root')
+      .filter({
+        has: page.locator('.MuiCardHeader-title', {
+          hasText: /^Deployment health$/,
+        }),
+      })
+      .first()
+      .boundingBox({ timeout: 10_000 });
+    const aboutBox = await page
+      .getByText('About', { exact: true })
+      .first()
+      .boundingBox({ timeout: 10_000 });
+    assert.ok(
+      healthBox.y + healthBox.height <= aboutBox.y &&
+        healthBox.x + healthBox.width > aboutBox.x + aboutBox.width,
+      `Deployment health ${JSON.stringify(healthBox)}, About ${JSON.stringify(
+        aboutBox,
+      )}`,
+    );
     await page
       .getByRole('listitem', { name: 'dev at a glance' })
       .waitFor({ timeout: 30_000 });
@@ -535,6 +557,7 @@ describe('Create new data pipeline in the browser', () => {
       name: 'Sync web-orders-kafka-prod in prod?',
     });
     await confirm.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500); // the dialog's fade-in, for the screenshot
     await page.screenshot({
       path: path.join(resultsDir, 'create-14-confirm-prod-sync.png'),
     });

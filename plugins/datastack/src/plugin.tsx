@@ -8,6 +8,7 @@ import {
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
+  EntityContentLayoutBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import {
@@ -52,6 +53,22 @@ const deploymentHealthCard = EntityCardBlueprint.make({
       import('./components/DeploymentHealthCard').then(m => (
         <m.DeploymentHealthCard />
       )),
+  },
+});
+
+/**
+ * The Overview of Datastack entities: Deployment health full width at the
+ * top, the other cards below as the default layout has them.
+ * `entity-content-layout:datastack/overview`.
+ */
+const overviewLayout = EntityContentLayoutBlueprint.make({
+  name: 'overview',
+  params: {
+    filter: isDatastackAvailable,
+    loader: () =>
+      import('./components/OverviewLayout').then(
+        m => m.DatastackOverviewLayout,
+      ),
   },
 });
 
@@ -111,6 +128,7 @@ export default createFrontendPlugin({
   extensions: [
     datastackApi,
     deploymentHealthCard,
+    overviewLayout,
     upgradesContent,
     pipelineContent,
     datastackPage,

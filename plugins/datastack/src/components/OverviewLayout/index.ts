@@ -1,0 +1,4 @@
+export {
+  DatastackOverviewLayout,
+  DEPLOYMENT_HEALTH_CARD_ID,
+} from './DatastackOverviewLayout';
