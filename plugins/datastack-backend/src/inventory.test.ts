@@ -18,6 +18,7 @@ import type {
   ComponentUpgrade,
   EntityHealth,
   FleetPage,
+  PlatformOperatorsOverview,
 } from '@datastack/plugin-datastack-common';
 import request from 'supertest';
 import { datastackPlugin } from './plugin';
@@ -97,6 +98,13 @@ describe('the live inventory through the plugin', () => {
     sandbox.seedApplications(40, {
       charts: ['kafka'],
       labels: { 'datastack.io/component': 'kafka' },
+    });
+    // The platform team's Strimzi operator, in the platform project.
+    sandbox.seedApplications(1, {
+      namePrefix: 'platform-kafka',
+      project: 'platform',
+      charts: ['strimzi-kafka-operator'],
+      labels: { 'datastack.io/platform-operator': 'kafka' },
     });
   });
   afterEach(() => sandbox.close());
@@ -187,6 +195,33 @@ describe('the live inventory through the plugin', () => {
       pageViewCalls(sandbox).filter(r => !r.path.includes('/revisions/')),
     ).toEqual([]);
 
+    // The Operators tab too: the platform's operators from the inventory,
+    // with only the cluster names asked of Argo CD, once.
+    for (let i = 0; i < 5; i++) {
+      const operators = (await get('/platform/operators'))
+        .body as PlatformOperatorsOverview;
+      expect(operators.instances).toEqual([
+        expect.objectContaining({
+          instance: 'dev',
+          status: 'ok',
+          inventory: expect.objectContaining({ state: 'live' }),
+          operators: [
+            expect.objectContaining({
+              componentId: 'kafka',
+              application: expect.stringMatching(/^platform-kafka-/),
+              project: 'platform',
+              cluster: 'in-cluster',
+            }),
+          ],
+        }),
+      ]);
+    }
+    expect(
+      pageViewCalls(sandbox)
+        .filter(r => !r.path.includes('/revisions/'))
+        .map(r => `${r.method} ${r.path}`),
+    ).toEqual(['GET /api/v1/clusters']);
+
     // A sync made in Argo CD (not through Datastack) shows in the next answers.
     published.length = 0;
     await fetch(
@@ -240,6 +275,15 @@ describe('the live inventory through the plugin', () => {
       application: 'orders-trino-dev-00001',
       status: 'unreachable',
       lastKnown: { status: 'healthy' },
+    });
+
+    // The Operators tab keeps the platform's operators, as last seen.
+    const operators = (await get('/platform/operators'))
+      .body as PlatformOperatorsOverview;
+    expect(operators.instances[0]).toMatchObject({
+      status: 'unreachable',
+      lastKnownAt: row.lastKnown!.fetchedAt,
+      operators: [{ application: expect.stringMatching(/^platform-kafka-/) }],
     });
 
     // The Upgrades tab keeps the environment too, marked as last known.

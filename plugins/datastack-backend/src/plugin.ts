@@ -235,6 +235,7 @@ export const datastackPlugin = createBackendPlugin({
               logger,
               cacheTtlMs,
               progressDeadlineMs,
+              inventory,
             }),
             entities: CatalogEntities.fromConfig(config, { catalog, cache }),
             httpAuth,

@@ -4,7 +4,7 @@
  * Applications labelled `datastack.io/platform-operator` in the `platform`
  * AppProject), read from every Argo CD instance.
  */
-import type { HealthFinding, RollupStatus } from './health';
+import type { HealthFinding, InventoryState, RollupStatus } from './health';
 
 /**
  * The operator Deployment of a platform operator, as the Application's resource list reports it.
@@ -73,9 +73,17 @@ export interface PlatformOperatorsInstance {
   status: 'ok' | 'unreachable' | 'error';
   /** Why the instance could not answer (Argo CD's message); never contains credentials. */
   error?: string;
-  /** Ordered by cluster, then operator title. */
+  /**
+   * Ordered by cluster, then operator title. For an instance that did not
+   * answer, the operators as the live inventory last saw them (see
+   * `lastKnownAt`), else none.
+   */
   operators: PlatformOperatorRow[];
   fetchedAt: string;
+  /** Set when `operators` are the last known ones of an instance that did not answer. */
+  lastKnownAt?: string;
+  /** The live inventory's state of the instance, when the answer came from it. */
+  inventory?: InventoryState;
 }
 
 /**

@@ -19,6 +19,10 @@ import {
 } from '@datastack/plugin-datastack-node';
 import { z } from 'zod';
 import { CachedLoader } from '../CachedLoader';
+import type {
+  InventoryAnswer,
+  LiveInventory,
+} from '../inventory/LiveInventory';
 import { failureStatus } from '../health/EntityHealthService';
 import {
   applicationHealth,
@@ -62,7 +66,12 @@ export interface PlatformOperatorsServiceOptions {
   cacheTtlMs: number;
   /** How long data-stack rules wait after an Argo CD operation (datastack.health.progressDeadlineMs). */
   progressDeadlineMs?: number;
+  /** The live inventory; undefined when `datastack.inventory.enabled` is false. */
+  inventory?: LiveInventory;
 }
+
+/** How long an instance's cluster names are reused when the operators come from the inventory. */
+const CLUSTERS_TTL_MS = 60_000;
 
 /**
  * The platform layer on every Argo CD instance: which operator, which
@@ -72,6 +81,11 @@ export interface PlatformOperatorsServiceOptions {
  * namespace may use) from every instance in parallel. Each instance's answer
  * is cached like the other Argo CD reads; one that is down, slow or answers
  * garbage is its own row with its state and no operators.
+ *
+ * With the live inventory, the Applications come from it (no Argo CD call
+ * per view; only the cluster names, once a minute), the row carries the
+ * inventory's state, and an unreachable instance keeps its operators as
+ * last seen.
  */
 export class PlatformOperatorsService {
   readonly #clients: ArgoCdClient[];
@@ -79,6 +93,8 @@ export class PlatformOperatorsService {
   readonly #progressDeadlineMs?: number;
   readonly #logger: LoggerService;
   readonly #loader: CachedLoader<PlatformOperatorsInstance>;
+  readonly #clusters: CachedLoader<{ items: ArgoCdCluster[] }>;
+  readonly #inventory?: LiveInventory;
 
   static create(
     options: PlatformOperatorsServiceOptions,
@@ -97,17 +113,93 @@ export class PlatformOperatorsService {
       // Failures are not cached: the next request asks again.
       shouldCache: row => row.status === 'ok',
     });
+    this.#clusters = new CachedLoader({
+      cache: options.cache,
+      ttlMs: CLUSTERS_TTL_MS,
+      shouldCache: () => true,
+    });
+    this.#inventory = options.inventory;
   }
 
   async list(): Promise<PlatformOperatorsOverview> {
     const instances = await Promise.all(
-      this.#clients.map(client =>
-        this.#loader.load(`platform-operators:v1:${client.name}`, () =>
+      this.#clients.map(client => {
+        const answer = this.#inventory?.answer(client.name, {
+          selector: LABEL_PLATFORM_OPERATOR,
+          projects: [PLATFORM_PROJECT],
+        });
+        if (answer) return this.#fromInventory(client, answer);
+        return this.#loader.load(`platform-operators:v1:${client.name}`, () =>
           this.#fetch(client),
-        ),
-      ),
+        );
+      }),
     );
     return { instances };
+  }
+
+  /** An instance's operators from the live inventory. */
+  async #fromInventory(
+    client: ArgoCdClient,
+    answer: InventoryAnswer,
+  ): Promise<PlatformOperatorsInstance> {
+    const { state } = answer;
+    const unreachable = state.state === 'unreachable';
+    // The cluster names need Argo CD: asked once a minute, and not at all
+    // while the instance does not answer (destinations show their server).
+    const clusters = unreachable
+      ? []
+      : (
+          await this.#clusters.load(
+            `platform-operators:v1:clusters:${client.name}`,
+            async () => ({ items: await this.#listClusters(client) }),
+          )
+        ).items;
+    const operators = this.#rows(client, answer.applications, clusters);
+    const fetchedAt = state.asOf ?? state.since;
+    const base = {
+      instance: client.name,
+      uiUrl: client.instance.uiUrl,
+      fetchedAt,
+      operators,
+      inventory: state,
+    };
+    if (!unreachable) return { ...base, status: 'ok' };
+    return {
+      ...base,
+      status: 'unreachable',
+      error:
+        state.message ?? `Argo CD instance "${client.name}" cannot be listed`,
+      ...(operators.length > 0 && { lastKnownAt: fetchedAt }),
+    };
+  }
+
+  /** Only names server destinations: without it they show their URL. */
+  #listClusters(client: ArgoCdClient): Promise<ArgoCdCluster[]> {
+    return client.listClusters().catch(error => {
+      this.#logger.warn(
+        'Argo CD instance did not list its clusters; platform operators show destination servers',
+        { instance: client.name, error: (error as Error).message },
+      );
+      return [] as ArgoCdCluster[];
+    });
+  }
+
+  #rows(
+    client: ArgoCdClient,
+    apps: unknown[],
+    clusters: ArgoCdCluster[],
+  ): PlatformOperatorRow[] {
+    const operators = apps
+      .map((app, index) => this.#checked(client, app, index))
+      .filter(app => app.spec.project === PLATFORM_PROJECT)
+      .map(app => this.#row(client, app, clusters));
+    operators.sort(
+      (a, b) =>
+        a.cluster.localeCompare(b.cluster) ||
+        a.title.localeCompare(b.title) ||
+        a.application.localeCompare(b.application),
+    );
+    return operators;
   }
 
   async #fetch(client: ArgoCdClient): Promise<PlatformOperatorsInstance> {
@@ -120,26 +212,13 @@ export class PlatformOperatorsService {
     try {
       const [apps, clusters] = await Promise.all([
         client.listApplications({ selector: LABEL_PLATFORM_OPERATOR }),
-        // Only names server destinations: without it they show their URL.
-        client.listClusters().catch(error => {
-          this.#logger.warn(
-            'Argo CD instance did not list its clusters; platform operators show destination servers',
-            { instance: client.name, error: (error as Error).message },
-          );
-          return [] as ArgoCdCluster[];
-        }),
+        this.#listClusters(client),
       ]);
-      const operators = apps
-        .map((app, index) => this.#checked(client, app, index))
-        .filter(app => app.spec.project === PLATFORM_PROJECT)
-        .map(app => this.#row(client, app, clusters));
-      operators.sort(
-        (a, b) =>
-          a.cluster.localeCompare(b.cluster) ||
-          a.title.localeCompare(b.title) ||
-          a.application.localeCompare(b.application),
-      );
-      return { ...base, status: 'ok', operators };
+      return {
+        ...base,
+        status: 'ok',
+        operators: this.#rows(client, apps, clusters),
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.#logger.warn(

@@ -146,6 +146,40 @@ describe('PlatformPage › Operators', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('keeps the last known operators of an instance that stopped answering, under its alert', async () => {
+    const dev = platformOperators.instances.find(i => i.instance === 'dev')!;
+    const lastKnownAt = new Date();
+    lastKnownAt.setHours(14, 2, 0, 0);
+    const api = mockDatastackApi({
+      getPlatformOperators: jest.fn(async () => ({
+        instances: [
+          {
+            ...dev,
+            status: 'unreachable' as const,
+            error: 'Argo CD instance "dev" is unreachable (GET Applications)',
+            lastKnownAt: lastKnownAt.toISOString(),
+          },
+        ],
+      })),
+    });
+    await renderPage(api, '/?tab=operators');
+    const table = await screen.findByRole('table', {
+      name: 'Platform operators by cluster',
+    });
+    const rows = within(table).getAllByRole('row');
+    // The header, the alert, then dev's operators as it last answered.
+    expect(rows).toHaveLength(1 + 1 + dev.operators.length);
+    expect(within(rows[1]).getByRole('alert')).toHaveTextContent(
+      /^Unreachable Argo CD dev: .*\. Its operators below are as it last answered, at /,
+    );
+    expect(
+      rows
+        .slice(2)
+        .map(r => r.textContent)
+        .join(),
+    ).toMatch(/Strimzi operator/);
+  });
+
   it('keeps a failing instance visible when the others have no operator', async () => {
     const api = mockDatastackApi({
       getPlatformOperators: jest.fn(async () => ({

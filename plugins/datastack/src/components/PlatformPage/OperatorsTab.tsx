@@ -15,6 +15,7 @@ import { Fragment, ReactNode } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState, RefreshFailed } from '../common/ErrorState';
 import { RollupStatusLabel, formatTime } from '../common/StatusLabels';
+import { fromInventory } from '../common/useInventoryUpdates';
 import { usePolledValue } from '../common/usePolledValue';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { datastackPlatformManagePermission } from '@datastack/plugin-datastack-common';
@@ -107,6 +108,13 @@ function FailedInstanceRow({ row }: { row: PlatformOperatorsInstance }) {
             status={row.status === 'unreachable' ? 'unreachable' : 'error'}
           />{' '}
           Argo CD {row.instance}: {row.error}
+          {row.lastKnownAt
+            ? `${
+                /[.!?]$/.test(row.error ?? '') ? '' : '.'
+              } Its operators below are as it last answered, at ${formatTime(
+                row.lastKnownAt,
+              )}.`
+            : ''}
         </div>
       </TableCell>
     </TableRow>
@@ -152,9 +160,12 @@ function NoOperators() {
  */
 export function OperatorsTab() {
   const api = useApi(datastackApiRef);
+  // From the live inventory, re-read when its instances change (signals).
   const { value, error } = usePolledValue(
     () => api.getPlatformOperators(),
     'platform-operators',
+    undefined,
+    fromInventory,
   );
   if (error && !value) {
     return (
@@ -187,16 +198,14 @@ export function OperatorsTab() {
               <TableBody>
                 {instances.map(i => (
                   <Fragment key={i.instance}>
-                    {i.status === 'ok' ? (
-                      i.operators.map(o => (
-                        <OperatorRow
-                          key={`${o.application}/${o.appNamespace ?? ''}`}
-                          operator={o}
-                        />
-                      ))
-                    ) : (
-                      <FailedInstanceRow row={i} />
-                    )}
+                    {i.status === 'ok' ? null : <FailedInstanceRow row={i} />}
+                    {/* An instance that did not answer keeps its last known operators. */}
+                    {i.operators.map(o => (
+                      <OperatorRow
+                        key={`${o.application}/${o.appNamespace ?? ''}`}
+                        operator={o}
+                      />
+                    ))}
                   </Fragment>
                 ))}
               </TableBody>
