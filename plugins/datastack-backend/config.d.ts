@@ -56,6 +56,12 @@ export interface Config {
       maxEventBytes?: number;
       /** Milliseconds of silence (no event, no keep-alive) after which a begun stream is replaced. Default 25000. */
       streamIdleTimeoutMs?: number;
+      /**
+       * Milliseconds a deleted Application's row stays for every replica to
+       * read before the holder prunes it; a replica further behind reads the
+       * instance again. Default 600000.
+       */
+      tombstoneTtlMs?: number;
     };
     argocd?: {
       /**

@@ -95,6 +95,41 @@ export class InstanceWatcher {
   async run(signal: AbortSignal): Promise<void> {
     await this.#o.catchUp();
     this.#seq = await this.#o.store.lastSeq(this.#instance);
+    // Every tombstoneTtlMs, the tombstones written before the last tick go:
+    // each has been there at least that long for the replicas to read.
+    let mark: number | undefined;
+    const pruner = setInterval(() => {
+      const through = mark;
+      mark = this.#seq;
+      if (!through) return;
+      this.#o.store
+        .prune(this.#o.holder, this.#instance, through)
+        .then(deleted => {
+          if (deleted) {
+            this.#o.logger.debug('Inventory tombstones pruned', {
+              instance: this.#instance,
+              deleted,
+              through,
+            });
+          }
+        })
+        // A lost lease is the write path's to notice; a failed prune is
+        // tried again at the next tick.
+        .catch(() => {
+          mark = through;
+        });
+    }, this.#o.config.tombstoneTtlMs);
+    signal.addEventListener('abort', () => clearInterval(pruner), {
+      once: true,
+    });
+    try {
+      await this.#follow(signal);
+    } finally {
+      clearInterval(pruner);
+    }
+  }
+
+  async #follow(signal: AbortSignal): Promise<void> {
     // Failures since the last stream that carried an event.
     const failures = { count: 0 };
     while (!signal.aborted) {

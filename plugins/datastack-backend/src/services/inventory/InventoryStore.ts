@@ -22,6 +22,8 @@ export interface StoredChange {
 export interface StoredInstance extends InventoryState {
   seq: number;
   holder?: string;
+  /** Tombstones up to this sequence number are gone: a reader behind it reads everything again. */
+  prunedSeq?: number;
 }
 
 interface InstanceRow {
@@ -33,6 +35,7 @@ interface InstanceRow {
   as_of: string | null;
   seq: number | string;
   holder: string | null;
+  pruned_seq: number | string | null;
 }
 
 interface ApplicationRow {
@@ -120,12 +123,7 @@ export class InventoryStore {
     now = Date.now(),
   ): Promise<void> {
     await this.#db.transaction(async tx => {
-      const lease = await tx(LEASES)
-        .where({ instance: state.instance })
-        .first();
-      if (!lease || lease.holder !== holder || Number(lease.expires_at) < now) {
-        throw new LeaseLostError(state.instance);
-      }
+      await this.#checkLease(tx, state.instance, holder, now);
       for (let i = 0; i < changes.length; i += WRITE_CHUNK) {
         await tx(APPLICATIONS)
           .insert(
@@ -157,6 +155,43 @@ export class InventoryStore {
     });
   }
 
+  /**
+   * Deletes the tombstones (rows of deleted Applications) of `instance` up
+   * to `throughSeq` and records it as the instance's `prunedSeq`, if
+   * `holder` still holds the lease. Resolves with how many were deleted.
+   */
+  async prune(
+    holder: string,
+    instance: string,
+    throughSeq: number,
+    now = Date.now(),
+  ): Promise<number> {
+    return this.#db.transaction(async tx => {
+      await this.#checkLease(tx, instance, holder, now);
+      const deleted = await tx(APPLICATIONS)
+        .where({ instance, deleted: true })
+        .andWhere('seq', '<=', throughSeq)
+        .delete();
+      await tx(INSTANCES)
+        .where({ instance })
+        .andWhere('pruned_seq', '<', throughSeq)
+        .update({ pruned_seq: throughSeq });
+      return deleted;
+    });
+  }
+
+  async #checkLease(
+    tx: Knex.Transaction,
+    instance: string,
+    holder: string,
+    now: number,
+  ): Promise<void> {
+    const lease = await tx(LEASES).where({ instance }).first();
+    if (!lease || lease.holder !== holder || Number(lease.expires_at) < now) {
+      throw new LeaseLostError(instance);
+    }
+  }
+
   /** Every instance's row. */
   async instances(): Promise<StoredInstance[]> {
     const rows: InstanceRow[] = await this.#db(INSTANCES);
@@ -169,6 +204,7 @@ export class InventoryStore {
       ...(row.as_of && { asOf: row.as_of }),
       seq: Number(row.seq),
       ...(row.holder && { holder: row.holder }),
+      ...(Number(row.pruned_seq) > 0 && { prunedSeq: Number(row.pruned_seq) }),
     }));
   }
 

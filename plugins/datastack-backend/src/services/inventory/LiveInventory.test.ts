@@ -32,6 +32,7 @@ const config: InventoryConfig = {
   flushMs: 10,
   maxEventBytes: 1024 * 1024,
   streamIdleTimeoutMs: 1_000,
+  tombstoneTtlMs: 60_000,
 };
 
 async function eventually<T>(
@@ -217,6 +218,77 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     await eventually('b, now the holder, to follow the stream', () =>
       names(b)?.length === 28 ? true : undefined,
     );
+  });
+
+  it('prunes the tombstones of deleted Applications; a replica behind the pruning reads the instance again', async () => {
+    const holder = replica();
+    await eventually('live', () =>
+      holder.state('dev')?.state === 'live' ? true : undefined,
+    );
+    // A reader that stops reading (as a replica cut off from the database
+    // would) while an Application is deleted and its tombstone pruned.
+    const reader = new LiveInventory({
+      clients: [clientOf(sandbox)],
+      store: new InventoryStore(knex),
+      config: { ...config, pollIntervalMs: 60_000 },
+      logger: mockServices.logger.mock(),
+    });
+    await reader.catchUp();
+    expect(names(reader)).toHaveLength(30);
+
+    await deleteFirst();
+    await eventually('the deletion in the holder', () =>
+      names(holder)?.length === 29 ? true : undefined,
+    );
+    const store = new InventoryStore(knex);
+    const through = await store.lastSeq('dev');
+    const tombstones = () =>
+      knex('datastack_inventory_applications')
+        .where({ instance: 'dev', deleted: true })
+        .count({ n: '*' })
+        .first()
+        .then(r => Number(r?.n));
+    expect(await tombstones()).toBe(1);
+    // Only the holder prunes.
+    await expect(store.prune('someone-else', 'dev', through)).rejects.toThrow(
+      /lease .* was lost/,
+    );
+    const [lease] = await knex('datastack_inventory_leases').where({
+      instance: 'dev',
+    });
+    expect(await store.prune(lease.holder, 'dev', through)).toBe(1);
+    expect(await tombstones()).toBe(0);
+    expect((await store.instances())[0].prunedSeq).toBe(through);
+
+    // The reader never saw the tombstone: it reads everything again.
+    await reader.catchUp();
+    expect(names(reader)).toEqual(names(holder));
+    expect(names(reader)).toHaveLength(29);
+  });
+
+  it('the holder prunes tombstones by itself once they are tombstoneTtlMs old', async () => {
+    const inventory = new LiveInventory({
+      clients: [clientOf(sandbox)],
+      store: new InventoryStore(knex),
+      config: { ...config, tombstoneTtlMs: 200 },
+      logger: mockServices.logger.mock(),
+    });
+    running.push(inventory);
+    inventory.start();
+    await eventually('live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    await deleteFirst();
+    await eventually('the deletion in the inventory', () =>
+      names(inventory)?.length === 29 ? true : undefined,
+    );
+    await eventually('the tombstone pruned', async () => {
+      const rows = await knex('datastack_inventory_applications').where({
+        instance: 'dev',
+      });
+      return rows.length === 29 && rows.every(r => !r.deleted);
+    });
+    expect(names(inventory)).toHaveLength(29);
   });
 
   it('a replica that lost its lease writes nothing', async () => {

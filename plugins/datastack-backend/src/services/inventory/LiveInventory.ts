@@ -298,6 +298,11 @@ export class LiveInventory {
       const local = this.#local.get(row.instance);
       if (!local) continue;
       let touched = false;
+      if (local.seq > 0 && (row.prunedSeq ?? 0) > local.seq) {
+        // Removals this replica has not read were pruned: read it all again.
+        await this.#reload(local, row.instance);
+        touched = true;
+      }
       while (row.seq > local.seq) {
         const changes = await this.#store.changes(
           row.instance,
@@ -344,6 +349,41 @@ export class LiveInventory {
         }
       }
     }
+  }
+
+  /**
+   * Reads every row of `instance` into a fresh projection, then puts it in
+   * place at once: answers never see it half read.
+   */
+  async #reload(local: LocalInstance, instance: string): Promise<void> {
+    const fresh: LocalInstance = {
+      seq: 0,
+      apps: new Map(),
+      rvs: new Map(),
+      byLabel: new Map(),
+      version: local.version,
+    };
+    for (;;) {
+      const changes = await this.#store.changes(instance, fresh.seq, PAGE);
+      if (!changes.length) break;
+      for (const change of changes) {
+        this.#apply(
+          fresh,
+          change.key,
+          change.deleted ? undefined : change.doc,
+          change.resourceVersion,
+        );
+        fresh.seq = Math.max(fresh.seq, change.seq);
+      }
+    }
+    this.#logger.info(
+      'Inventory read again: removals it had not read were pruned',
+      { instance, from: local.seq, to: fresh.seq },
+    );
+    local.seq = fresh.seq;
+    local.apps = fresh.apps;
+    local.rvs = fresh.rvs;
+    local.byLabel = fresh.byLabel;
   }
 
   #apply(

@@ -18,6 +18,8 @@ export interface InventoryConfig {
   maxEventBytes: number;
   /** Silence (no event, no keep-alive) after which a stream is replaced. */
   streamIdleTimeoutMs: number;
+  /** How long a deleted Application's row stays for the replicas to read before it is pruned. */
+  tombstoneTtlMs: number;
 }
 
 const KEY = 'datastack.inventory';
@@ -57,6 +59,14 @@ export function readInventoryConfig(config: Config): InventoryConfig {
       25_000,
       100,
       600_000,
+      ms,
+    ),
+    tombstoneTtlMs: whole(
+      config,
+      'tombstoneTtlMs',
+      10 * 60_000,
+      100,
+      24 * 60 * 60_000,
       ms,
     ),
     maxEventBytes: whole(
