@@ -16,6 +16,7 @@ import { InstanceWatcher } from './InstanceWatcher';
 import {
   InventoryStore,
   LeaseLostError,
+  type StoredChange,
   type StoredInstance,
 } from './InventoryStore';
 
@@ -310,15 +311,7 @@ export class LiveInventory {
           PAGE,
         );
         if (!changes.length) break;
-        for (const change of changes) {
-          this.#apply(
-            local,
-            change.key,
-            change.deleted ? undefined : change.doc,
-            change.resourceVersion,
-          );
-          local.seq = Math.max(local.seq, change.seq);
-        }
+        this.#applyAll(local, changes);
         touched = true;
       }
       local.seq = Math.max(local.seq, row.seq);
@@ -366,15 +359,7 @@ export class LiveInventory {
     for (;;) {
       const changes = await this.#store.changes(instance, fresh.seq, PAGE);
       if (!changes.length) break;
-      for (const change of changes) {
-        this.#apply(
-          fresh,
-          change.key,
-          change.deleted ? undefined : change.doc,
-          change.resourceVersion,
-        );
-        fresh.seq = Math.max(fresh.seq, change.seq);
-      }
+      this.#applyAll(fresh, changes);
     }
     this.#logger.info(
       'Inventory read again: removals it had not read were pruned',
@@ -384,6 +369,19 @@ export class LiveInventory {
     local.apps = fresh.apps;
     local.rvs = fresh.rvs;
     local.byLabel = fresh.byLabel;
+  }
+
+  /** Applies changes read from the store, in order, and moves `local.seq` past them. */
+  #applyAll(local: LocalInstance, changes: StoredChange[]) {
+    for (const change of changes) {
+      this.#apply(
+        local,
+        change.key,
+        change.deleted ? undefined : change.doc,
+        change.resourceVersion,
+      );
+      local.seq = Math.max(local.seq, change.seq);
+    }
   }
 
   #apply(

@@ -20,6 +20,21 @@ function isDeploymentHealth(card: Card): boolean {
   return node?.spec?.id === DEPLOYMENT_HEALTH_CARD_ID;
 }
 
+/** A column of cards, one under the other. */
+function Column(props: { cards: Card[]; md: 4 | 8 | 12 }) {
+  return (
+    <Grid item xs={12} md={props.md}>
+      <Grid container spacing={3} direction="column" wrap="nowrap">
+        {props.cards.map((card, i) => (
+          <Grid item key={card.element.key ?? i}>
+            {card.element}
+          </Grid>
+        ))}
+      </Grid>
+    </Grid>
+  );
+}
+
 /**
  * The Overview of a Datastack entity: Deployment health across the full
  * width at the top, then the other content cards beside the info cards
@@ -37,26 +52,8 @@ export function DatastackOverviewLayout(props: EntityContentLayoutProps) {
           {health.element}
         </Grid>
       ) : null}
-      <Grid item xs={12} md={info.length ? 8 : 12}>
-        <Grid container spacing={3} direction="column" wrap="nowrap">
-          {content.map((card, i) => (
-            <Grid item key={card.element.key ?? i}>
-              {card.element}
-            </Grid>
-          ))}
-        </Grid>
-      </Grid>
-      {info.length ? (
-        <Grid item xs={12} md={4}>
-          <Grid container spacing={3} direction="column" wrap="nowrap">
-            {info.map((card, i) => (
-              <Grid item key={card.element.key ?? i}>
-                {card.element}
-              </Grid>
-            ))}
-          </Grid>
-        </Grid>
-      ) : null}
+      <Column cards={content} md={info.length ? 8 : 12} />
+      {info.length ? <Column cards={info} md={4} /> : null}
     </Grid>
   );
 }
