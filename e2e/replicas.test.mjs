@@ -336,6 +336,27 @@ describe(
         sandbox.instances.map(i => i.name),
         60_000,
       );
+      // The killed replica may have held a stream: its instance reads live
+      // (as last confirmed) until its lease runs out and B or C takes the
+      // stream over and lists; the recovered pipeline's Applications, made
+      // after the kill, are in the inventory from then on.
+      await eventually(
+        async () => {
+          const res = await c.api(path_);
+          if (!res.ok) return false;
+          const body = await res.json();
+          return body.rows?.some(
+            r =>
+              r.instance === 'dev' &&
+              r.applications?.some(x => x.name === 'replicated-clickhouse-dev'),
+          );
+        },
+        {
+          ms: 60_000,
+          every: 250,
+          what: "the recovered pipeline's Application in C's inventory",
+        },
+      );
       const snapshot = () => Promise.all(sandbox.instances.map(recentRequests));
       const before_ = await snapshot();
       const fetched = await c.api(path_);

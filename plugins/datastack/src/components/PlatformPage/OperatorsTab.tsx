@@ -14,7 +14,11 @@ import Typography from '@material-ui/core/Typography';
 import { Fragment, ReactNode } from 'react';
 import { datastackApiRef } from '../../api/DatastackApi';
 import { ErrorState, RefreshFailed } from '../common/ErrorState';
-import { RollupStatusLabel, formatTime } from '../common/StatusLabels';
+import {
+  RollupStatusLabel,
+  formatTime,
+  lastKnownSentence,
+} from '../common/StatusLabels';
 import { fromInventory } from '../common/useInventoryUpdates';
 import { usePolledValue } from '../common/usePolledValue';
 import { usePermission } from '@backstage/plugin-permission-react';
@@ -109,11 +113,11 @@ function FailedInstanceRow({ row }: { row: PlatformOperatorsInstance }) {
           />{' '}
           Argo CD {row.instance}: {row.error}
           {row.lastKnownAt
-            ? `${
-                /[.!?]$/.test(row.error ?? '') ? '' : '.'
-              } Its operators below are as it last answered, at ${formatTime(
+            ? lastKnownSentence(
+                row.error,
+                'Its operators below are',
                 row.lastKnownAt,
-              )}.`
+              )
             : ''}
         </div>
       </TableCell>

@@ -93,6 +93,20 @@ export function formatTime(iso?: string): string {
 }
 
 /**
+ * The sentence after an unreachable instance's error: what is still shown
+ * and when it was last read ("Its rows are shown as it last answered, at …").
+ * The error ends with a full stop first unless it already ends a sentence.
+ */
+export function lastKnownSentence(
+  error: string | undefined,
+  shown: string,
+  lastKnownAt: string,
+): string {
+  const stop = /[.!?]$/.test(error ?? '') ? '' : '.';
+  return `${stop} ${shown} as it last answered, at ${formatTime(lastKnownAt)}.`;
+}
+
+/**
  * What is known of a component's chart repository: fresh, stale (the last
  * fetch failed, older versions kept) or unknown (never fetched), with when.
  */

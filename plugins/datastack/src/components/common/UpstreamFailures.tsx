@@ -1,7 +1,11 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import type { InventoryState } from '@datastack/plugin-datastack-common';
-import { RollupStatusLabel, formatTime } from './StatusLabels';
+import {
+  RollupStatusLabel,
+  formatTime,
+  lastKnownSentence,
+} from './StatusLabels';
 
 /**
  * Instances whose answer came from a live inventory that is not current
@@ -51,11 +55,7 @@ export function UpstreamFailures(props: {
           />{' '}
           Argo CD {f.instance}: {f.error}
           {f.lastKnownAt
-            ? `${
-                /[.!?]$/.test(f.error ?? '') ? '' : '.'
-              } Its rows are shown as it last answered, at ${formatTime(
-                f.lastKnownAt,
-              )}.`
+            ? lastKnownSentence(f.error, 'Its rows are shown', f.lastKnownAt)
             : ''}
         </Box>
       ))}
