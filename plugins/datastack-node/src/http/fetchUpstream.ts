@@ -317,21 +317,36 @@ async function run(
   };
 
   // Not every fetch (an interceptor, a body already handed over) stops a
-  // pending read on abort, so every wait races the signal as well.
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => {});
-  const untilAborted = <T>(work: Promise<T>) => Promise.race([work, aborted]);
+  // pending read on abort, so every wait races the signal as well. Each
+  // wait has its own listener, removed when the wait settles: a
+  // Promise.race against one promise that stays pending for the stream's
+  // life keeps every read's result (each chunk) reachable through that
+  // promise's reactions, which leaked a watch stream's every byte.
+  const untilAborted = <T>(work: Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      if (signal.aborted) {
+        work.catch(() => {});
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        value => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        error => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
 
   try {
     return await send();
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 
   async function send(): Promise<UpstreamResponse> {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { streamUpstream, UpstreamError } from './fetchUpstream';
 
 /** A real HTTP server whose handler the test sets per case. */
@@ -188,5 +190,46 @@ describe('streamUpstream', () => {
       },
     }).catch(e => e);
     expect(thrown).toBeInstanceOf(RangeError);
+  });
+  it('keeps no chunk it has read while the stream stays open (no growth over a long watch)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const read: Array<WeakRef<Uint8Array>> = [];
+    let push!: (chunk: Uint8Array) => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = chunk => controller.enqueue(chunk);
+      },
+    });
+    const line = `${JSON.stringify({ pad: 'x'.repeat(64 * 1024) })}\n`;
+    let delivered = 0;
+    const controller = new AbortController();
+    const streaming = streamUpstream('http://argocd.test/stream', {
+      timeoutMs: 1000,
+      maxLineBytes: 1024 * 1024,
+      signal: controller.signal,
+      fetch: async () => new Response(body, { status: 200 }),
+      onLine: () => {
+        delivered++;
+      },
+    });
+    for (let i = 0; i < 50; i++) {
+      const chunk = new TextEncoder().encode(line);
+      read.push(new WeakRef(chunk));
+      push(chunk);
+      await sleep(1);
+    }
+    await sleep(20);
+    expect(delivered).toBe(50);
+    // WeakRefs hold their target until the job that made them is over.
+    await new Promise(r => setImmediate(r));
+    gc();
+    await new Promise(r => setImmediate(r));
+    gc();
+    const alive = read.filter(ref => ref.deref() !== undefined).length;
+    // The last chunk may still sit in the stream's reader; none before it.
+    expect(alive).toBeLessThanOrEqual(1);
+    controller.abort(new Error('done'));
+    await expect(streaming).rejects.toThrow('done');
   });
 });
