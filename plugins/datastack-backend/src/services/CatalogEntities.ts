@@ -7,6 +7,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 import { CachedLoader } from './CachedLoader';
+import { TickBatches } from './TickBatches';
 
 const DEFAULT_TTL_MS = 5_000;
 
@@ -29,10 +30,15 @@ function callerKey(credentials: BackstageCredentials): string {
  * few seconds, or another replica answering the same caller, does not ask
  * the catalog each time. The key holds the caller: one caller's view never
  * answers another. A missing entity is never cached. `ttlMs` 0 turns it off.
+ * The entities one caller needs in one turn of the event loop (a burst of
+ * requests over many entities) are read in one `getEntitiesByRefs`, which
+ * the catalog authorises and answers in one query, instead of one request
+ * each.
  */
 export class CatalogEntities {
   readonly #catalog: CatalogService;
   readonly #loader?: CachedLoader<{ entity?: Entity }>;
+  readonly #reads: TickBatches<string, Entity | undefined>;
 
   constructor(options: {
     catalog: CatalogService;
@@ -40,6 +46,13 @@ export class CatalogEntities {
     ttlMs: number;
   }) {
     this.#catalog = options.catalog;
+    this.#reads = new TickBatches(
+      async (entityRefs, credentials) =>
+        (
+          await this.#catalog.getEntitiesByRefs({ entityRefs }, { credentials })
+        ).items.map(entity => entity ?? undefined),
+      'the catalog',
+    );
     if (options.ttlMs > 0) {
       this.#loader = new CachedLoader({
         cache: options.cache,
@@ -70,7 +83,11 @@ export class CatalogEntities {
     credentials: BackstageCredentials,
   ): Promise<Entity | undefined> {
     const read = async () => ({
-      entity: await this.#catalog.getEntityByRef(entityRef, { credentials }),
+      entity: await this.#reads.ask(
+        callerKey(credentials),
+        credentials,
+        entityRef,
+      ),
     });
     if (!this.#loader) return (await read()).entity;
     const { entity } = await this.#loader.load(

@@ -8,6 +8,7 @@ import {
   type AuthorizePermissionRequest,
 } from '@backstage/plugin-permission-common';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
+import { TickBatches } from './TickBatches';
 
 const DEFAULT_TTL_MS = 2_000;
 
@@ -31,15 +32,6 @@ function principalKey(credentials: BackstageCredentials): string {
   return principal.type;
 }
 
-interface Pending {
-  credentials: BackstageCredentials;
-  items: Array<{
-    request: AuthorizePermissionRequest;
-    resolve: (result: AuthorizeResult) => void;
-    reject: (error: unknown) => void;
-  }>;
-}
-
 /**
  * The permission framework's decisions for the routes, at less cost per
  * answer: every decision the requests of one turn of the event loop need
@@ -60,7 +52,7 @@ export class PermissionDecisions {
     string,
     { at: number; result: Promise<AuthorizeResult> }
   >();
-  readonly #pending = new Map<string, Pending>();
+  readonly #batches: TickBatches<AuthorizePermissionRequest, AuthorizeResult>;
 
   constructor(options: {
     permissions: PermissionsService;
@@ -68,6 +60,13 @@ export class PermissionDecisions {
     now?: () => number;
   }) {
     this.#permissions = options.permissions;
+    this.#batches = new TickBatches(
+      async (requests, credentials) =>
+        (await this.#permissions.authorize(requests, { credentials })).map(
+          decision => decision.result,
+        ),
+      'the permission framework',
+    );
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? Date.now;
   }
@@ -103,7 +102,7 @@ export class PermissionDecisions {
     if (known && (reusable ? now - known.at < this.#ttlMs : false)) {
       return known.result;
     }
-    const result = this.#ask(caller, credentials, request);
+    const result = this.#batches.ask(caller, credentials, request);
     if (reusable) {
       if (this.#decided.size >= 10_000) this.#sweep(now);
       const entry = { at: now, result };
@@ -114,49 +113,6 @@ export class PermissionDecisions {
       });
     }
     return result;
-  }
-
-  #ask(
-    caller: string,
-    credentials: BackstageCredentials,
-    request: AuthorizePermissionRequest,
-  ): Promise<AuthorizeResult> {
-    return new Promise((resolve, reject) => {
-      let batch = this.#pending.get(caller);
-      if (!batch) {
-        batch = { credentials, items: [] };
-        this.#pending.set(caller, batch);
-        const scheduled = batch;
-        // setImmediate, not nextTick: requests that arrived in the same
-        // I/O phase join the batch before it leaves.
-        setImmediate(() => {
-          this.#pending.delete(caller);
-          this.#send(scheduled);
-        });
-      }
-      batch.items.push({ request, resolve, reject });
-    });
-  }
-
-  #send(batch: Pending): void {
-    this.#permissions
-      .authorize(
-        batch.items.map(i => i.request),
-        { credentials: batch.credentials },
-      )
-      .then(decisions => {
-        batch.items.forEach((item, index) => {
-          const decision = decisions[index];
-          if (!decision) {
-            item.reject(
-              new Error('the permission framework answered too few decisions'),
-            );
-          } else {
-            item.resolve(decision.result);
-          }
-        });
-      })
-      .catch(error => batch.items.forEach(item => item.reject(error)));
   }
 
   #sweep(now: number): void {
