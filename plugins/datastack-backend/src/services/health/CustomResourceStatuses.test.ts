@@ -155,6 +155,40 @@ describe('CustomResourceStatuses', () => {
     ]);
   });
 
+  it('reads a Progressing resource only once the progress deadline has passed, and a Degraded one at once', async () => {
+    const { client: argocd, getResource } = client(async () => degradedKafka);
+    const settling = (until: number) => ({
+      ...health([]),
+      settling: {
+        syncing: true,
+        since: new Date(until - 600_000).toISOString(),
+        until: new Date(until).toISOString(),
+      },
+    });
+    const during = settling(Date.now() + 60_000);
+    await statuses().withReadings(
+      argocd,
+      application([kafkaResource('Progressing')]),
+      during,
+    );
+    expect(getResource).not.toHaveBeenCalled();
+    await statuses().withReadings(
+      argocd,
+      application([kafkaResource('Degraded')]),
+      during,
+    );
+    expect(getResource).toHaveBeenCalledTimes(1);
+    const result = await statuses().withReadings(
+      argocd,
+      application([kafkaResource('Progressing')]),
+      settling(Date.now() - 1_000),
+    );
+    expect(getResource).toHaveBeenCalledTimes(2);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ rule: 'custom-resource-status' }),
+    ]);
+  });
+
   it('reads nothing for healthy, missing or unknown kinds, so a healthy fleet costs Argo CD nothing', async () => {
     const { client: argocd, getResource } = client(async () => degradedKafka);
     const input = health([]);

@@ -39,7 +39,8 @@ const sameResource = (f: HealthFinding, r: ResourceStatus) =>
  * The data-stack custom resources' own status, beside Argo CD's health of
  * them: for each Strimzi Kafka, KafkaNodePool or KafkaTopic, FlinkDeployment,
  * SparkApplication, ClickHouseInstallation or Deployment that Argo CD says
- * is not Healthy, the live object (Argo CD's `GET …/resource`, through the
+ * is not Healthy (and not merely Progressing within the Application's
+ * progress deadline), the live object (Argo CD's `GET …/resource`, through the
  * bounded client) is read and its status turned into the operator's message
  * and a suggested action on the resource's finding. Only what is unwell is
  * read, so a healthy fleet costs Argo CD nothing; a reading is shared through
@@ -67,13 +68,20 @@ export class CustomResourceStatuses {
     app: Application,
     health: ApplicationHealth,
   ): Promise<ApplicationHealth> {
+    // Within the progress deadline a resource Argo CD calls Progressing is
+    // rolling out as a sync does: its rules wait anyway, so its live object
+    // is read once the deadline passes (or it turns Degraded), not on
+    // every sync of every team.
+    const settling =
+      health.settling && Date.now() < Date.parse(health.settling.until);
     const unwell = (app.status?.resources ?? [])
       .filter(
         r =>
           readsKind(r.group ?? '', r.kind) &&
           r.health?.status &&
           r.health.status !== 'Healthy' &&
-          r.health.status !== 'Missing',
+          r.health.status !== 'Missing' &&
+          !(settling && r.health.status === 'Progressing'),
       )
       .slice(0, MAX_READS);
     if (!unwell.length) return health;
