@@ -339,22 +339,25 @@ describe(
       // The killed replica may have held a stream: its instance reads live
       // (as last confirmed) until its lease runs out and B or C takes the
       // stream over and lists; the recovered pipeline's Applications, made
-      // after the kill, are in the inventory from then on.
+      // after the kill, are in the inventory from then on, and in every
+      // replica's within a poll of the database.
+      // B reads what the holder writes within a poll of the database.
+      const hasApplication = async replica => {
+        const res = await replica.api(path_);
+        if (!res.ok) return false;
+        const body = await res.json();
+        return body.rows?.some(
+          r =>
+            r.instance === 'dev' &&
+            r.applications?.some(x => x.name === 'replicated-clickhouse-dev'),
+        );
+      };
       await eventually(
-        async () => {
-          const res = await c.api(path_);
-          if (!res.ok) return false;
-          const body = await res.json();
-          return body.rows?.some(
-            r =>
-              r.instance === 'dev' &&
-              r.applications?.some(x => x.name === 'replicated-clickhouse-dev'),
-          );
-        },
+        async () => (await hasApplication(c)) && (await hasApplication(b)),
         {
           ms: 60_000,
           every: 250,
-          what: "the recovered pipeline's Application in C's inventory",
+          what: "the recovered pipeline's Application in C's and B's inventory",
         },
       );
       const snapshot = () => Promise.all(sandbox.instances.map(recentRequests));
