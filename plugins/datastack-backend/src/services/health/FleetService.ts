@@ -34,6 +34,9 @@ interface InstanceFleet {
   rows: FleetRow[];
 }
 
+/** How often at most the rows are rebuilt from the inventory after it changed. */
+const WARM_INTERVAL_MS = 1_000;
+
 /** One Application's fleet row, kept while its resourceVersion is the same and no deadline passed. */
 interface RowMemo {
   resourceVersion?: string;
@@ -83,6 +86,7 @@ export class FleetService {
       rows: Map<string, RowMemo>;
     }
   >();
+  #warmTimer?: NodeJS.Timeout;
   /** A failed instance's last known rows, while it keeps failing the same way. */
   readonly #failed = new Map<
     string,
@@ -126,6 +130,37 @@ export class FleetService {
       shouldCache: fleet => fleet.status === 'ok',
       lastKnownTtlMs: LAST_KNOWN_TTL_MS,
     });
+    // The rows follow the inventory in the background, at most once per
+    // WARM_INTERVAL_MS: a page, the first one after a fresh list of 50,000
+    // included, finds them built and ordered instead of building them.
+    options.inventory?.onChange(() => {
+      if (this.#warmTimer) return;
+      this.#warmTimer = setTimeout(() => {
+        this.#warmTimer = undefined;
+        this.#warm();
+      }, WARM_INTERVAL_MS);
+      this.#warmTimer.unref?.();
+    });
+  }
+
+  /** Builds what changed of every instance's rows, and their order, from the inventory. */
+  #warm(): void {
+    try {
+      const fleets: InstanceFleet[] = [];
+      for (const client of this.#clients) {
+        const answer = this.#inventory?.answer(client.name, {
+          selector: LABEL_COMPONENT,
+        });
+        // An instance the inventory cannot answer for is fetched by a page.
+        if (!answer) return;
+        fleets.push(this.#inventoryFleet(client, answer));
+      }
+      this.#ordered(fleets);
+    } catch (error) {
+      this.#logger.warn('Fleet rows could not be built from the inventory', {
+        error: (error as Error).message,
+      });
+    }
   }
 
   /**
