@@ -1,4 +1,5 @@
 import { ServiceUnavailableError } from '@backstage/errors';
+import { untilAborted } from './untilAborted';
 
 /**
  * One bounded HTTP call to an upstream (Argo CD, a chart repository, an OCI
@@ -316,32 +317,8 @@ async function run(
     );
   };
 
-  // Not every fetch (an interceptor, a body already handed over) stops a
-  // pending read on abort, so every wait races the signal as well. Each
-  // wait has its own listener, removed when the wait settles: a
-  // Promise.race against one promise that stays pending for the stream's
-  // life keeps every read's result (each chunk) reachable through that
-  // promise's reactions, which leaked a watch stream's every byte.
-  const untilAborted = <T>(work: Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
-      if (signal.aborted) {
-        work.catch(() => {});
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(
-        value => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        error => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+  // Every wait on the upstream races the signal as well (untilAborted).
+  const wait = <T>(work: Promise<T>) => untilAborted(work, signal);
 
   try {
     return await send();
@@ -356,7 +333,7 @@ async function run(
     let response: Response;
     for (let hop = 0; ; hop++) {
       try {
-        response = await untilAborted(
+        response = await wait(
           doFetch(url, { method, headers, body, signal, redirect: 'manual' }),
         );
       } catch (error) {
@@ -433,7 +410,7 @@ async function run(
       const reader = response.body.getReader();
       try {
         for (;;) {
-          const { done, value } = await untilAborted(reader.read());
+          const { done, value } = await wait(reader.read());
           if (done) break;
           size += value.byteLength;
           if (size > options.maxBytes) {
@@ -497,7 +474,7 @@ async function run(
     };
     try {
       for (;;) {
-        const { done, value } = await untilAborted(reader.read());
+        const { done, value } = await wait(reader.read());
         if (done) break;
         armIdle();
         pending += decoder.decode(value, { stream: true });

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import { untilAborted } from '../../http/untilAborted';
 
 /** What a pull or merge request is made of. */
 export interface PullRequestChange {
@@ -127,28 +128,6 @@ export function hostDetail(body: unknown, fallback: string): string {
     }
   }
   return parts.filter(Boolean).join(': ') || fallback;
-}
-
-/** Rejects as soon as `signal` aborts, whatever the promise still waits for. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      value => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      error => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
