@@ -301,6 +301,8 @@ export interface FleetRow {
   health: string;
   /** The chart version deployed. */
   version?: string;
+  /** The Git commit deployed, for an Application rendered from a repository (no chart). */
+  revision?: string;
   lastDeployedAt?: string;
   /**
    * When the instance did not answer: `status` is its failure

@@ -253,6 +253,21 @@ export const ordersFleet: FleetPage = {
       version: '1.16.0',
     },
     {
+      // Rendered from the GitOps repository (a Kafka CR), not a chart.
+      component: 'kafka',
+      pipeline: 'orders',
+      entityRef: 'component:default/orders-kafka',
+      owner: 'group:default/data-engineering',
+      environment: 'dev',
+      instance: 'dev',
+      application: 'orders-kafka-dev',
+      url: 'https://argocd-dev.example.com/applications/argocd/orders-kafka-dev',
+      status: 'healthy',
+      sync: 'Synced',
+      health: 'Healthy',
+      revision: '8d7938fbeef340e94a640a5df1290214f5bba055',
+    },
+    {
       component: 'trino',
       pipeline: 'orders',
       entityRef: 'component:default/orders-trino',
@@ -279,7 +294,7 @@ export const ordersFleet: FleetPage = {
       version: '1.16.0',
     },
   ],
-  total: 4,
+  total: 5,
   offset: 0,
   limit: 500,
   instances: [

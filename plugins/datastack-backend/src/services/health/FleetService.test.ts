@@ -23,7 +23,10 @@ function app(name: string, component: string, rv: string): Application {
       project: 'default',
       destination: { name: 'in-cluster', namespace: name },
     },
-    status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } },
+    status: {
+      sync: { status: 'Synced', revision: 'c0ffee1' },
+      health: { status: 'Healthy' },
+    },
   } as Application;
 }
 
@@ -95,6 +98,10 @@ describe('FleetService from the live inventory', () => {
       'b-trino',
     ]);
     expect(applicationUrl).toHaveBeenCalledTimes(3);
+    // Rendered from a repository (no chart): the row names the commit.
+    expect(page.items[0]).toEqual(
+      expect.objectContaining({ revision: 'c0ffee1', version: undefined }),
+    );
 
     // One Application changed: only its row is built again.
     live.set([

@@ -352,6 +352,8 @@ export class FleetService {
         sync: health.sync.status,
         health: health.health.status,
         version: health.chart?.version,
+        ...(!health.chart &&
+          health.sync.revision && { revision: health.sync.revision }),
         lastDeployedAt: health.lastDeployedAt,
       },
       ...(health.settling && {

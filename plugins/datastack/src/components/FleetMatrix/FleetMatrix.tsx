@@ -120,7 +120,10 @@ function Cell(props: { apps: FleetRow[]; newest?: string; skew: boolean }) {
               variant="body2"
               className={behind ? classes.behind : undefined}
             >
-              {app.version ?? 'version unknown'}
+              {app.version ??
+                (app.revision
+                  ? `revision ${app.revision.slice(0, 7)}`
+                  : 'version unknown')}
               {behind ? ` (behind ${props.newest})` : ''}
             </Typography>
             <Typography variant="caption" display="block" color="textSecondary">

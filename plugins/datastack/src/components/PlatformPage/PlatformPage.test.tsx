@@ -103,6 +103,12 @@ describe('PlatformPage', () => {
         .getByRole('cell', { name: /^trino/ })
         .closest('tr')!;
       expect(trino).toHaveTextContent('Version skew: 1.38.0, 1.42.0');
+      // A rendered instance shows the commit Argo CD deployed.
+      const kafka = within(matrix)
+        .getByRole('cell', { name: /^kafka/ })
+        .closest('tr')!;
+      expect(kafka).toHaveTextContent('revision 8d7938f');
+      expect(kafka).not.toHaveTextContent('version unknown');
       expect(
         within(trino).getByRole('link', { name: 'data-engineering' }),
       ).toHaveAttribute('href', '/catalog/default/group/data-engineering');
