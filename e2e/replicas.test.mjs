@@ -341,7 +341,6 @@ describe(
       // stream over and lists; the recovered pipeline's Applications, made
       // after the kill, are in the inventory from then on, and in every
       // replica's within a poll of the database.
-      // B reads what the holder writes within a poll of the database.
       const hasApplication = async replica => {
         const res = await replica.api(path_);
         if (!res.ok) return false;
@@ -389,6 +388,14 @@ describe(
         )}`,
       );
 
+      // Every row of both answers came from the live inventory.
+      for (const answer of [onC, onB]) {
+        assert.ok(
+          answer.rows.length > 0 &&
+            answer.rows.every(r => r.inventory?.state === 'live'),
+          JSON.stringify(answer.rows.map(r => r.inventory)),
+        );
+      }
       const dev = onC.rows.find(r => r.instance === 'dev');
       assert.equal(dev?.status, 'ok', JSON.stringify(onC.rows));
       assert.equal(dev.inventory?.state, 'live');

@@ -112,6 +112,17 @@ describe('CatalogEntities', () => {
       { credentials: bob },
     );
 
+    // Two tokens of one user (other group claims) are two batches.
+    getEntitiesByRefs.mockClear();
+    const dave = mockCredentials.user('user:default/dave');
+    const earlier = { ...dave, expiresAt: new Date('2026-12-07T10:00:00Z') };
+    const later = { ...dave, expiresAt: new Date('2026-12-07T11:00:00Z') };
+    await Promise.all([
+      entities.get(REF, earlier),
+      entities.get('component:default/orders-trino', later),
+    ]);
+    expect(getEntitiesByRefs).toHaveBeenCalledTimes(2);
+
     getEntitiesByRefs.mockRejectedValueOnce(new Error('catalog is down'));
     const carol = mockCredentials.user('user:default/carol');
     const failed = await Promise.allSettled([

@@ -7,7 +7,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 import { CachedLoader } from './CachedLoader';
-import { TickBatches } from './TickBatches';
+import { TickBatches, callerOf } from './TickBatches';
 
 const DEFAULT_TTL_MS = 5_000;
 
@@ -84,7 +84,7 @@ export class CatalogEntities {
   ): Promise<Entity | undefined> {
     const read = async () => ({
       entity: await this.#reads.ask(
-        callerKey(credentials),
+        callerOf(credentials),
         credentials,
         entityRef,
       ),

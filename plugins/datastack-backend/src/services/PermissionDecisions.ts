@@ -8,29 +8,9 @@ import {
   type AuthorizePermissionRequest,
 } from '@backstage/plugin-permission-common';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
-import { TickBatches } from './TickBatches';
+import { TickBatches, callerOf } from './TickBatches';
 
 const DEFAULT_TTL_MS = 2_000;
-
-/**
- * Whose decision it is: the principal, and for a user the token's expiry,
- * so two tokens of one user (issued with different group claims) never
- * share a decision. No part of the token itself is kept.
- */
-function principalKey(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user') {
-    return `user:${principal.userEntityRef}:${
-      credentials.expiresAt?.getTime() ?? ''
-    }`;
-  }
-  if (principal.type === 'service') return `service:${principal.subject}`;
-  return principal.type;
-}
 
 /**
  * The permission framework's decisions for the routes, at less cost per
@@ -92,7 +72,7 @@ export class PermissionDecisions {
     request: AuthorizePermissionRequest,
     credentials: BackstageCredentials,
   ): Promise<AuthorizeResult> {
-    const caller = principalKey(credentials);
+    const caller = callerOf(credentials);
     const key = `${caller}\0${request.permission.name}\0${
       'resourceRef' in request ? request.resourceRef ?? '' : ''
     }`;

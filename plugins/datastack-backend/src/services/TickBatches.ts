@@ -10,6 +10,27 @@ interface Batch<Q, A> {
 }
 
 /**
+ * Who asks, as a batch and a decision are kept apart: the principal, and
+ * for a user the token's expiry, so two tokens of one user (issued with
+ * different group claims) never share a batch or a decision. No part of
+ * the token itself is kept.
+ */
+export function callerOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user') {
+    return `user:${principal.userEntityRef}:${
+      credentials.expiresAt?.getTime() ?? ''
+    }`;
+  }
+  if (principal.type === 'service') return `service:${principal.subject}`;
+  return principal.type;
+}
+
+/**
  * The questions one caller asks within one turn of the event loop, sent
  * on as one call: the requests a page's burst brings in together (the
  * card, the glance strip, the tabs, forty users' pollers) cost one

@@ -162,6 +162,26 @@ describe('fetchUpstream', () => {
     await expect(pending).rejects.toBe(reason);
   });
 
+  it('cancels the body of an answer that a fetch ignoring the signal gives after the abort', async () => {
+    const cancelled = jest.fn();
+    let answer!: (response: Response) => void;
+    const controller = new AbortController();
+    const pending = fetchUpstream('http://argocd.test/late', {
+      timeoutMs: 10_000,
+      maxBytes: 1000,
+      signal: controller.signal,
+      fetch: () => new Promise<Response>(resolve => (answer = resolve)),
+    });
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    answer(
+      new Response(new ReadableStream({ cancel: cancelled }), { status: 200 }),
+    );
+    await new Promise(r => setImmediate(r));
+    expect(cancelled).toHaveBeenCalled();
+  });
+
   it('follows redirects within the origin, at most 5', async () => {
     server.use(
       http.get(`${BASE}/r/:n`, ({ params }) => {

@@ -333,9 +333,22 @@ async function run(
     let response: Response;
     for (let hop = 0; ; hop++) {
       try {
-        response = await wait(
-          doFetch(url, { method, headers, body, signal, redirect: 'manual' }),
+        const fetching = doFetch(url, {
+          method,
+          headers,
+          body,
+          signal,
+          redirect: 'manual',
+        });
+        // A fetch that ignores the signal may still answer after the
+        // abort: its body is cancelled, not left holding the connection.
+        fetching.then(
+          late => {
+            if (signal.aborted) late.body?.cancel().catch(() => {});
+          },
+          () => {},
         );
+        response = await wait(fetching);
       } catch (error) {
         throw transportError(error, url);
       }

@@ -65,7 +65,7 @@ describe('FleetService from the live inventory', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('builds the rows in the background after the inventory changes, at most once a second, so a page only cuts them', async () => {
+  it('builds the rows in the background after the inventory changes, at most once a second and while the fleet is viewed, so a page only cuts them', async () => {
     const applicationUrl = jest.fn(
       (name: string) => `https://argocd.dev/applications/${name}`,
     );
@@ -113,5 +113,17 @@ describe('FleetService from the live inventory', () => {
     expect(applicationUrl).toHaveBeenCalledTimes(4);
     expect((await fleet.page({ offset: 0, limit: 10 })).total).toBe(3);
     expect(applicationUrl).toHaveBeenCalledTimes(4);
+
+    // Nobody has looked for ten minutes: a change waits for the next page.
+    jest.advanceTimersByTime(10 * 60_000 + 1);
+    live.set([
+      app('b-trino', 'trino', '3'),
+      app('a-airflow', 'airflow', '1'),
+      app('c-superset', 'superset', '1'),
+    ]);
+    jest.advanceTimersByTime(1_000);
+    expect(applicationUrl).toHaveBeenCalledTimes(4);
+    await fleet.page({ offset: 0, limit: 10 });
+    expect(applicationUrl).toHaveBeenCalledTimes(5);
   });
 });

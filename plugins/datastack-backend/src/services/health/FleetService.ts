@@ -36,6 +36,8 @@ interface InstanceFleet {
 
 /** How often at most the rows are rebuilt from the inventory after it changed. */
 const WARM_INTERVAL_MS = 1_000;
+/** How long after a page the rows keep following the inventory. */
+const WARM_WHILE_VIEWED_MS = 10 * 60_000;
 
 /** One Application's fleet row, kept while its resourceVersion is the same and no deadline passed. */
 interface RowMemo {
@@ -87,6 +89,8 @@ export class FleetService {
     }
   >();
   #warmTimer?: NodeJS.Timeout;
+  #warmedOnce = false;
+  #lastPageAt = -Infinity;
   /** A failed instance's last known rows, while it keeps failing the same way. */
   readonly #failed = new Map<
     string,
@@ -131,10 +135,19 @@ export class FleetService {
       lastKnownTtlMs: LAST_KNOWN_TTL_MS,
     });
     // The rows follow the inventory in the background, at most once per
-    // WARM_INTERVAL_MS: a page, the first one after a fresh list of 50,000
-    // included, finds them built and ordered instead of building them.
+    // WARM_INTERVAL_MS, until every instance is first built and then while
+    // the fleet is viewed: a page, the first one after a fresh list of
+    // 50,000 included, finds them built and ordered instead of building them.
     options.inventory?.onChange(() => {
       if (this.#warmTimer) return;
+      // After the first complete build, only while someone looks: an idle
+      // fleet page costs nothing per change.
+      if (
+        this.#warmedOnce &&
+        Date.now() - this.#lastPageAt > WARM_WHILE_VIEWED_MS
+      ) {
+        return;
+      }
       this.#warmTimer = setTimeout(() => {
         this.#warmTimer = undefined;
         this.#warm();
@@ -143,7 +156,10 @@ export class FleetService {
     });
   }
 
-  /** Builds what changed of every instance's rows, and their order, from the inventory. */
+  /**
+   * Builds what changed of each instance's rows from the inventory, and
+   * their order once every instance has rows.
+   */
   #warm(): void {
     try {
       const fleets: InstanceFleet[] = [];
@@ -151,11 +167,14 @@ export class FleetService {
         const answer = this.#inventory?.answer(client.name, {
           selector: LABEL_COMPONENT,
         });
-        // An instance the inventory cannot answer for is fetched by a page.
-        if (!answer) return;
-        fleets.push(this.#inventoryFleet(client, answer));
+        // An instance the inventory cannot answer for yet (still listing,
+        // or never) is left to the page.
+        if (answer) fleets.push(this.#inventoryFleet(client, answer));
       }
-      this.#ordered(fleets);
+      if (fleets.length === this.#clients.length) {
+        this.#ordered(fleets);
+        this.#warmedOnce = true;
+      }
     } catch (error) {
       this.#logger.warn('Fleet rows could not be built from the inventory', {
         error: (error as Error).message,
@@ -173,7 +192,7 @@ export class FleetService {
       selector: LABEL_COMPONENT,
     });
     if (answer) return this.#inventoryFleet(client, answer);
-    const key = `fleet:v1:${client.name}`;
+    const key = `fleet:v2:${client.name}`;
     const fleet = await this.#loader.load(key, () => this.#fetch(client));
     if (fleet.status === 'ok') return fleet;
     const memo = this.#failed.get(client.name);
@@ -196,6 +215,7 @@ export class FleetService {
   }
 
   async page(query: FleetQuery): Promise<FleetPage> {
+    this.#lastPageAt = Date.now();
     const fleets = await Promise.all(
       this.#clients.map(client => this.#instance(client)),
     );
