@@ -80,12 +80,14 @@ describe('FleetService from the live inventory', () => {
       inventory: live.inventory,
     });
 
-    live.set([app('b-trino', 'trino', '1'), app('a-airflow', 'airflow', '1')]);
-    live.set([
-      app('b-trino', 'trino', '1'),
+    // Three Applications, trino's at resourceVersion `trinoRv`.
+    const three = (trinoRv: string) => [
+      app('b-trino', 'trino', trinoRv),
       app('a-airflow', 'airflow', '1'),
       app('c-superset', 'superset', '1'),
-    ]);
+    ];
+    live.set(three('1').slice(0, 2));
+    live.set(three('1'));
     expect(applicationUrl).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1_000);
     // Two changes within the second: one build, each row once.
@@ -104,11 +106,7 @@ describe('FleetService from the live inventory', () => {
     );
 
     // One Application changed: only its row is built again.
-    live.set([
-      app('b-trino', 'trino', '2'),
-      app('a-airflow', 'airflow', '1'),
-      app('c-superset', 'superset', '1'),
-    ]);
+    live.set(three('2'));
     jest.advanceTimersByTime(1_000);
     expect(applicationUrl).toHaveBeenCalledTimes(4);
     expect((await fleet.page({ offset: 0, limit: 10 })).total).toBe(3);
@@ -116,11 +114,7 @@ describe('FleetService from the live inventory', () => {
 
     // Nobody has looked for ten minutes: a change waits for the next page.
     jest.advanceTimersByTime(10 * 60_000 + 1);
-    live.set([
-      app('b-trino', 'trino', '3'),
-      app('a-airflow', 'airflow', '1'),
-      app('c-superset', 'superset', '1'),
-    ]);
+    live.set(three('3'));
     jest.advanceTimersByTime(1_000);
     expect(applicationUrl).toHaveBeenCalledTimes(4);
     await fleet.page({ offset: 0, limit: 10 });
