@@ -9,15 +9,12 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { ScrollTable } from '../common/ScrollTable';
+import { shortSha } from '../common/versions';
 
 const useStyles = makeStyles({
   nowrap: { whiteSpace: 'nowrap' },
   text: { overflowWrap: 'normal', wordBreak: 'keep-all' },
 });
-
-function shortSha(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
-}
 
 /** `Alice <alice@example.com>` → `Alice`. */
 function authorName(author: string): string {

@@ -50,6 +50,7 @@ import {
   SETTLING_REFRESH_INTERVAL_MS,
   SIGNALLED_REFRESH_INTERVAL_MS,
 } from '../common/usePolledValue';
+import { shortSha } from '../common/versions';
 
 export { REFRESH_INTERVAL_MS, SETTLING_REFRESH_INTERVAL_MS };
 
@@ -87,9 +88,7 @@ function shortRevision(app: ApplicationHealth): string | undefined {
   const revision =
     app.sync.revision ??
     app.sync.revisions?.find(r => /^[0-9a-f]{40}$/.test(r));
-  return revision && /^[0-9a-f]{40}$/.test(revision)
-    ? revision.slice(0, 7)
-    : revision;
+  return revision && shortSha(revision);
 }
 
 /** `14:02`, or the date too when it is not today. */

@@ -14,7 +14,11 @@ import {
   formatTime,
   statusLabels,
 } from '../common/StatusLabels';
-import { compareEnvironments, compareVersions } from '../common/versions';
+import {
+  compareEnvironments,
+  compareVersions,
+  shortSha,
+} from '../common/versions';
 import { ScrollTable } from '../common/ScrollTable';
 
 const NO_ENVIRONMENT = '—';
@@ -122,7 +126,7 @@ function Cell(props: { apps: FleetRow[]; newest?: string; skew: boolean }) {
             >
               {app.version ??
                 (app.revision
-                  ? `revision ${app.revision.slice(0, 7)}`
+                  ? `revision ${shortSha(app.revision)}`
                   : 'version unknown')}
               {behind ? ` (behind ${props.newest})` : ''}
             </Typography>

@@ -20,6 +20,11 @@ export function compareVersions(a: string, b: string): number {
   return x.pre.localeCompare(y.pre, 'en', { numeric: true });
 }
 
+/** A Git commit's 7-character short form; any other revision as it is. */
+export function shortSha(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
+}
+
 /** The oldest of some versions, or undefined for none. */
 export function oldestVersion(versions: Array<string | undefined>) {
   return versions
