@@ -7,21 +7,9 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 import { CachedLoader } from './CachedLoader';
-import { TickBatches, callerOf } from './TickBatches';
+import { TickBatches, callerOf, principalOf } from './TickBatches';
 
 const DEFAULT_TTL_MS = 5_000;
-
-/** Whose view of the catalog an answer is: the catalog filters by caller. */
-function callerKey(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user') return `user:${principal.userEntityRef}`;
-  if (principal.type === 'service') return `service:${principal.subject}`;
-  return principal.type;
-}
 
 /**
  * The entity a route names, read from the catalog with the caller's own
@@ -91,7 +79,7 @@ export class CatalogEntities {
     });
     if (!this.#loader) return (await read()).entity;
     const { entity } = await this.#loader.load(
-      `entity:v1:${callerKey(credentials)}:${entityRef}`,
+      `entity:v1:${principalOf(credentials)}:${entityRef}`,
       read,
     );
     return entity;

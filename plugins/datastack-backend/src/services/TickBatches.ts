@@ -9,6 +9,18 @@ interface Batch<Q, A> {
   }>;
 }
 
+/** Who the principal is (`user:<ref>`, `service:<subject>`, `none`), nothing of the token. */
+export function principalOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user') return `user:${principal.userEntityRef}`;
+  if (principal.type === 'service') return `service:${principal.subject}`;
+  return principal.type;
+}
+
 /**
  * Who asks, as a batch and a decision are kept apart: the principal, and
  * for a user the token's expiry, so two tokens of one user (issued with
@@ -16,18 +28,10 @@ interface Batch<Q, A> {
  * the token itself is kept.
  */
 export function callerOf(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user') {
-    return `user:${principal.userEntityRef}:${
-      credentials.expiresAt?.getTime() ?? ''
-    }`;
-  }
-  if (principal.type === 'service') return `service:${principal.subject}`;
-  return principal.type;
+  const principal = principalOf(credentials);
+  return (credentials.principal as { type: string }).type === 'user'
+    ? `${principal}:${credentials.expiresAt?.getTime() ?? ''}`
+    : principal;
 }
 
 /**
