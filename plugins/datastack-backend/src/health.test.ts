@@ -671,6 +671,65 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     expect(upstream).toEqual([]);
   });
 
+  it("answers 404, as the catalog would, where the catalog's read policy hides the entity from the caller", async () => {
+    const conditional: string[] = [];
+    const asked: string[] = [];
+    const permissions = mockServices.permissions.mock({
+      // The health read is allowed for every entity; the catalog's read has
+      // an owner condition, decided for each entity on its own.
+      authorizeConditional: async (requests, options) =>
+        requests.map(r => {
+          conditional.push(
+            `${r.permission.name} ${
+              (options.credentials.principal as { userEntityRef?: string })
+                .userEntityRef
+            }`,
+          );
+          return r.permission.name === 'catalog.entity.read'
+            ? {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'catalog',
+                resourceType: 'catalog-entity',
+                conditions: {
+                  rule: 'IS_ENTITY_OWNER',
+                  resourceType: 'catalog-entity',
+                  params: { claims: ['group:default/team-a'] },
+                },
+              }
+            : { result: AuthorizeResult.ALLOW };
+        }),
+      authorize: async requests =>
+        requests.map(r => {
+          const ref = 'resourceRef' in r ? r.resourceRef : undefined;
+          asked.push(`${r.permission.name} ${ref}`);
+          return {
+            result:
+              ref === 'component:default/orders-kafka'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          };
+        }),
+    });
+    const get = await backend([permissions.factory]);
+    const hidden = await get('default/component/orders-kafka');
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.message).toBe(
+      'No entity component:default/orders-kafka in the catalog',
+    );
+    expect(upstream).toEqual([]);
+    const shown = await get('default/component/payments');
+    expect(shown.status).toBe(200);
+    // Asked as the caller: once for every entity, then each entity's catalog read.
+    expect(conditional.sort()).toEqual([
+      'catalog.entity.read user:default/mock',
+      'datastack.health.read user:default/mock',
+    ]);
+    expect(asked).toEqual([
+      'catalog.entity.read component:default/orders-kafka',
+      'catalog.entity.read component:default/payments',
+    ]);
+  });
+
   describe('fleet', () => {
     const fleet = async (query: string, extra: any[] = []) => {
       const app = await startApp(extra);

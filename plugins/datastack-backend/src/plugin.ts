@@ -237,7 +237,11 @@ export const datastackPlugin = createBackendPlugin({
               progressDeadlineMs,
               inventory,
             }),
-            entities: CatalogEntities.fromConfig(config, { catalog, cache }),
+            entities: CatalogEntities.fromConfig(config, {
+              catalog,
+              auth,
+              cache,
+            }),
             httpAuth,
             decisions: PermissionDecisions.fromConfig(config, permissions),
             inventory,

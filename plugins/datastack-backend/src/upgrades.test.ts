@@ -896,6 +896,9 @@ describe.each(databases.eachSupportedId())(
                     : AuthorizeResult.ALLOW,
               };
             }),
+          // Every signed-in user reads the catalog.
+          authorizeConditional: async requests =>
+            requests.map(() => ({ result: AuthorizeResult.ALLOW })),
         });
         const { post } = await start({ features: [permissions.factory] });
         const res = await post(url('sneaky-trino'), { version: '1.42.2' });

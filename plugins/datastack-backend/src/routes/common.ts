@@ -6,6 +6,7 @@ import {
   BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import express from 'express';
 import { z } from 'zod';
 import type { CatalogEntities } from '../services/CatalogEntities';
@@ -90,7 +91,7 @@ export function jsonBody(): [
 }
 
 export interface AuthorizeDeps {
-  /** The catalog, read with the caller's credentials (briefly cached per caller). */
+  /** The catalog, read with the plugin's credentials (briefly cached). */
   entities: CatalogEntities;
   httpAuth: HttpAuthService;
   decisions: PermissionDecisions;
@@ -98,7 +99,11 @@ export interface AuthorizeDeps {
 
 /** The permission checks every route module shares. */
 export function authorizers(deps: AuthorizeDeps) {
-  /** The entity of the path, after the permission check on it. */
+  /**
+   * The entity of the path, after the permission check on it and the
+   * catalog's own read permission for the caller: an entity the catalog
+   * would not show the caller is "not found", as the catalog answers it.
+   */
   async function authorizedEntity(
     req: express.Request,
     ref: { namespace: string; kind: string; name: string },
@@ -107,18 +112,23 @@ export function authorizers(deps: AuthorizeDeps) {
   ): Promise<Entity> {
     const credentials = await deps.httpAuth.credentials(req);
     const entityRef = stringifyEntityRef(ref);
-    // Both calls at once: the entity is only used once the decision allows it.
-    const [decision, entity] = await Promise.all([
+    // All at once (both decisions in one `authorize`): the entity is only
+    // used once both decisions allow it.
+    const [decision, visible, entity] = await Promise.all([
       deps.decisions.decide(
         { permission, resourceRef: entityRef },
         credentials,
       ),
-      deps.entities.get(entityRef, credentials),
+      deps.decisions.decide(
+        { permission: catalogEntityReadPermission, resourceRef: entityRef },
+        credentials,
+      ),
+      deps.entities.get(entityRef),
     ]);
     if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
     }
-    if (!entity) {
+    if (visible !== AuthorizeResult.ALLOW || !entity) {
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     }
     return entity;

@@ -1,39 +1,46 @@
-import type {
-  BackstageCredentials,
-  CacheService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, CacheService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 import { CachedLoader } from './CachedLoader';
-import { TickBatches, callerOf, principalOf } from './TickBatches';
+import { TickBatches } from './TickBatches';
 
 const DEFAULT_TTL_MS = 5_000;
 
 /**
- * The entity a route names, read from the catalog with the caller's own
- * credentials (so the catalog's read permission applies) and reused for a
- * few seconds per caller through the cache service, so a card polling every
- * few seconds, or another replica answering the same caller, does not ask
- * the catalog each time. The key holds the caller: one caller's view never
- * answers another. A missing entity is never cached. `ttlMs` 0 turns it off.
- * The entities one caller needs in one turn of the event loop (a burst of
- * requests over many entities) are read in one `getEntitiesByRefs`, which
- * the catalog authorises and answers in one query, instead of one request
- * each.
+ * The entity a route names, read from the catalog with the plugin's own
+ * credentials and shared by every caller for a few seconds through the cache
+ * service, so forty teams' cards polling the same entity, or another replica
+ * answering, do not ask the catalog each time. It answers nothing on its own:
+ * each route also asks the policy whether its caller may read the entity in
+ * the catalog (`catalog.entity.read` with the entity's reference, in the
+ * same `authorize` batch as the route's own permission), so a caller sees
+ * exactly what the catalog would have shown them. A missing entity is never
+ * cached. `ttlMs` 0 turns the cache off. The entities needed in one turn of
+ * the event loop (a burst of requests over many entities) are read with one
+ * `getEntitiesByRefs`.
+ *
+ * Read with the plugin's credentials because a user's read costs the
+ * catalog a second internal request (its own `authorizeConditional`) on
+ * every read, and a burst of cold entities then waits on two requests
+ * queued behind it instead of one; a service read is allowed at once.
  */
 export class CatalogEntities {
   readonly #catalog: CatalogService;
   readonly #loader?: CachedLoader<{ entity?: Entity }>;
   readonly #reads: TickBatches<string, Entity | undefined>;
 
+  readonly #auth: AuthService;
+
   constructor(options: {
     catalog: CatalogService;
+    auth: AuthService;
     cache: CacheService;
     ttlMs: number;
   }) {
     this.#catalog = options.catalog;
+    this.#auth = options.auth;
     this.#reads = new TickBatches(
       async (entityRefs, credentials) =>
         (
@@ -53,7 +60,7 @@ export class CatalogEntities {
   /** Reads `datastack.health.entityCacheTtlMs` (default 5000, 0 turns it off). */
   static fromConfig(
     config: Config,
-    deps: { catalog: CatalogService; cache: CacheService },
+    deps: { catalog: CatalogService; auth: AuthService; cache: CacheService },
   ): CatalogEntities {
     const key = 'datastack.health.entityCacheTtlMs';
     const ttlMs = config.getOptionalNumber(key) ?? DEFAULT_TTL_MS;
@@ -66,22 +73,20 @@ export class CatalogEntities {
     return new CatalogEntities({ ...deps, ttlMs });
   }
 
-  async get(
-    entityRef: string,
-    credentials: BackstageCredentials,
-  ): Promise<Entity | undefined> {
+  /**
+   * The entity as the catalog holds it, for a route that has asked whether
+   * its caller may read it (`catalog.entity.read`).
+   */
+  async get(entityRef: string): Promise<Entity | undefined> {
     const read = async () => ({
       entity: await this.#reads.ask(
-        callerOf(credentials),
-        credentials,
+        'plugin',
+        await this.#auth.getOwnServiceCredentials(),
         entityRef,
       ),
     });
     if (!this.#loader) return (await read()).entity;
-    const { entity } = await this.#loader.load(
-      `entity:v1:${principalOf(credentials)}:${entityRef}`,
-      read,
-    );
+    const { entity } = await this.#loader.load(`entity:v2:${entityRef}`, read);
     return entity;
   }
 }

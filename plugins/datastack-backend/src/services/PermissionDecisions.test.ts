@@ -4,6 +4,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   AuthorizeResult,
   type AuthorizePermissionRequest,
+  type QueryPermissionRequest,
 } from '@backstage/plugin-permission-common';
 import {
   datastackApplicationSyncPermission,
@@ -12,10 +13,16 @@ import {
 } from '@datastack/plugin-datastack-common';
 import { PermissionDecisions } from './PermissionDecisions';
 
-/** A policy that allows entities whose name starts with "ok", counting its calls. */
+/**
+ * A policy that allows entities whose name starts with "ok", counting its
+ * calls. Asked for every entity at once (`authorizeConditional`) it answers
+ * CONDITIONAL, as a policy with an owner condition does, or `wide` when set.
+ */
 function policy() {
   const calls: AuthorizePermissionRequest[][] = [];
+  const conditionalCalls: QueryPermissionRequest[][] = [];
   let fail = false;
+  let wide: AuthorizeResult.ALLOW | AuthorizeResult.DENY | undefined;
   const permissions = {
     authorize: jest.fn(async (requests: AuthorizePermissionRequest[]) => {
       calls.push(requests);
@@ -27,11 +34,33 @@ function policy() {
             : AuthorizeResult.DENY,
       }));
     }),
-    authorizeConditional: jest.fn(),
+    authorizeConditional: jest.fn(
+      async (requests: QueryPermissionRequest[]) => {
+        conditionalCalls.push(requests);
+        if (fail) throw new Error('permission backend unavailable');
+        return requests.map(r =>
+          wide
+            ? { result: wide }
+            : {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'catalog',
+                resourceType: r.permission.resourceType,
+                conditions: {
+                  rule: 'HAS_NAME_PREFIX',
+                  params: { prefix: 'ok' },
+                },
+              },
+        );
+      },
+    ),
   } as unknown as PermissionsService;
   return {
     permissions,
     calls,
+    conditionalCalls,
+    answerForEveryEntity: (value: typeof wide) => {
+      wide = value;
+    },
     failNext: (value: boolean) => {
       fail = value;
     },
@@ -106,6 +135,85 @@ describe('PermissionDecisions', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('asks once per caller and permission when the policy answers for every entity, with conditions for none', async () => {
+    const { permissions, calls, conditionalCalls, answerForEveryEntity } =
+      policy();
+    let now = 1_000;
+    const decisions = new PermissionDecisions({
+      permissions,
+      ttlMs: 2_000,
+      now: () => now,
+    });
+    const alice = mockCredentials.user('user:default/alice');
+    answerForEveryEntity(AuthorizeResult.ALLOW);
+    // Forty entities, in one turn and in the next ones: one question.
+    const first = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        decisions.decide(read(`nope-${i}`), alice),
+      ),
+    );
+    for (let i = 20; i < 40; i++) {
+      expect(await decisions.decide(read(`nope-${i}`), alice)).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    }
+    expect(new Set(first)).toEqual(new Set([AuthorizeResult.ALLOW]));
+    expect(conditionalCalls).toEqual([
+      [{ permission: datastackHealthReadPermission }],
+    ]);
+    expect(calls).toHaveLength(0);
+    expect(
+      (permissions.authorizeConditional as jest.Mock).mock.calls[0][1],
+    ).toEqual({ credentials: alice });
+
+    // Another caller asks for itself; a DENY for every entity is a DENY for each.
+    answerForEveryEntity(AuthorizeResult.DENY);
+    const bob = mockCredentials.user('user:default/bob');
+    expect(await decisions.decide(read('ok-a'), bob)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(conditionalCalls).toHaveLength(2);
+    // After the TTL, alice's answer is asked again and is the policy's new one.
+    now += 2_000;
+    expect(await decisions.decide(read('ok-a'), alice)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(conditionalCalls).toHaveLength(3);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("asks each entity on its own when the policy's answer has conditions, and never with a TTL of 0", async () => {
+    const { permissions, calls, conditionalCalls } = policy();
+    const decisions = new PermissionDecisions({ permissions, ttlMs: 2_000 });
+    const alice = mockCredentials.user('user:default/alice');
+    expect(
+      await Promise.all([
+        decisions.decide(read('ok-a'), alice),
+        decisions.decide(read('nope'), alice),
+      ]),
+    ).toEqual([AuthorizeResult.ALLOW, AuthorizeResult.DENY]);
+    expect(await decisions.decide(read('ok-b'), alice)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    // One conditional question, then each entity with its reference.
+    expect(conditionalCalls).toHaveLength(1);
+    expect(calls.flat().map(r => 'resourceRef' in r && r.resourceRef)).toEqual([
+      'component:default/ok-a',
+      'component:default/nope',
+      'component:default/ok-b',
+    ]);
+
+    const uncached = policy();
+    const each = new PermissionDecisions({
+      permissions: uncached.permissions,
+      ttlMs: 0,
+    });
+    uncached.answerForEveryEntity(AuthorizeResult.ALLOW);
+    expect(await each.decide(read('nope'), alice)).toBe(AuthorizeResult.DENY);
+    expect(uncached.conditionalCalls).toHaveLength(0);
+    expect(uncached.calls).toHaveLength(1);
+  });
+
   it('asks anew for every write, whatever the TTL', async () => {
     const { permissions, calls } = policy();
     const decisions = new PermissionDecisions({ permissions, ttlMs: 60_000 });
@@ -120,7 +228,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('keeps no decision from a failed call: every waiting request fails, the next one asks again', async () => {
-    const { permissions, calls, failNext } = policy();
+    const { permissions, calls, conditionalCalls, failNext } = policy();
     const decisions = new PermissionDecisions({ permissions, ttlMs: 60_000 });
     const alice = mockCredentials.user('user:default/alice');
     failNext(true);
@@ -133,7 +241,9 @@ describe('PermissionDecisions', () => {
     await expect(decisions.decide(read('ok-a'), alice)).resolves.toBe(
       AuthorizeResult.ALLOW,
     );
-    expect(calls).toHaveLength(2);
+    // The failed conditional question was not kept either: asked again.
+    expect(conditionalCalls).toHaveLength(2);
+    expect(calls).toHaveLength(1);
   });
 
   it('tells two tokens of one user apart by their expiry', async () => {

@@ -5,7 +5,10 @@ import type {
 import type { Config } from '@backstage/config';
 import {
   AuthorizeResult,
+  isResourcePermission,
   type AuthorizePermissionRequest,
+  type PolicyDecision,
+  type QueryPermissionRequest,
 } from '@backstage/plugin-permission-common';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 import { TickBatches, callerOf } from './TickBatches';
@@ -14,15 +17,26 @@ const DEFAULT_TTL_MS = 2_000;
 
 /**
  * The permission framework's decisions for the routes, at less cost per
- * answer: every decision the requests of one turn of the event loop need
- * for one caller goes to the policy as one `authorize` call (Backstage's
- * batch form), identical concurrent questions share it, and a read decision
- * (`attributes.action` `read`) is reused for the same caller, permission
- * and entity for `datastack.permissions.decisionTtlMs` (default 2000; 0
- * asks every time). A write (sync, propose, refresh, manage) is always
- * asked anew. Nothing is widened: each answer is still decided for its own
- * caller and entity; a decision reused is one the policy gave that caller
- * for that entity at most the TTL ago.
+ * answer:
+ *
+ * - every decision the requests of one turn of the event loop need for one
+ *   caller goes to the policy as one call (Backstage's batch form), and
+ *   identical concurrent questions share it;
+ * - a read (`attributes.action` `read`) of a resource is first asked once
+ *   per caller and permission with `authorizeConditional`, as the catalog
+ *   asks its own reads: when the policy answers ALLOW or DENY without
+ *   conditions, that is its answer for every entity, and a page over forty
+ *   entities costs one question instead of forty. Only when it answers
+ *   CONDITIONAL is each entity asked (`authorize` with its reference, whose
+ *   conditions the resource's owner plugin applies);
+ * - a read decision is reused for the same caller (and entity, when it
+ *   depends on one) for `datastack.permissions.decisionTtlMs` (default
+ *   2000; 0 asks every time, and every entity on its own).
+ *
+ * A write (sync, propose, refresh, manage) is always asked anew, for its
+ * entity. Nothing is widened: each answer is still the policy's for its own
+ * caller and entity; a decision reused is one the policy gave that caller at
+ * most the TTL ago.
  */
 export class PermissionDecisions {
   readonly #permissions: PermissionsService;
@@ -33,6 +47,7 @@ export class PermissionDecisions {
     { at: number; result: Promise<AuthorizeResult> }
   >();
   readonly #batches: TickBatches<AuthorizePermissionRequest, AuthorizeResult>;
+  readonly #conditional: TickBatches<QueryPermissionRequest, PolicyDecision>;
 
   constructor(options: {
     permissions: PermissionsService;
@@ -45,6 +60,11 @@ export class PermissionDecisions {
         (await this.#permissions.authorize(requests, { credentials })).map(
           decision => decision.result,
         ),
+      'the permission framework',
+    );
+    this.#conditional = new TickBatches(
+      (requests, credentials) =>
+        this.#permissions.authorizeConditional(requests, { credentials }),
       'the permission framework',
     );
     this.#ttlMs = options.ttlMs;
@@ -73,25 +93,51 @@ export class PermissionDecisions {
     credentials: BackstageCredentials,
   ): Promise<AuthorizeResult> {
     const caller = callerOf(credentials);
-    const key = `${caller}\0${request.permission.name}\0${
-      'resourceRef' in request ? request.resourceRef ?? '' : ''
-    }`;
+    const reusable =
+      request.permission.attributes.action === 'read' && this.#ttlMs > 0;
+    const resourceRef =
+      'resourceRef' in request ? request.resourceRef : undefined;
+    if (!reusable) return this.#batches.ask(caller, credentials, request);
+    if (resourceRef && isResourcePermission(request.permission)) {
+      const permission = request.permission;
+      // The policy's answer for every entity, keyed apart from a basic
+      // decision by the `\0*` no entity reference holds; CONDITIONAL is
+      // kept too, so the next entity goes straight to its own question.
+      const wide = this.#reused(`${caller}\0${permission.name}\0*`, () =>
+        this.#conditional
+          .ask(caller, credentials, { permission })
+          .then(decision => decision.result),
+      );
+      return wide.then(result =>
+        result === AuthorizeResult.CONDITIONAL
+          ? this.#reused(`${caller}\0${permission.name}\0${resourceRef}`, () =>
+              this.#batches.ask(caller, credentials, request),
+            )
+          : result,
+      );
+    }
+    return this.#reused(
+      `${caller}\0${request.permission.name}\0${resourceRef ?? ''}`,
+      () => this.#batches.ask(caller, credentials, request),
+    );
+  }
+
+  /** The decision under `key` if it is younger than the TTL, else `ask`'s. */
+  #reused(
+    key: string,
+    ask: () => Promise<AuthorizeResult>,
+  ): Promise<AuthorizeResult> {
     const now = this.#now();
-    const reusable = request.permission.attributes.action === 'read';
     const known = this.#decided.get(key);
-    if (known && (reusable ? now - known.at < this.#ttlMs : false)) {
-      return known.result;
-    }
-    const result = this.#batches.ask(caller, credentials, request);
-    if (reusable) {
-      if (this.#decided.size >= 10_000) this.#sweep(now);
-      const entry = { at: now, result };
-      this.#decided.set(key, entry);
-      // A failed question is not an answer: the next request asks again.
-      result.catch(() => {
-        if (this.#decided.get(key) === entry) this.#decided.delete(key);
-      });
-    }
+    if (known && now - known.at < this.#ttlMs) return known.result;
+    const result = ask();
+    if (this.#decided.size >= 10_000) this.#sweep(now);
+    const entry = { at: now, result };
+    this.#decided.set(key, entry);
+    // A failed question is not an answer: the next request asks again.
+    result.catch(() => {
+      if (this.#decided.get(key) === entry) this.#decided.delete(key);
+    });
     return result;
   }
 

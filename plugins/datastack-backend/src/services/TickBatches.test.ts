@@ -18,7 +18,7 @@ describe('TickBatches', () => {
     expect(send).toHaveBeenCalledTimes(2);
   });
 
-  it('rejects the questions left unanswered, naming who answered too few, and every question when sending fails', async () => {
+  it('rejects the questions left unanswered, naming who answered too few, and every question when sending fails or answers no list', async () => {
     const short = new TickBatches(async () => ['only one'], 'the catalog');
     const settled = await Promise.allSettled([
       short.ask('alice', alice, 'a'),
@@ -39,5 +39,25 @@ describe('TickBatches', () => {
         throwing.ask('alice', alice, 'b'),
       ]),
     ).rejects.toThrow('no connection');
+
+    // A malformed answer (no list, not even a promise) fails every question.
+    const malformed = new TickBatches<string, string>(
+      () => undefined as unknown as Promise<string[]>,
+      'the permission framework',
+    );
+    const answers = await Promise.allSettled([
+      malformed.ask('alice', alice, 'a'),
+      malformed.ask('alice', alice, 'b'),
+    ]);
+    expect(answers).toEqual([
+      {
+        status: 'rejected',
+        reason: new Error('the permission framework did not answer a list'),
+      },
+      {
+        status: 'rejected',
+        reason: new Error('the permission framework did not answer a list'),
+      },
+    ]);
   });
 });

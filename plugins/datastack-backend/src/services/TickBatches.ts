@@ -88,15 +88,22 @@ export class TickBatches<Q, A> {
   #flush(batch: Batch<Q, A>): void {
     let sent: Promise<A[]>;
     try {
-      sent = this.#send(
-        batch.items.map(i => i.question),
-        batch.credentials,
+      // Whatever `send` gives back (a value, a rejection, nothing), every
+      // item of the batch settles: none is left waiting.
+      sent = Promise.resolve(
+        this.#send(
+          batch.items.map(i => i.question),
+          batch.credentials,
+        ),
       );
     } catch (error) {
       sent = Promise.reject(error);
     }
     sent
       .then(answers => {
+        if (!Array.isArray(answers)) {
+          throw new Error(`${this.#what} did not answer a list`);
+        }
         batch.items.forEach((item, index) => {
           if (index >= answers.length) {
             item.reject(new Error(`${this.#what} answered too few`));
