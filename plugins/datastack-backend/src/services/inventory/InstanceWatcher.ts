@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { createHash } from 'node:crypto';
 import type { InventoryState } from '@datastack/plugin-datastack-common';
 import {
   type ApplicationWatchEvent,
@@ -16,6 +17,25 @@ import {
   type StoredChange,
 } from './InventoryStore';
 import type { InventoryConfig } from './config';
+
+/**
+ * What two projections of one Application are compared by: the document
+ * without its resourceVersion, which every status write changes, even one
+ * that changed nothing the projection keeps. Its digest, not the document,
+ * is kept: 28 bytes an Application instead of about 2 KB.
+ */
+function contentDigest(change: StoredChange): string {
+  const doc = change.doc ?? '';
+  // The projection writes metadata first, so the first occurrence is the
+  // Application's own resourceVersion.
+  const content = change.resourceVersion
+    ? doc.replace(
+        `"resourceVersion":${JSON.stringify(change.resourceVersion)}`,
+        '',
+      )
+    : doc;
+  return createHash('sha1').update(content).digest('base64');
+}
 
 /** The stream looked stalled: Argo CD moved on and sent nothing. */
 class StalledError extends Error {
@@ -67,6 +87,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * two probes in a row. Reconnects back off exponentially up to
  * `reconnectMaxMs`. Every write goes through the lease check; a lost lease
  * ends the watcher.
+ *
+ * A change whose projection is the one this watcher last wrote for that
+ * Application (Argo CD's reconciliation rewrites each Application's status
+ * every few minutes, `reconciledAt` and a new resourceVersion, often with
+ * nothing else changed) is not written: no row, no work for the replicas,
+ * no signal to the browsers. The digests are this watcher's, so they start
+ * empty with each lease, when another replica may have written since.
  */
 export class InstanceWatcher {
   readonly #o: InstanceWatcherOptions;
@@ -75,6 +102,8 @@ export class InstanceWatcher {
   #state: InventoryState;
   #lastLiveAt?: string;
   #pending = new Map<string, StoredChange>();
+  /** The digest of what this watcher last wrote for each Application. */
+  readonly #written = new Map<string, string>();
   #flushTimer?: NodeJS.Timeout;
   #writing: Promise<void> = Promise.resolve();
   #writeError?: unknown;
@@ -370,15 +399,33 @@ export class InstanceWatcher {
     }
   }
 
-  /** Writes in order, one batch at a time; then this replica reads them back. */
+  /**
+   * Writes in order, one batch at a time, leaving out the Applications
+   * whose projection is the one last written; then this replica reads them
+   * back. A batch left empty that way writes nothing (the state alone is
+   * written by an empty batch).
+   */
   #write(changes: StoredChange[]): Promise<void> {
     const next = this.#writing.then(async () => {
-      for (const change of changes) change.seq = ++this.#seq;
+      const digests = new Map<StoredChange, string>();
+      const fresh = changes.filter(change => {
+        if (change.deleted) return true;
+        const digest = contentDigest(change);
+        if (this.#written.get(change.key) === digest) return false;
+        digests.set(change, digest);
+        return true;
+      });
+      if (changes.length && !fresh.length) return;
+      for (const change of fresh) change.seq = ++this.#seq;
       await this.#o.store.write(
         this.#o.holder,
         { ...this.#state, seq: this.#seq },
-        changes,
+        fresh,
       );
+      for (const change of fresh) {
+        if (change.deleted) this.#written.delete(change.key);
+        else this.#written.set(change.key, digests.get(change)!);
+      }
       await this.#o.catchUp();
     });
     this.#writing = next.catch(error => {

@@ -161,6 +161,61 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     );
   });
 
+  it('writes nothing for a reconciliation that changed nothing it keeps, and writes the next real change', async () => {
+    const inventory = replica();
+    await eventually('the inventory to go live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const client = clientOf(sandbox);
+    const [first, second] = sandbox.applications();
+    const app = (name: string) =>
+      inventory.answer('dev', { name })?.applications.at(0);
+    const listed = app(first.metadata.name)!.metadata.resourceVersion;
+    const listedSecond = app(second.metadata.name)!.metadata.resourceVersion;
+    const changes: string[][] = [];
+    inventory.onChange(instances => changes.push(instances));
+    const rows = async () =>
+      (
+        await knex('datastack_inventory_applications')
+          .where({ instance: 'dev' })
+          .select('resource_version')
+      ).map(r => r.resource_version);
+    const before = await rows();
+
+    // A refresh: Argo CD rewrites reconciledAt, with a new resourceVersion.
+    const refreshed = await client.getApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+      refresh: 'normal',
+    });
+    expect(refreshed.metadata.resourceVersion).not.toBe(listed);
+    // Then a real change to another Application, after it in the stream.
+    await client.syncApplication(second.metadata.name, {
+      appNamespace: second.metadata.namespace,
+    });
+    await eventually('the sync to reach the inventory', () =>
+      app(second.metadata.name)?.metadata.resourceVersion !== listedSecond
+        ? true
+        : undefined,
+    );
+    expect(app(first.metadata.name)!.metadata.resourceVersion).toBe(listed);
+    expect(app(first.metadata.name)!.status).not.toHaveProperty('reconciledAt');
+    expect((await rows()).filter(rv => !before.includes(rv))).not.toContain(
+      refreshed.metadata.resourceVersion,
+    );
+    expect(changes.length).toBeGreaterThan(0);
+
+    // A real change to the first one is written.
+    await client.syncApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+    });
+    await eventually('the first one to change', () =>
+      app(first.metadata.name)?.metadata.resourceVersion !== listed
+        ? true
+        : undefined,
+    );
+    expect(app(first.metadata.name)!.status?.operationState).toBeDefined();
+  });
+
   it('answers by name, namespace, project and selector as Argo CD does', async () => {
     const inventory = replica();
     await eventually('live', () =>

@@ -42,7 +42,8 @@ export function applicationKey(app: Application): string {
  * sync, health, operation without its per-resource results, the last
  * deployments, images, conditions and every resource's status), without
  * what only Argo CD's own UI needs (managed fields, the last-applied
- * annotation, each sync's result per resource, old history).
+ * annotation, each sync's result per resource, old history) and without
+ * `reconciledAt`, which each reconciliation rewrites and nothing reads.
  */
 export function projectApplication(app: Application): Application {
   const metadata = app.metadata;
@@ -107,7 +108,6 @@ export function projectApplication(app: Application): Application {
         ...(status.summary && { summary: status.summary }),
         ...(status.resources && { resources: status.resources }),
         ...(status.conditions && { conditions: status.conditions }),
-        ...(status.reconciledAt && { reconciledAt: status.reconciledAt }),
       },
     }),
   };
