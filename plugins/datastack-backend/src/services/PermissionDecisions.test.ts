@@ -67,6 +67,22 @@ function policy() {
   };
 }
 
+/** Decisions with a TTL of 2 s on a clock the test moves on. */
+function onClock(permissions: PermissionsService) {
+  let now = 1_000;
+  const decisions = new PermissionDecisions({
+    permissions,
+    ttlMs: 2_000,
+    now: () => now,
+  });
+  return {
+    decisions,
+    pass: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
 const read = (name: string) => ({
   permission: datastackHealthReadPermission,
   resourceRef: `component:default/${name}`,
@@ -112,15 +128,10 @@ describe('PermissionDecisions', () => {
 
   it('reuses a read decision for the same caller and entity within the TTL, and asks again after it', async () => {
     const { permissions, calls } = policy();
-    let now = 1_000;
-    const decisions = new PermissionDecisions({
-      permissions,
-      ttlMs: 2_000,
-      now: () => now,
-    });
+    const { decisions, pass } = onClock(permissions);
     const alice = mockCredentials.user('user:default/alice');
     await decisions.decide(read('ok-a'), alice);
-    now += 1_999;
+    pass(1_999);
     await decisions.decide(read('ok-a'), alice);
     expect(calls).toHaveLength(1);
     // Another entity, another caller: their own questions.
@@ -130,7 +141,7 @@ describe('PermissionDecisions', () => {
       mockCredentials.user('user:default/bob'),
     );
     expect(calls).toHaveLength(3);
-    now += 1;
+    pass(1);
     await decisions.decide(read('ok-a'), alice);
     expect(calls).toHaveLength(4);
   });
@@ -138,12 +149,7 @@ describe('PermissionDecisions', () => {
   it('asks once per caller and permission when the policy answers for every entity, with conditions for none', async () => {
     const { permissions, calls, conditionalCalls, answerForEveryEntity } =
       policy();
-    let now = 1_000;
-    const decisions = new PermissionDecisions({
-      permissions,
-      ttlMs: 2_000,
-      now: () => now,
-    });
+    const { decisions, pass } = onClock(permissions);
     const alice = mockCredentials.user('user:default/alice');
     answerForEveryEntity(AuthorizeResult.ALLOW);
     // Forty entities, in one turn and in the next ones: one question.
@@ -174,7 +180,7 @@ describe('PermissionDecisions', () => {
     );
     expect(conditionalCalls).toHaveLength(2);
     // After the TTL, alice's answer is asked again and is the policy's new one.
-    now += 2_000;
+    pass(2_000);
     expect(await decisions.decide(read('ok-a'), alice)).toBe(
       AuthorizeResult.DENY,
     );
