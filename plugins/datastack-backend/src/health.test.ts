@@ -11,6 +11,7 @@ import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import request from 'supertest';
 import { datastackPlugin } from './plugin';
+import { datastackPermissions } from './services/__testUtils__/permissions';
 
 const CANARY = 'canary-token-5c1e';
 const DEV = 'https://argocd-dev.example.com';
@@ -313,20 +314,24 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
   });
 
   /** A test backend with the plugin, the config above and the entities in the catalog. */
-  async function startApp(extra: any[] = [], data: object = config) {
+  async function startApp(
+    extra: any[] = [],
+    data: object = config,
+    catalog: any = catalogServiceMock.factory({ entities }),
+  ) {
     const { server: app } = await startTestBackend({
       features: [
         datastackPlugin,
         mockServices.rootConfig.factory({ data }),
-        catalogServiceMock.factory({ entities }),
+        catalog,
         ...extra,
       ],
     });
     return app;
   }
 
-  async function backend(extra: any[] = []) {
-    const app = await startApp(extra);
+  async function backend(extra: any[] = [], catalog?: any) {
+    const app = await startApp(extra, config, catalog);
     return (path: string) =>
       request(app)
         .get(`/api/datastack/health/entity/${path}`)
@@ -660,14 +665,44 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
   });
 
   it('refuses a caller the permission policy denies, naming the entity', async () => {
-    const get = await backend([
-      mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-    ]);
+    const get = await backend([datastackPermissions(AuthorizeResult.DENY)]);
     const res = await get('default/component/orders-kafka');
     expect(res.status).toBe(403);
     expect(res.body.error.message).toBe(
       'Not allowed to read the health of component:default/orders-kafka',
     );
+    expect(upstream).toEqual([]);
+  });
+
+  it('answers 404, not 403, for an entity the catalog hides, whatever the route permission says, even when the catalog read fails', async () => {
+    const get = await backend([
+      mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+    ]);
+    const res = await get('default/component/orders-kafka');
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe(
+      'No entity component:default/orders-kafka in the catalog',
+    );
+
+    const failing = catalogServiceMock.mock({
+      getEntitiesByRefs: async () => {
+        throw new Error('catalog unavailable');
+      },
+      queryEntities: async () => {
+        throw new Error('catalog unavailable');
+      },
+    });
+    const hiddenAndFailing = await backend(
+      [mockServices.permissions.factory({ result: AuthorizeResult.DENY })],
+      failing.factory,
+    );
+    expect(
+      (await hiddenAndFailing('default/component/orders-kafka')).status,
+    ).toBe(404);
+    const visibleAndFailing = await backend([], failing.factory);
+    expect(
+      (await visibleAndFailing('default/component/orders-kafka')).status,
+    ).toBe(500);
     expect(upstream).toEqual([]);
   });
 
@@ -844,9 +879,7 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     });
 
     it('refuses a caller without the write permission', async () => {
-      const app = await startApp([
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-      ]);
+      const app = await startApp([datastackPermissions(AuthorizeResult.DENY)]);
       const res = await request(app)
         .post(
           '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/refresh',

@@ -29,6 +29,7 @@ import {
   TestChart,
 } from './services/upgrades/__testUtils__/charts';
 import { datastackPlugin } from './plugin';
+import { datastackPermissions } from './services/__testUtils__/permissions';
 
 const CANARY = 'canary-argocd-token-9f3e';
 const CHART_CANARY = 'canary-chart-password-41d0';
@@ -493,11 +494,7 @@ describe.each(databases.eachSupportedId())(
           urlReaderServiceFactory,
           datastackUrlReaderFactory,
           ...(options.permissions
-            ? [
-                mockServices.permissions.factory({
-                  result: options.permissions,
-                }),
-              ]
+            ? [datastackPermissions(options.permissions)]
             : []),
           ...(options.features ?? []),
         ],

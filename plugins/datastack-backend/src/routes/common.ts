@@ -112,9 +112,11 @@ export function authorizers(deps: AuthorizeDeps) {
   ): Promise<Entity> {
     const credentials = await deps.httpAuth.credentials(req);
     const entityRef = stringifyEntityRef(ref);
-    // All at once (both decisions in one `authorize`): the entity is only
-    // used once both decisions allow it.
-    const [decision, visible, entity] = await Promise.all([
+    // All at once; the entity is only used once both decisions allow it.
+    // The catalog's own answer comes first: an entity hidden from the
+    // caller is "not found" whatever the route's permission says, and a
+    // failed catalog read is only an error for a caller allowed to see it.
+    const [decision, visible, read] = await Promise.all([
       deps.decisions.decide(
         { permission, resourceRef: entityRef },
         credentials,
@@ -123,12 +125,20 @@ export function authorizers(deps: AuthorizeDeps) {
         { permission: catalogEntityReadPermission, resourceRef: entityRef },
         credentials,
       ),
-      deps.entities.get(entityRef),
+      deps.entities.get(entityRef).then(
+        found => ({ entity: found }),
+        (error: unknown) => ({ error }),
+      ),
     ]);
+    if (visible !== AuthorizeResult.ALLOW) {
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    }
     if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Not allowed to ${verb} ${entityRef}`);
     }
-    if (visible !== AuthorizeResult.ALLOW || !entity) {
+    if ('error' in read) throw read.error;
+    const entity = read.entity;
+    if (!entity) {
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     }
     return entity;

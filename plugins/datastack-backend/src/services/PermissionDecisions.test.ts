@@ -265,6 +265,70 @@ describe('PermissionDecisions', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('tells two tokens of one user apart by the token itself, even with the same expiry, and a token a service holds for the user', async () => {
+    const { permissions, conditionalCalls } = policy();
+    const decisions = new PermissionDecisions({ permissions, ttlMs: 60_000 });
+    // As Backstage's credentials carry their token: not enumerable.
+    const withToken = (token: string, actor?: string) => {
+      const credentials = {
+        ...mockCredentials.user('user:default/alice'),
+        expiresAt: new Date(1_000_000),
+        ...(actor && {
+          principal: {
+            type: 'user',
+            userEntityRef: 'user:default/alice',
+            actor: { type: 'service', subject: actor },
+          },
+        }),
+      };
+      Object.defineProperty(credentials, 'token', {
+        enumerable: false,
+        value: token,
+      });
+      return credentials as typeof credentials;
+    };
+    const fleet = { permission: datastackFleetReadPermission };
+    await decisions.decide(read('ok-a'), withToken('token-with-groups-a'));
+    await decisions.decide(read('ok-b'), withToken('token-with-groups-a'));
+    expect(conditionalCalls).toHaveLength(1);
+    await decisions.decide(read('ok-a'), withToken('token-with-groups-b'));
+    expect(conditionalCalls).toHaveLength(2);
+    await decisions.decide(
+      read('ok-a'),
+      withToken('token-with-groups-a', 'plugin:scaffolder'),
+    );
+    expect(conditionalCalls).toHaveLength(3);
+    const calls = (permissions.authorize as jest.Mock).mock.calls.length;
+    await decisions.decide(fleet, withToken('token-with-groups-a'));
+    await decisions.decide(fleet, withToken('token-with-groups-a'));
+    expect((permissions.authorize as jest.Mock).mock.calls.length).toBe(
+      calls + 1,
+    );
+  });
+
+  it('asks for each service caller on its own, with its own credentials: two tokens of one subject may carry different restrictions', async () => {
+    const { permissions, calls, conditionalCalls } = policy();
+    const decisions = new PermissionDecisions({ permissions, ttlMs: 60_000 });
+    const unrestricted = mockCredentials.service('external:ci');
+    const restricted = mockCredentials.service('external:ci', {
+      permissionNames: ['catalog.entity.read'],
+    });
+    const fleet = { permission: datastackFleetReadPermission };
+    await Promise.all([
+      decisions.decide(fleet, unrestricted),
+      decisions.decide(fleet, restricted),
+    ]);
+    await decisions.decide(read('ok-a'), restricted);
+    await decisions.decide(read('ok-a'), restricted);
+    expect(conditionalCalls).toHaveLength(0);
+    expect(calls).toHaveLength(4);
+    expect(
+      (permissions.authorize as jest.Mock).mock.calls.map(
+        c => c[1].credentials,
+      ),
+    ).toEqual([unrestricted, restricted, restricted, restricted]);
+  });
+
   it('reads datastack.permissions.decisionTtlMs and names it when it is wrong', () => {
     const { permissions } = policy();
     expect(() =>

@@ -34,7 +34,8 @@ const DEFAULT_TTL_MS = 2_000;
  *   2000; 0 asks every time, and every entity on its own).
  *
  * A write (sync, propose, refresh, manage) is always asked anew, for its
- * entity. Nothing is widened: each answer is still the policy's for its own
+ * entity. A service caller is always asked on its own: its decision is
+ * local to this process and depends on its token's access restrictions. Nothing is widened: each answer is still the policy's for its own
  * caller and entity; a decision reused is one the policy gave that caller at
  * most the TTL ago.
  */
@@ -92,6 +93,14 @@ export class PermissionDecisions {
     request: AuthorizePermissionRequest,
     credentials: BackstageCredentials,
   ): Promise<AuthorizeResult> {
+    if ((credentials.principal as { type: string }).type === 'service') {
+      // A service's decision is made in this process from its token's
+      // access restrictions (no call to the policy), and two tokens may
+      // share a subject with different restrictions: asked on its own.
+      return this.#permissions
+        .authorize([request], { credentials })
+        .then(([decision]) => decision.result);
+    }
     const caller = callerOf(credentials);
     const reusable =
       request.permission.attributes.action === 'read' && this.#ttlMs > 0;

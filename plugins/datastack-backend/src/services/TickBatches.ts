@@ -1,4 +1,5 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { createHash } from 'node:crypto';
 
 interface Batch<Q, A> {
   credentials: BackstageCredentials;
@@ -9,29 +10,34 @@ interface Batch<Q, A> {
   }>;
 }
 
-/** Who the principal is (`user:<ref>`, `service:<subject>`, `none`), nothing of the token. */
-export function principalOf(credentials: BackstageCredentials): string {
+/**
+ * Who asks, as a batch and a decision are kept apart: the user, the service
+ * that acts for them (if any), and a digest of the token itself, so two
+ * tokens of one user (issued with different ownership claims, even within
+ * the same second) never share a batch or a decision. Only the digest is
+ * kept, never the token. Backstage keeps the token on the credentials as a
+ * non-enumerable `token`; without one (test credentials), the expiry stands
+ * in. Services are not keyed here: {@link PermissionDecisions} asks for each
+ * of them on its own (their decision is local and depends on the token's
+ * access restrictions, which a subject does not name).
+ */
+export function callerOf(credentials: BackstageCredentials): string {
   const principal = credentials.principal as {
     type: string;
     userEntityRef?: string;
     subject?: string;
+    actor?: { subject?: string };
   };
-  if (principal.type === 'user') return `user:${principal.userEntityRef}`;
   if (principal.type === 'service') return `service:${principal.subject}`;
-  return principal.type;
-}
-
-/**
- * Who asks, as a batch and a decision are kept apart: the principal, and
- * for a user the token's expiry, so two tokens of one user (issued with
- * different group claims) never share a batch or a decision. No part of
- * the token itself is kept.
- */
-export function callerOf(credentials: BackstageCredentials): string {
-  const principal = principalOf(credentials);
-  return (credentials.principal as { type: string }).type === 'user'
-    ? `${principal}:${credentials.expiresAt?.getTime() ?? ''}`
-    : principal;
+  if (principal.type !== 'user') return principal.type;
+  const token = (credentials as { token?: unknown }).token;
+  const proof =
+    typeof token === 'string'
+      ? createHash('sha256').update(token).digest('base64url').slice(0, 22)
+      : `exp:${credentials.expiresAt?.getTime() ?? ''}`;
+  return `user:${principal.userEntityRef}\0${
+    principal.actor?.subject ?? ''
+  }\0${proof}`;
 }
 
 /**
