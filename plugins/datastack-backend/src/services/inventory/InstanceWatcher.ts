@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { createHash } from 'node:crypto';
 import type { InventoryState } from '@datastack/plugin-datastack-common';
 import {
+  type Application,
   type ApplicationWatchEvent,
   ArgoCdClient,
   ArgoCdRequestError,
@@ -19,22 +20,33 @@ import {
 import type { InventoryConfig } from './config';
 
 /**
- * What two projections of one Application are compared by: the document
+ * What two projections of one Application are compared by: the projection
  * without its resourceVersion, which every status write changes, even one
  * that changed nothing the projection keeps. Its digest, not the document,
  * is kept: 28 bytes an Application instead of about 2 KB.
  */
+const contentDigests = new WeakMap<StoredChange, string>();
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('base64');
+
+/** The change that stores `app`'s projection, with its content digest. */
+function changeOf(key: string, app: Application): StoredChange {
+  const projection = projectApplication(app);
+  const rv = app.metadata.resourceVersion;
+  const change: StoredChange = {
+    key,
+    seq: 0,
+    deleted: false,
+    ...(rv && { resourceVersion: rv }),
+    doc: JSON.stringify(projection),
+  };
+  const { resourceVersion: _dropped, ...metadata } = projection.metadata;
+  contentDigests.set(change, sha1(JSON.stringify({ ...projection, metadata })));
+  return change;
+}
+
 function contentDigest(change: StoredChange): string {
-  const doc = change.doc ?? '';
-  // The projection writes metadata first, so the first occurrence is the
-  // Application's own resourceVersion.
-  const content = change.resourceVersion
-    ? doc.replace(
-        `"resourceVersion":${JSON.stringify(change.resourceVersion)}`,
-        '',
-      )
-    : doc;
-  return createHash('sha1').update(content).digest('base64');
+  return contentDigests.get(change) ?? sha1(change.doc ?? '');
 }
 
 /** The stream looked stalled: Argo CD moved on and sent nothing. */
@@ -104,6 +116,8 @@ export class InstanceWatcher {
   #pending = new Map<string, StoredChange>();
   /** The digest of what this watcher last wrote for each Application. */
   readonly #written = new Map<string, string>();
+  /** The last state written, without its asOf and resourceVersion. */
+  #writtenState?: string;
   #flushTimer?: NodeJS.Timeout;
   #writing: Promise<void> = Promise.resolve();
   #writeError?: unknown;
@@ -334,7 +348,7 @@ export class InstanceWatcher {
   }
 
   /** The changes that bring the projection to `items`: new or changed ones, and removals. */
-  #diff(items: Array<import('@datastack/plugin-datastack-node').Application>) {
+  #diff(items: Application[]) {
     const current = this.#o.current();
     const seen = new Set<string>();
     const changes: StoredChange[] = [];
@@ -344,13 +358,7 @@ export class InstanceWatcher {
       seen.add(key);
       const rv = app.metadata.resourceVersion;
       if (current.has(key) && rv && current.get(key) === rv) continue;
-      changes.push({
-        key,
-        seq: 0,
-        deleted: false,
-        ...(rv && { resourceVersion: rv }),
-        doc: JSON.stringify(projectApplication(app)),
-      });
+      changes.push(changeOf(key, app));
     }
     for (const key of current.keys()) {
       if (!seen.has(key)) changes.push({ key, seq: 0, deleted: true });
@@ -362,15 +370,17 @@ export class InstanceWatcher {
     const app = event.application;
     const key = applicationKey(app);
     const rv = app.metadata.resourceVersion;
-    this.#pending.set(key, {
+    this.#pending.set(
       key,
-      seq: 0,
-      deleted: event.type === 'DELETED',
-      ...(rv && { resourceVersion: rv }),
-      ...(event.type !== 'DELETED' && {
-        doc: JSON.stringify(projectApplication(app)),
-      }),
-    });
+      event.type === 'DELETED'
+        ? {
+            key,
+            seq: 0,
+            deleted: true,
+            ...(rv && { resourceVersion: rv }),
+          }
+        : changeOf(key, app),
+    );
     if (resourceVersion) {
       this.#state = { ...this.#state, resourceVersion };
     }
@@ -402,8 +412,8 @@ export class InstanceWatcher {
   /**
    * Writes in order, one batch at a time, leaving out the Applications
    * whose projection is the one last written; then this replica reads them
-   * back. A batch left empty that way writes nothing (the state alone is
-   * written by an empty batch).
+   * back. A batch left empty that way writes nothing unless the state
+   * changed (an empty batch writes the state alone).
    */
   #write(changes: StoredChange[]): Promise<void> {
     const next = this.#writing.then(async () => {
@@ -415,13 +425,33 @@ export class InstanceWatcher {
         digests.set(change, digest);
         return true;
       });
-      if (changes.length && !fresh.length) return;
+      // The state (live after a relist, say) is written even when every
+      // change was skipped; only a batch that changes neither is dropped
+      // (asOf and the instance's resourceVersion move with every event).
+      const {
+        asOf: _asOf,
+        resourceVersion: _resourceVersion,
+        ...stateNow
+      } = this.#state;
+      const stateKey = JSON.stringify(stateNow);
+      if (changes.length && !fresh.length && stateKey === this.#writtenState) {
+        return;
+      }
+      const afterSeq = this.#seq;
       for (const change of fresh) change.seq = ++this.#seq;
-      await this.#o.store.write(
-        this.#o.holder,
-        { ...this.#state, seq: this.#seq },
-        fresh,
-      );
+      try {
+        await this.#o.store.write(
+          this.#o.holder,
+          { ...this.#state, seq: this.#seq },
+          fresh,
+          afterSeq,
+        );
+      } catch (error) {
+        // Nothing was written: the next write follows the last one that was.
+        this.#seq = afterSeq;
+        throw error;
+      }
+      this.#writtenState = stateKey;
       for (const change of fresh) {
         if (change.deleted) this.#written.delete(change.key);
         else this.#written.set(change.key, digests.get(change)!);

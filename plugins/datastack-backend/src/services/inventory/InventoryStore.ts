@@ -114,16 +114,27 @@ export class InventoryStore {
 
   /**
    * Writes `changes` and the instance's state in one transaction, if
-   * `holder` still holds the lease; throws {@link LeaseLostError} otherwise.
+   * `holder` still holds the lease and the instance's last sequence number
+   * is still `afterSeq` (what the writer last wrote or read); throws
+   * {@link LeaseLostError} otherwise. The second check fences a writer whose
+   * lease lapsed unnoticed while another replica wrote, and which then took
+   * it back: its view of the rows is out of date, so it must start again.
    */
   async write(
     holder: string,
     state: Omit<StoredInstance, 'holder'>,
     changes: StoredChange[],
+    afterSeq: number,
     now = Date.now(),
   ): Promise<void> {
     await this.#db.transaction(async tx => {
       await this.#checkLease(tx, state.instance, holder, now);
+      const row = await tx(INSTANCES)
+        .where({ instance: state.instance })
+        .first('seq');
+      if (Number(row?.seq ?? 0) !== afterSeq) {
+        throw new LeaseLostError(state.instance);
+      }
       for (let i = 0; i < changes.length; i += WRITE_CHUNK) {
         await tx(APPLICATIONS)
           .insert(

@@ -7,7 +7,7 @@ import { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import type { Knex } from 'knex';
 import { migrateDatabase } from '../database';
 import type { InventoryConfig } from './config';
-import { InventoryStore } from './InventoryStore';
+import { InventoryStore, LeaseLostError } from './InventoryStore';
 import { LiveInventory } from './LiveInventory';
 
 if (process.env.DATASTACK_TEST_POSTGRES_URL) {
@@ -85,11 +85,11 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
   let sandbox: ArgoCdSandbox;
   const running: LiveInventory[] = [];
 
-  function replica(): LiveInventory {
+  function replica(options: Partial<InventoryConfig> = {}): LiveInventory {
     const inventory = new LiveInventory({
       clients: [clientOf(sandbox)],
       store: new InventoryStore(knex),
-      config,
+      config: { ...config, ...options },
       logger: mockServices.logger.mock(),
     });
     running.push(inventory);
@@ -214,6 +214,38 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
         : undefined,
     );
     expect(app(first.metadata.name)!.status?.operationState).toBeDefined();
+  });
+
+  it('writes the live state after a relist whose every change was a reconciliation', async () => {
+    // No probe for a minute: only the relist can write the state back.
+    const inventory = replica({ probeIntervalMs: 60_000 });
+    await eventually('the inventory to go live', () =>
+      inventory.state('dev')?.state === 'live' ? true : undefined,
+    );
+    await eventually('the stream to be open', () =>
+      sandbox.streams.open === 1 ? true : undefined,
+    );
+    const [first] = sandbox.applications();
+    const row = () =>
+      knex('datastack_inventory_instances').where({ instance: 'dev' }).first();
+    const seq = Number((await row()).seq);
+    // Skipped as it streams in: the stored row keeps its resourceVersion.
+    await clientOf(sandbox).getApplication(first.metadata.name, {
+      appNamespace: first.metadata.namespace,
+      refresh: 'normal',
+    });
+    await new Promise(r => setTimeout(r, 200));
+    expect(Number((await row()).seq)).toBe(seq);
+
+    const droppedAt = new Date().toISOString();
+    expect(sandbox.dropStreams()).toBe(1);
+    // The relist finds that Application's resourceVersion moved, skips it,
+    // and still stores that the instance is live again.
+    const stored = await eventually('the stored state live again', async () => {
+      const r = await row();
+      return r.state === 'live' && r.since > droppedAt ? r : undefined;
+    });
+    expect(stored.message).toBeNull();
   });
 
   it('answers by name, namespace, project and selector as Argo CD does', async () => {
@@ -368,6 +400,39 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     );
     expect(await store.lastSeq('dev')).toBe(before);
     expect(names(a)).toHaveLength(30);
+  });
+
+  it('a holder whose lease lapsed while another replica wrote starts again from what is stored', async () => {
+    const a = replica();
+    await eventually('live', () =>
+      a.state('dev')?.state === 'live' ? true : undefined,
+    );
+    const store = new InventoryStore(knex);
+    // Another replica wrote meanwhile (its lease came and went unnoticed):
+    // the stored sequence is past a's.
+    const seq = await store.lastSeq('dev');
+    await knex('datastack_inventory_instances')
+      .where({ instance: 'dev' })
+      .update({ seq: seq + 5 });
+    const { holder } = await knex('datastack_inventory_leases')
+      .where({ instance: 'dev' })
+      .first();
+    await expect(
+      store.write(
+        holder,
+        { instance: 'dev', state: 'live', since: '', seq: seq + 6 },
+        [],
+        seq,
+      ),
+    ).rejects.toThrow(LeaseLostError);
+
+    // a's next write is refused; it starts a new watcher, which reads the
+    // stored sequence and writes after it.
+    await deleteFirst();
+    await eventually('the deletion, written after the other replica', () =>
+      names(a)?.length === 29 ? true : undefined,
+    );
+    expect(await store.lastSeq('dev')).toBeGreaterThan(seq + 5);
   });
 
   /** Every state the inventory passed through, as this replica saw it. */
