@@ -41,6 +41,22 @@ export async function inventoryLive(backend, names, ms = 300_000) {
   );
 }
 
+/**
+ * Resolves once the backend's copy of the catalog's Datastack entities holds
+ * at least `count` (it is read every 10 s, so entities registered a moment
+ * ago are not in it yet; a page view then reads the catalog itself).
+ */
+export async function catalogCopied(backend, count, ms = 60_000) {
+  return eventually(
+    async () => {
+      const res = await backend.api('/api/datastack/health/inventory');
+      const { catalog } = await res.json();
+      return catalog?.current && catalog.entities >= count && catalog;
+    },
+    { ms, every: 250, what: `a copy of ${count} catalog entities` },
+  );
+}
+
 /** The state one instance's inventory is in, as the backend reports it. */
 export async function inventoryState(backend, name) {
   const res = await backend.api('/api/datastack/health/inventory');

@@ -8,7 +8,7 @@ import {
   root,
   startBackend,
 } from '../../e2e/lib.mjs';
-import { inventoryLive } from './measure.mjs';
+import { catalogCopied, inventoryLive } from './measure.mjs';
 
 export async function startProductionBackend(sandbox, entities) {
   const backend = await startBackend({
@@ -38,6 +38,8 @@ export async function startProductionBackend(sandbox, entities) {
       backend,
       sandbox.instances.map(i => i.name),
     );
+    // As a running portal is: its entities were registered long ago.
+    await catalogCopied(backend, entities.length);
     return backend;
   } catch (error) {
     await backend.stop();

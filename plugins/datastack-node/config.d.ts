@@ -87,11 +87,21 @@ export interface Config {
       progressDeadlineMs?: number;
       /**
        * Milliseconds the catalog entity a health, upgrade or sync route
-       * names is reused for the same caller (through the cache service, so
-       * replicas share it); the permission decision is still asked on every
-       * request. 0 reads the catalog every time. Default 5000.
+       * names is reused, read with the plugin's credentials and shared by
+       * every caller (through the cache service, so replicas share it); each
+       * request still asks whether its caller may read the entity. 0 reads
+       * the catalog every time. Default 5000.
        */
       entityCacheTtlMs?: number;
+      /**
+       * Milliseconds between two reads of every catalog entity with a
+       * Datastack or Argo CD annotation into this replica's copy, from
+       * which routes answer without reading the catalog (other entities
+       * are read one by one, as above); a copy older than three intervals
+       * is not used. Each request still asks whether its caller may read
+       * the entity. 0 turns the copy off. Default 10000.
+       */
+      entitySnapshotIntervalMs?: number;
     };
     gitops?: {
       /**

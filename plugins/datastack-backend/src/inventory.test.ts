@@ -158,6 +158,7 @@ describe('the live inventory through the plugin', () => {
     const states = await get('/health/inventory');
     expect(states.body).toEqual({
       enabled: true,
+      catalog: expect.objectContaining({ enabled: true, intervalMs: 10_000 }),
       instances: [
         expect.objectContaining({
           instance: 'dev',

@@ -15,6 +15,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createRouter } from './router';
 import { CatalogEntities } from './services/CatalogEntities';
+import { CatalogSnapshot } from './services/CatalogSnapshot';
 import { PermissionDecisions } from './services/PermissionDecisions';
 import { PlatformOperatorsService } from './services/platform/PlatformOperatorsService';
 import { EntityHealthService } from './services/health/EntityHealthService';
@@ -151,6 +152,12 @@ export const datastackPlugin = createBackendPlugin({
           logger,
         });
         await chartVersions.schedule(scheduler, upgradesConfig.refreshMinutes);
+        const snapshot = CatalogSnapshot.fromConfig(config, {
+          catalog,
+          auth,
+          logger,
+        });
+        await snapshot?.schedule(scheduler);
         const upgrades = UpgradeService.create({
           registry,
           inventory: DeploymentInventory.create({
@@ -241,6 +248,7 @@ export const datastackPlugin = createBackendPlugin({
               catalog,
               auth,
               cache,
+              snapshot,
             }),
             httpAuth,
             decisions: PermissionDecisions.fromConfig(config, permissions),

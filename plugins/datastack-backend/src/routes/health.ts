@@ -13,6 +13,7 @@ import type { EntityHealthService } from '../services/health/EntityHealthService
 import type { FleetService } from '../services/health/FleetService';
 import type { SyncService } from '../services/health/SyncService';
 import type { LiveInventory } from '../services/inventory/LiveInventory';
+import type { CatalogEntities } from '../services/CatalogEntities';
 import {
   Authorizers,
   entityParams,
@@ -56,6 +57,7 @@ export interface HealthRoutesOptions {
   instances: ArgoCdInstancesService;
   /** Undefined when `datastack.inventory.enabled` is false. */
   inventory?: LiveInventory;
+  entities: CatalogEntities;
 }
 
 /** Deployment health: an entity's, the fleet's, the clusters'; sync and refresh. */
@@ -139,16 +141,21 @@ export function addHealthRoutes(
     res.json(await options.fleet.page(query));
   });
 
-  /** Where the live inventory of each Argo CD instance stands. */
+  /**
+   * Where the live inventory of each Argo CD instance stands, and this
+   * replica's copy of the catalog's Datastack entities.
+   */
   router.get('/health/inventory', async (req, res) => {
     await auth.authorizeBasic(
       req,
       datastackFleetReadPermission,
       'read the fleet',
     );
+    const copy = options.entities.snapshotState();
     res.json({
       enabled: Boolean(options.inventory),
       instances: options.inventory?.states() ?? [],
+      catalog: copy ? { enabled: true, ...copy } : { enabled: false },
     });
   });
 }
