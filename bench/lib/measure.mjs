@@ -43,7 +43,7 @@ export async function inventoryLive(backend, names, ms = 300_000) {
 
 /**
  * Resolves once the backend's copy of the catalog's Datastack entities holds
- * at least `count` (it is read every 10 s, so entities registered a moment
+ * at least `count` (it is read every 30 s, so entities registered a moment
  * ago are not in it yet; a page view then reads the catalog itself).
  */
 export async function catalogCopied(backend, count, ms = 60_000) {

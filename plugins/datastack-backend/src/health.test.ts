@@ -664,6 +664,41 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     });
   });
 
+  it("answers a Datastack entity from the plugin's copy of the catalog, with no catalog read per view", async () => {
+    const memory = catalogServiceMock({ entities });
+    const catalog = catalogServiceMock.mock({
+      getEntitiesByRefs: (req, options) =>
+        memory.getEntitiesByRefs(req, options),
+      queryEntities: (req, options) => memory.queryEntities(req, options),
+    });
+    const app = await startApp([], config, catalog.factory);
+    const copy = async () =>
+      (
+        await request(app)
+          .get('/api/datastack/health/inventory')
+          .set('authorization', mockCredentials.user.header())
+      ).body.catalog;
+    for (let i = 0; !((await copy()).entities > 0); i++) {
+      if (i > 200) throw new Error('the copy of the catalog never filled');
+      await new Promise(r => setTimeout(r, 25));
+    }
+    expect(await copy()).toEqual(
+      expect.objectContaining({ enabled: true, current: true }),
+    );
+    for (let i = 0; i < 3; i++) {
+      const res = await request(app)
+        .get('/api/datastack/health/entity/default/component/orders-kafka')
+        .set('authorization', mockCredentials.user.header());
+      expect(res.status).toBe(200);
+    }
+    expect(catalog.getEntitiesByRefs).not.toHaveBeenCalled();
+    // An entity the copy does not hold (not Datastack's) is read as before.
+    await request(app)
+      .get('/api/datastack/health/entity/default/component/not-datastack')
+      .set('authorization', mockCredentials.user.header());
+    expect(catalog.getEntitiesByRefs).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses a caller the permission policy denies, naming the entity', async () => {
     const get = await backend([datastackPermissions(AuthorizeResult.DENY)]);
     const res = await get('default/component/orders-kafka');

@@ -158,7 +158,7 @@ describe('the live inventory through the plugin', () => {
     const states = await get('/health/inventory');
     expect(states.body).toEqual({
       enabled: true,
-      catalog: expect.objectContaining({ enabled: true, intervalMs: 10_000 }),
+      catalog: expect.objectContaining({ enabled: true, intervalMs: 30_000 }),
       instances: [
         expect.objectContaining({
           instance: 'dev',

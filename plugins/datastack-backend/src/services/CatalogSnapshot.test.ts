@@ -171,7 +171,7 @@ describe('CatalogSnapshot', () => {
         ),
         deps,
       );
-    expect(read()?.state().intervalMs).toBe(10_000);
+    expect(read()?.state().intervalMs).toBe(30_000);
     expect(read(0)).toBeUndefined();
     expect(read(30_000)?.state().intervalMs).toBe(30_000);
     for (const bad of [500, 1.5, -1, 600_001]) {

@@ -15,7 +15,7 @@ import {
 } from '@datastack/plugin-datastack-common';
 import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 
-const DEFAULT_INTERVAL_MS = 10_000;
+const DEFAULT_INTERVAL_MS = 30_000;
 const PAGE_SIZE = 500;
 /** Beyond this many, the rest are read one by one as before. */
 export const MAX_SNAPSHOT_ENTITIES = 50_000;
@@ -28,7 +28,9 @@ const DATASTACK_ANNOTATIONS = [
   ANNOTATION_ARGOCD_APP_SELECTOR,
 ];
 
-const refKey = (ref: string) => ref.toLocaleLowerCase('en-US');
+// Entity references are ASCII by the catalog's validation, where the
+// locale-independent lowercase is the catalog's own.
+const refKey = (ref: string) => ref.toLowerCase();
 
 /** Where a replica's copy of the catalog's Datastack entities stands. */
 export interface CatalogSnapshotState {
@@ -44,7 +46,7 @@ export interface CatalogSnapshotState {
 /**
  * A copy, in this process, of every catalog entity that carries a Datastack
  * or Argo CD annotation, read with the plugin's credentials every
- * `datastack.health.entitySnapshotIntervalMs` (default 10 s; 0 turns it off),
+ * `datastack.health.entitySnapshotIntervalMs` (default 30 s; 0 turns it off),
  * so a page view of one of them reads no catalog at all, even the first time.
  *
  * The catalog publishes no entity-change events, so the copy is polled; the
