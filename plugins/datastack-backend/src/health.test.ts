@@ -697,6 +697,17 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
       .get('/api/datastack/health/entity/default/component/not-datastack')
       .set('authorization', mockCredentials.user.header());
     expect(catalog.getEntitiesByRefs).toHaveBeenCalledTimes(1);
+    // A write acts on the entity as the catalog holds it now, not the copy.
+    await request(app)
+      .post(
+        '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/refresh',
+      )
+      .set('authorization', mockCredentials.user.header());
+    expect(catalog.getEntitiesByRefs).toHaveBeenCalledTimes(2);
+    expect(catalog.getEntitiesByRefs).toHaveBeenLastCalledWith(
+      { entityRefs: ['component:default/orders-kafka'] },
+      expect.anything(),
+    );
   });
 
   it('refuses a caller the permission policy denies, naming the entity', async () => {
@@ -734,6 +745,16 @@ describe('GET /api/datastack/health/entity/:namespace/:kind/:name', () => {
     expect(
       (await hiddenAndFailing('default/component/orders-kafka')).status,
     ).toBe(404);
+    // A write route too: hidden is 404 before the write's own 403.
+    const hiddenApp = await startApp([
+      mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+    ]);
+    const write = await request(hiddenApp)
+      .post(
+        '/api/datastack/health/entity/default/component/orders-kafka/applications/dev/orders-kafka-dev/sync',
+      )
+      .set('authorization', mockCredentials.user.header());
+    expect(write.status).toBe(404);
     const visibleAndFailing = await backend([], failing.factory);
     expect(
       (await visibleAndFailing('default/component/orders-kafka')).status,

@@ -125,10 +125,14 @@ export function authorizers(deps: AuthorizeDeps) {
         { permission: catalogEntityReadPermission, resourceRef: entityRef },
         credentials,
       ),
-      deps.entities.get(entityRef).then(
-        found => ({ entity: found }),
-        (error: unknown) => ({ error }),
-      ),
+      deps.entities
+        .get(entityRef, {
+          forWrite: permission.attributes.action !== 'read',
+        })
+        .then(
+          found => ({ entity: found }),
+          (error: unknown) => ({ error }),
+        ),
     ]);
     if (visible !== AuthorizeResult.ALLOW) {
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);

@@ -95,8 +95,16 @@ export class CatalogEntities {
    * The entity as the catalog holds it, for a route that has asked whether
    * its caller may read it (`catalog.entity.read`).
    */
-  async get(entityRef: string): Promise<Entity | undefined> {
-    const copied = this.#snapshot?.lookup(entityRef);
+  async get(
+    entityRef: string,
+    options: { forWrite?: boolean } = {},
+  ): Promise<Entity | undefined> {
+    // A write (sync, propose) acts on what the entity says now: its
+    // annotations pick the Applications it may sync. The copy may be a
+    // few intervals old; the cache below at most `ttlMs`.
+    const copied = options.forWrite
+      ? undefined
+      : this.#snapshot?.lookup(entityRef);
     if (copied) return copied;
     const read = async () => ({
       entity: await this.#reads.ask(

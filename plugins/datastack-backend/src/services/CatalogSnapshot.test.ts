@@ -145,6 +145,56 @@ describe('CatalogSnapshot', () => {
     );
   });
 
+  it('runs on the scheduler every 5 s, reads when due, and retries within 5 s while the catalog does not answer yet', async () => {
+    const { snapshot, queryEntities, advance } = setup();
+    let task:
+      | {
+          fn: (signal: AbortSignal) => Promise<void>;
+          frequency: unknown;
+          scope?: string;
+        }
+      | undefined;
+    await snapshot.schedule({
+      scheduleTask: async (t: typeof task) => {
+        task = t;
+      },
+    } as never);
+    expect(task).toEqual(
+      expect.objectContaining({
+        frequency: { milliseconds: 5_000 },
+        scope: 'local',
+      }),
+    );
+    const tick = () => task!.fn(new AbortController().signal);
+    queryEntities.mockRejectedValueOnce(
+      new Error('Service has not started up yet'),
+    );
+    await tick();
+    expect(snapshot.state().entities).toBe(0);
+    advance(5_000);
+    await tick();
+    expect(snapshot.state().entities).toBe(1200);
+    // Every 10 s (this copy's interval): not at the next tick, at the one after.
+    const reads = queryEntities.mock.calls.length;
+    advance(5_000);
+    await tick();
+    expect(queryEntities.mock.calls.length).toBe(reads);
+    advance(5_000);
+    await tick();
+    expect(queryEntities.mock.calls.length).toBe(reads + 3);
+  });
+
+  it('stops between two pages once its run is aborted, keeping what it had', async () => {
+    const { snapshot, queryEntities } = setup();
+    await snapshot.refresh();
+    const calls = queryEntities.mock.calls.length;
+    const controller = new AbortController();
+    controller.abort();
+    await snapshot.refresh(controller.signal);
+    expect(queryEntities.mock.calls.length).toBe(calls);
+    expect(snapshot.state().entities).toBe(1200);
+  });
+
   it('refuses an answer that is not a list and keeps what it had', async () => {
     const { snapshot, queryEntities, logger } = setup();
     await snapshot.refresh();

@@ -17,6 +17,8 @@ import { DatastackConfigError } from '@datastack/plugin-datastack-node';
 
 const DEFAULT_INTERVAL_MS = 30_000;
 const PAGE_SIZE = 500;
+/** How soon a read that failed, or has not happened yet, is tried again. */
+const RETRY_MS = 5_000;
 /** Beyond this many, the rest are read one by one as before. */
 export const MAX_SNAPSHOT_ENTITIES = 50_000;
 
@@ -106,14 +108,24 @@ export class CatalogSnapshot {
     return new CatalogSnapshot({ ...deps, intervalMs });
   }
 
-  /** Refreshes the copy on this replica's scheduler, the first time at once. */
+  /**
+   * Refreshes the copy on this replica's scheduler, the first time at once.
+   * The task runs every 5 s (or every interval, if shorter) and reads only
+   * when the copy is due: so while the backend starts and the catalog does
+   * not answer yet, or after a failed read, it tries again within 5 s
+   * instead of a whole interval later.
+   */
   async schedule(scheduler: SchedulerService): Promise<void> {
     await scheduler.scheduleTask({
       id: 'datastack-catalog-snapshot',
-      frequency: { milliseconds: this.#intervalMs },
+      frequency: { milliseconds: Math.min(this.#intervalMs, RETRY_MS) },
       timeout: { milliseconds: Math.max(this.#intervalMs * 3, 30_000) },
       scope: 'local',
-      fn: () => this.refresh(),
+      fn: async signal => {
+        if (this.#now() - this.#asOf >= this.#intervalMs - RETRY_MS / 2) {
+          await this.refresh(signal);
+        }
+      },
     });
   }
 
@@ -142,13 +154,21 @@ export class CatalogSnapshot {
   }
 
   /** Reads every Datastack entity, page by page; the copy changes only once all are in. */
-  async refresh(): Promise<void> {
+  async refresh(signal?: AbortSignal): Promise<void> {
+    await this.#read(signal);
+  }
+
+  /** One read of every page; true when the copy was replaced. */
+  async #read(signal?: AbortSignal): Promise<boolean> {
     const startedAt = this.#now();
     try {
       const credentials = await this.#auth.getOwnServiceCredentials();
       const next = new Map<string, Entity>();
       let cursor: string | undefined;
       do {
+        // The catalog client takes no signal: a run past its timeout stops
+        // between two pages, keeping the copy it had.
+        signal?.throwIfAborted();
         const page = await this.#catalog.queryEntities(
           cursor
             ? { cursor, limit: PAGE_SIZE }
@@ -182,6 +202,7 @@ export class CatalogSnapshot {
         );
       }
       this.#failing = false;
+      return true;
     } catch (error) {
       if (!this.#failing) {
         this.#logger.warn(
@@ -191,6 +212,7 @@ export class CatalogSnapshot {
         );
       }
       this.#failing = true;
+      return false;
     }
   }
 }

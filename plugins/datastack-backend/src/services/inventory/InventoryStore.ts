@@ -56,6 +56,19 @@ export class LeaseLostError extends Error {
 }
 
 /**
+ * Another writer moved the instance's sequence on since this writer last
+ * wrote or read it: its view of the rows is out of date, so it must start
+ * again from what is stored.
+ */
+export class SequenceMovedError extends LeaseLostError {
+  constructor(instance: string) {
+    super(instance);
+    this.message = `Another replica wrote the inventory of Argo CD instance "${instance}" since this one last did; it starts again from what is stored`;
+    this.name = 'SequenceMovedError';
+  }
+}
+
+/**
  * The live inventory in the plugin's database, shared by every replica: a
  * lease per instance (only its holder writes), each instance's state, and
  * the projection of every Application as change rows with a sequence number
@@ -127,13 +140,32 @@ export class InventoryStore {
     afterSeq: number,
     now = Date.now(),
   ): Promise<void> {
+    const stateRow = {
+      state: state.state,
+      since: state.since,
+      message: state.message ?? null,
+      resource_version: state.resourceVersion ?? null,
+      as_of: state.asOf ?? null,
+      seq: state.seq,
+      holder,
+    };
     await this.#db.transaction(async tx => {
       await this.#checkLease(tx, state.instance, holder, now);
-      const row = await tx(INSTANCES)
-        .where({ instance: state.instance })
-        .first('seq');
-      if (Number(row?.seq ?? 0) !== afterSeq) {
-        throw new LeaseLostError(state.instance);
+      // The fence and the state in one conditional update: it locks the
+      // row, so of two writers after the same sequence only one succeeds.
+      const updated = await tx(INSTANCES)
+        .where({ instance: state.instance, seq: afterSeq })
+        .update(stateRow);
+      if (!updated) {
+        const row = await tx(INSTANCES)
+          .where({ instance: state.instance })
+          .first('seq');
+        if (row || afterSeq !== 0) {
+          throw new SequenceMovedError(state.instance);
+        }
+        // The instance's first write; a concurrent first write fails on
+        // the primary key and rolls this one back.
+        await tx(INSTANCES).insert({ instance: state.instance, ...stateRow });
       }
       for (let i = 0; i < changes.length; i += WRITE_CHUNK) {
         await tx(APPLICATIONS)
@@ -150,19 +182,6 @@ export class InventoryStore {
           .onConflict(['instance', 'app_key'])
           .merge();
       }
-      await tx(INSTANCES)
-        .insert({
-          instance: state.instance,
-          state: state.state,
-          since: state.since,
-          message: state.message ?? null,
-          resource_version: state.resourceVersion ?? null,
-          as_of: state.asOf ?? null,
-          seq: state.seq,
-          holder,
-        })
-        .onConflict('instance')
-        .merge();
     });
   }
 

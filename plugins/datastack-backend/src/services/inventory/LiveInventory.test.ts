@@ -7,7 +7,11 @@ import { ArgoCdClient } from '@datastack/plugin-datastack-node';
 import type { Knex } from 'knex';
 import { migrateDatabase } from '../database';
 import type { InventoryConfig } from './config';
-import { InventoryStore, LeaseLostError } from './InventoryStore';
+import {
+  InventoryStore,
+  LeaseLostError,
+  SequenceMovedError,
+} from './InventoryStore';
 import { LiveInventory } from './LiveInventory';
 
 if (process.env.DATASTACK_TEST_POSTGRES_URL) {
@@ -236,16 +240,29 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
     });
     await new Promise(r => setTimeout(r, 200));
     expect(Number((await row()).seq)).toBe(seq);
+    // So the stored resourceVersion lags Argo CD's: the relist will see it.
+    const stored = await knex('datastack_inventory_applications')
+      .where({
+        instance: 'dev',
+        app_key: `${first.metadata.namespace}/${first.metadata.name}`,
+      })
+      .first('resource_version');
+    const live = sandbox
+      .applications()
+      .find(a => a.metadata.name === first.metadata.name)!.metadata
+      .resourceVersion;
+    expect(stored).toBeDefined();
+    expect(stored.resource_version).not.toBe(live);
 
     const droppedAt = new Date().toISOString();
     expect(sandbox.dropStreams()).toBe(1);
     // The relist finds that Application's resourceVersion moved, skips it,
     // and still stores that the instance is live again.
-    const stored = await eventually('the stored state live again', async () => {
+    const after = await eventually('the stored state live again', async () => {
       const r = await row();
       return r.state === 'live' && r.since > droppedAt ? r : undefined;
     });
-    expect(stored.message).toBeNull();
+    expect(after.message).toBeNull();
   });
 
   it('answers by name, namespace, project and selector as Argo CD does', async () => {
@@ -424,7 +441,17 @@ describe.each(databases.eachSupportedId())('LiveInventory on %s', id => {
         [],
         seq,
       ),
+    ).rejects.toThrow(SequenceMovedError);
+    // Two writers after the same sequence: the first moves it, the second
+    // is refused (one conditional update, so also when they race).
+    const after = { instance: 'dev', state: 'live', since: '' } as const;
+    await store.write(holder, { ...after, seq: seq + 6 }, [], seq + 5);
+    await expect(
+      store.write(holder, { ...after, seq: seq + 6 }, [], seq + 5),
     ).rejects.toThrow(LeaseLostError);
+    await knex('datastack_inventory_instances')
+      .where({ instance: 'dev' })
+      .update({ seq: seq + 5 });
 
     // a's next write is refused; it starts a new watcher, which reads the
     // stored sequence and writes after it.

@@ -93,6 +93,8 @@ export class LiveInventory {
     string,
     { controller: AbortController; done: Promise<void> }
   >();
+  /** Watchers told to stop whose last write may still be in flight. */
+  readonly #stopping = new Map<string, Promise<void>>();
   readonly #listeners = new Set<(instances: string[]) => void>();
   readonly #selectors = new Map<string, LabelSelector | null>();
   readonly #strings = new StringPool();
@@ -170,7 +172,10 @@ export class LiveInventory {
     clearTimeout(this.#leaseTimer);
     const running = [...this.#watchers.values()];
     for (const w of running) w.controller.abort(new Error('shutting down'));
-    await Promise.all(running.map(w => w.done));
+    await Promise.all([
+      ...running.map(w => w.done),
+      ...this.#stopping.values(),
+    ]);
     await this.#store.release(this.#holder).catch(() => {});
   }
 
@@ -479,7 +484,9 @@ export class LiveInventory {
         });
       }
       const running = this.#watchers.get(name);
-      if (held && !running) {
+      if (held && !running && !this.#stopping.has(name)) {
+        // Not before the last watcher of this instance has stopped: its
+        // write in flight would otherwise move the sequence under the new.
         this.#startWatcher(name, client);
       } else if (!held && running) {
         this.#logger.info('Inventory lease lost; this replica stops writing', {
@@ -487,6 +494,10 @@ export class LiveInventory {
         });
         running.controller.abort(new LeaseLostError(name));
         this.#watchers.delete(name);
+        const stopped = running.done.finally(() => {
+          if (this.#stopping.get(name) === stopped) this.#stopping.delete(name);
+        });
+        this.#stopping.set(name, stopped);
       }
     }
   }
