@@ -155,11 +155,6 @@ export class CatalogSnapshot {
 
   /** Reads every Datastack entity, page by page; the copy changes only once all are in. */
   async refresh(signal?: AbortSignal): Promise<void> {
-    await this.#read(signal);
-  }
-
-  /** One read of every page; true when the copy was replaced. */
-  async #read(signal?: AbortSignal): Promise<boolean> {
     const startedAt = this.#now();
     try {
       const credentials = await this.#auth.getOwnServiceCredentials();
@@ -202,7 +197,6 @@ export class CatalogSnapshot {
         );
       }
       this.#failing = false;
-      return true;
     } catch (error) {
       if (!this.#failing) {
         this.#logger.warn(
@@ -212,7 +206,6 @@ export class CatalogSnapshot {
         );
       }
       this.#failing = true;
-      return false;
     }
   }
 }

@@ -35,9 +35,10 @@ const DEFAULT_TTL_MS = 2_000;
  *
  * A write (sync, propose, refresh, manage) is always asked anew, for its
  * entity. A service caller is always asked on its own: its decision is
- * local to this process and depends on its token's access restrictions. Nothing is widened: each answer is still the policy's for its own
- * caller and entity; a decision reused is one the policy gave that caller at
- * most the TTL ago.
+ * local to this process and depends on its token's access restrictions.
+ * Nothing is widened: each answer is still the policy's for its own caller
+ * and entity; a decision reused is one the policy gave that caller at most
+ * the TTL ago.
  */
 export class PermissionDecisions {
   readonly #permissions: PermissionsService;
