@@ -131,7 +131,7 @@ describe('PermissionDecisions', () => {
     const { decisions, pass } = onClock(permissions);
     const alice = mockCredentials.user('user:default/alice');
     await decisions.decide(read('ok-a'), alice);
-    pass(1_999);
+    pass(999);
     await decisions.decide(read('ok-a'), alice);
     expect(calls).toHaveLength(1);
     // Another entity, another caller: their own questions.
@@ -141,8 +141,58 @@ describe('PermissionDecisions', () => {
       mockCredentials.user('user:default/bob'),
     );
     expect(calls).toHaveLength(3);
-    pass(1);
+    // Nobody reads it again in time: after the TTL it is asked anew.
+    pass(1_001);
     await decisions.decide(read('ok-a'), alice);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('asks a reused decision again in the background once it is half its TTL old, and never answers from one older than the TTL', async () => {
+    const { permissions, calls, failNext } = policy();
+    const { decisions, pass } = onClock(permissions);
+    const alice = mockCredentials.user('user:default/alice');
+    const okA = read('ok-a');
+    await decisions.decide(okA, alice);
+    pass(1_000);
+    // Half the TTL: answered from the kept decision at once, and asked again
+    // once (not once per request) behind it.
+    const [one, two] = await Promise.all([
+      decisions.decide(okA, alice),
+      decisions.decide(okA, alice),
+    ]);
+    expect([one, two]).toEqual([AuthorizeResult.ALLOW, AuthorizeResult.ALLOW]);
+    await new Promise(resolve => setImmediate(resolve));
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toEqual([okA]);
+    // The renewed decision is dated from its question: 1,999 ms later it
+    // still serves (the first would have expired), with no question of
+    // its own until it is itself half its TTL old.
+    pass(999);
+    await decisions.decide(okA, alice);
+    expect(calls).toHaveLength(2);
+    pass(1);
+
+    // A renewal that fails changes nothing: the kept decision serves until
+    // its TTL, without a question per request, and is then asked in the
+    // foreground.
+    failNext(true);
+    await decisions.decide(okA, alice);
+    await new Promise(resolve => setImmediate(resolve));
+    expect(calls).toHaveLength(3);
+    pass(500);
+    await expect(decisions.decide(okA, alice)).resolves.toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect(calls).toHaveLength(3);
+    pass(500);
+    // (The policy's answer for every entity, kept as long, is asked first.)
+    await expect(decisions.decide(okA, alice)).rejects.toThrow(
+      'permission backend unavailable',
+    );
+    failNext(false);
+    await expect(decisions.decide(okA, alice)).resolves.toBe(
+      AuthorizeResult.ALLOW,
+    );
     expect(calls).toHaveLength(4);
   });
 

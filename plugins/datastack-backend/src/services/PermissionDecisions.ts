@@ -15,6 +15,13 @@ import { TickBatches, callerOf } from './TickBatches';
 
 const DEFAULT_TTL_MS = 2_000;
 
+/** A decision kept: when it was asked, and whether it is being asked again. */
+interface Decided {
+  at: number;
+  result: Promise<AuthorizeResult>;
+  renewing?: boolean;
+}
+
 /**
  * The permission framework's decisions for the routes, at less cost per
  * answer:
@@ -31,7 +38,11 @@ const DEFAULT_TTL_MS = 2_000;
  *   conditions the resource's owner plugin applies);
  * - a read decision is reused for the same caller (and entity, when it
  *   depends on one) for `datastack.permissions.decisionTtlMs` (default
- *   2000; 0 asks every time, and every entity on its own).
+ *   2000; 0 asks every time, and every entity on its own). Once it is half
+ *   that old, the next request that reuses it also asks again in the
+ *   background, so a caller who keeps reading (a page's pollers, a burst
+ *   right after the last view) never waits on the policy, and no decision
+ *   used is older than the TTL.
  *
  * A write (sync, propose, refresh, manage) is always asked anew, for its
  * entity. A service caller is always asked on its own: its decision is
@@ -44,10 +55,7 @@ export class PermissionDecisions {
   readonly #permissions: PermissionsService;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #decided = new Map<
-    string,
-    { at: number; result: Promise<AuthorizeResult> }
-  >();
+  readonly #decided = new Map<string, Decided>();
   readonly #batches: TickBatches<AuthorizePermissionRequest, AuthorizeResult>;
   readonly #conditional: TickBatches<QueryPermissionRequest, PolicyDecision>;
 
@@ -139,16 +147,45 @@ export class PermissionDecisions {
   ): Promise<AuthorizeResult> {
     const now = this.#now();
     const known = this.#decided.get(key);
-    if (known && now - known.at < this.#ttlMs) return known.result;
+    if (known && now - known.at < this.#ttlMs) {
+      if (!known.renewing && now - known.at >= this.#ttlMs / 2) {
+        this.#renew(key, known, ask, now);
+      }
+      return known.result;
+    }
     const result = ask();
     if (this.#decided.size >= 10_000) this.#sweep(now);
-    const entry = { at: now, result };
+    const entry: Decided = { at: now, result };
     this.#decided.set(key, entry);
     // A failed question is not an answer: the next request asks again.
     result.catch(() => {
       if (this.#decided.get(key) === entry) this.#decided.delete(key);
     });
     return result;
+  }
+
+  /**
+   * Asks a decision again while the kept one still serves: the new answer
+   * replaces it once it arrives, dated from when it was asked. A failed
+   * question changes nothing; the kept decision expires at its TTL, and
+   * the request after that asks in the foreground.
+   */
+  #renew(
+    key: string,
+    known: Decided,
+    ask: () => Promise<AuthorizeResult>,
+    now: number,
+  ): void {
+    known.renewing = true;
+    const result = ask();
+    result.then(
+      () => {
+        if (this.#decided.get(key) === known) {
+          this.#decided.set(key, { at: now, result });
+        }
+      },
+      () => undefined,
+    );
   }
 
   #sweep(now: number): void {
