@@ -189,28 +189,38 @@ export function revalidatedAnswers(): express.RequestHandler {
 const GZIP_THRESHOLD_BYTES = 1024;
 
 /**
- * Sends an answer serialised beforehand: its strong ETag (a matching
- * `If-None-Match` gets 304 and no body), and, from 1 kB as the compression
- * middleware would, its gzip when the caller accepts it, compressed once per
- * answer rather than per request (the middleware leaves a body already
- * encoded alone).
+ * Sends an answer serialised beforehand, with the ETag of what is sent (a
+ * matching `If-None-Match` gets 304 and no body): from 1 kB, as the
+ * compression middleware would, its gzip when the caller accepts gzip at
+ * all, compressed once per answer rather than per request (the middleware
+ * leaves a body already encoded alone); otherwise the JSON as it is, marked
+ * `no-transform` so that neither the middleware (which would pick brotli or
+ * deflate for a caller without gzip) nor a proxy re-encodes it under a tag
+ * that names these bytes.
  */
 export function sendPrepared(
   req: express.Request,
   res: express.Response,
   answer: PreparedAnswer,
 ): void {
-  res.set('ETag', answer.etag);
+  const gzip =
+    answer.body.length >= GZIP_THRESHOLD_BYTES &&
+    req.acceptsEncodings('gzip') === 'gzip';
+  res.set('ETag', gzip ? answer.gzipEtag : answer.etag);
   res.vary('Accept-Encoding');
   res.type('application/json');
+  if (!gzip) {
+    const cacheControl = res.get('Cache-Control');
+    res.set(
+      'Cache-Control',
+      cacheControl ? `${cacheControl}, no-transform` : 'no-transform',
+    );
+  }
   if (req.fresh) {
     res.status(304).end();
     return;
   }
-  if (
-    answer.body.length >= GZIP_THRESHOLD_BYTES &&
-    req.acceptsEncodings('gzip', 'identity') === 'gzip'
-  ) {
+  if (gzip) {
     res.set('Content-Encoding', 'gzip');
     res.send(answer.gzip);
     return;

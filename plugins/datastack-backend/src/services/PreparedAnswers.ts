@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
-/** An answer serialised once: its JSON, its strong ETag, and its gzip on first demand. */
+/**
+ * An answer serialised once: its JSON, its gzip on first demand, and a
+ * strong ETag for each (two representations, two validators, as RFC 9110
+ * has a strong one name exactly one).
+ */
 export class PreparedAnswer {
   readonly body: Buffer;
   readonly etag: string;
+  /** The ETag of {@link PreparedAnswer.gzip}. */
+  readonly gzipEtag: string;
   #gzip?: Buffer;
 
   constructor(value: unknown) {
     this.body = Buffer.from(JSON.stringify(value), 'utf8');
-    this.etag = `"${createHash('sha1').update(this.body).digest('base64url')}"`;
+    const digest = createHash('sha1').update(this.body).digest('base64url');
+    this.etag = `"${digest}"`;
+    this.gzipEtag = `"${digest}-gzip"`;
   }
 
   /** The body compressed as the compression middleware would, kept for the next caller. */
