@@ -164,9 +164,10 @@ describe('PermissionDecisions', () => {
     await new Promise(resolve => setImmediate(resolve));
     expect(calls).toHaveLength(2);
     expect(calls[1]).toEqual([okA]);
-    // The renewed decision is dated from its question: 1,999 ms later it
-    // still serves (the first would have expired), with no question of
-    // its own until it is itself half its TTL old.
+    // The renewed decision is dated from its question, and asks nothing
+    // until it is itself half its TTL old (the failing step below proves it
+    // replaced the first: that one would have expired and been asked in
+    // the foreground).
     pass(999);
     await decisions.decide(okA, alice);
     expect(calls).toHaveLength(2);
@@ -194,6 +195,97 @@ describe('PermissionDecisions', () => {
       AuthorizeResult.ALLOW,
     );
     expect(calls).toHaveLength(4);
+  });
+
+  it('renews on what the policy answers now: a DENY renewed is a DENY, for the answer for every entity as for one entity', async () => {
+    const { permissions, calls, conditionalCalls, answerForEveryEntity } =
+      policy();
+    const { decisions, pass } = onClock(permissions);
+    const alice = mockCredentials.user('user:default/alice');
+    answerForEveryEntity(AuthorizeResult.ALLOW);
+    expect(await decisions.decide(read('nope'), alice)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect(conditionalCalls).toHaveLength(1);
+    // The policy changes its mind; the kept ALLOW serves while it is
+    // renewed, and the renewal's DENY is the next answer.
+    answerForEveryEntity(AuthorizeResult.DENY);
+    pass(1_000);
+    expect(await decisions.decide(read('nope'), alice)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    await new Promise(resolve => setImmediate(resolve));
+    expect(conditionalCalls).toHaveLength(2);
+    expect(await decisions.decide(read('nope'), alice)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(calls).toHaveLength(0);
+  });
+
+  it('does not ask a decision again while its first question is unanswered, and lets no late renewal replace a newer decision', async () => {
+    const pending: Array<{
+      requests: AuthorizePermissionRequest[];
+      answer(result: AuthorizeResult): void;
+    }> = [];
+    const permissions = {
+      authorize: jest.fn(
+        (requests: AuthorizePermissionRequest[]) =>
+          new Promise(resolve =>
+            pending.push({
+              requests,
+              answer: result => resolve(requests.map(() => ({ result }))),
+            }),
+          ),
+      ),
+      authorizeConditional: jest.fn(
+        async (requests: QueryPermissionRequest[]) =>
+          requests.map(r => ({
+            result: AuthorizeResult.CONDITIONAL,
+            pluginId: 'catalog',
+            resourceType: r.permission.resourceType,
+            conditions: { rule: 'HAS_NAME_PREFIX', params: { prefix: 'ok' } },
+          })),
+      ),
+    } as unknown as PermissionsService;
+    const { decisions, pass } = onClock(permissions);
+    const alice = mockCredentials.user('user:default/alice');
+    const okA = read('ok-a');
+    // The batches leave on setImmediate, one after the other.
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await new Promise(resolve => setImmediate(resolve));
+      }
+    };
+
+    // A slow policy: 1.5 s on, the first question is still out, and is
+    // not asked again beside itself.
+    const first = decisions.decide(okA, alice);
+    await settle();
+    expect(pending).toHaveLength(1);
+    pass(1_500);
+    const second = decisions.decide(okA, alice);
+    await settle();
+    expect(pending).toHaveLength(1);
+    pending[0].answer(AuthorizeResult.ALLOW);
+    expect(await first).toBe(AuthorizeResult.ALLOW);
+    expect(await second).toBe(AuthorizeResult.ALLOW);
+
+    // Now answered and half its TTL old: renewed, and the renewal is slow.
+    expect(await decisions.decide(okA, alice)).toBe(AuthorizeResult.ALLOW);
+    await settle();
+    expect(pending).toHaveLength(2);
+    // The kept decision expires before the renewal answers: asked in the
+    // foreground, and that newer answer stands when the late one lands.
+    pass(500);
+    const foreground = decisions.decide(okA, alice);
+    await settle();
+    expect(pending).toHaveLength(3);
+    pending[2].answer(AuthorizeResult.DENY);
+    expect(await foreground).toBe(AuthorizeResult.DENY);
+    pending[1].answer(AuthorizeResult.ALLOW);
+    await settle();
+    expect(await decisions.decide(okA, alice)).toBe(AuthorizeResult.DENY);
+    expect(pending).toHaveLength(3);
   });
 
   it('asks once per caller and permission when the policy answers for every entity, with conditions for none', async () => {

@@ -15,10 +15,15 @@ import { TickBatches, callerOf } from './TickBatches';
 
 const DEFAULT_TTL_MS = 2_000;
 
-/** A decision kept: when it was asked, and whether it is being asked again. */
+/**
+ * A decision kept: when it was asked, whether its answer is in (a question
+ * still unanswered is not asked again beside itself), and whether it is
+ * being asked again.
+ */
 interface Decided {
   at: number;
   result: Promise<AuthorizeResult>;
+  settled: boolean;
   renewing?: boolean;
 }
 
@@ -148,19 +153,28 @@ export class PermissionDecisions {
     const now = this.#now();
     const known = this.#decided.get(key);
     if (known && now - known.at < this.#ttlMs) {
-      if (!known.renewing && now - known.at >= this.#ttlMs / 2) {
+      if (
+        known.settled &&
+        !known.renewing &&
+        now - known.at >= this.#ttlMs / 2
+      ) {
         this.#renew(key, known, ask, now);
       }
       return known.result;
     }
     const result = ask();
     if (this.#decided.size >= 10_000) this.#sweep(now);
-    const entry: Decided = { at: now, result };
+    const entry: Decided = { at: now, result, settled: false };
     this.#decided.set(key, entry);
-    // A failed question is not an answer: the next request asks again.
-    result.catch(() => {
-      if (this.#decided.get(key) === entry) this.#decided.delete(key);
-    });
+    result.then(
+      () => {
+        entry.settled = true;
+      },
+      // A failed question is not an answer: the next request asks again.
+      () => {
+        if (this.#decided.get(key) === entry) this.#decided.delete(key);
+      },
+    );
     return result;
   }
 
@@ -181,7 +195,7 @@ export class PermissionDecisions {
     result.then(
       () => {
         if (this.#decided.get(key) === known) {
-          this.#decided.set(key, { at: now, result });
+          this.#decided.set(key, { at: now, result, settled: true });
         }
       },
       () => undefined,
