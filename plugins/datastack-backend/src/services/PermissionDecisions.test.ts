@@ -13,19 +13,37 @@ import {
 } from '@datastack/plugin-datastack-common';
 import { PermissionDecisions } from './PermissionDecisions';
 
+/** An `authorize` call held open until the test answers it. */
+interface HeldCall {
+  requests: AuthorizePermissionRequest[];
+  answer(result: AuthorizeResult): void;
+}
+
 /**
  * A policy that allows entities whose name starts with "ok", counting its
  * calls. Asked for every entity at once (`authorizeConditional`) it answers
  * CONDITIONAL, as a policy with an owner condition does, or `wide` when set.
+ * With `holdAuthorize`, each `authorize` call waits in `held` for the test
+ * to answer it.
  */
 function policy() {
   const calls: AuthorizePermissionRequest[][] = [];
   const conditionalCalls: QueryPermissionRequest[][] = [];
+  const held: HeldCall[] = [];
   let fail = false;
+  let hold = false;
   let wide: AuthorizeResult.ALLOW | AuthorizeResult.DENY | undefined;
   const permissions = {
     authorize: jest.fn(async (requests: AuthorizePermissionRequest[]) => {
       calls.push(requests);
+      if (hold) {
+        return new Promise(resolve =>
+          held.push({
+            requests,
+            answer: result => resolve(requests.map(() => ({ result }))),
+          }),
+        );
+      }
       if (fail) throw new Error('permission backend unavailable');
       return requests.map(r => ({
         result:
@@ -63,6 +81,10 @@ function policy() {
     },
     failNext: (value: boolean) => {
       fail = value;
+    },
+    held,
+    holdAuthorize: () => {
+      hold = true;
     },
   };
 }
@@ -223,30 +245,8 @@ describe('PermissionDecisions', () => {
   });
 
   it('does not ask a decision again while its first question is unanswered, and lets no late renewal replace a newer decision', async () => {
-    const pending: Array<{
-      requests: AuthorizePermissionRequest[];
-      answer(result: AuthorizeResult): void;
-    }> = [];
-    const permissions = {
-      authorize: jest.fn(
-        (requests: AuthorizePermissionRequest[]) =>
-          new Promise(resolve =>
-            pending.push({
-              requests,
-              answer: result => resolve(requests.map(() => ({ result }))),
-            }),
-          ),
-      ),
-      authorizeConditional: jest.fn(
-        async (requests: QueryPermissionRequest[]) =>
-          requests.map(r => ({
-            result: AuthorizeResult.CONDITIONAL,
-            pluginId: 'catalog',
-            resourceType: r.permission.resourceType,
-            conditions: { rule: 'HAS_NAME_PREFIX', params: { prefix: 'ok' } },
-          })),
-      ),
-    } as unknown as PermissionsService;
+    const { permissions, held: pending, holdAuthorize } = policy();
+    holdAuthorize();
     const { decisions, pass } = onClock(permissions);
     const alice = mockCredentials.user('user:default/alice');
     const okA = read('ok-a');
